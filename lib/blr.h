@@ -1,0 +1,20 @@
+/* libblr — the Lie-group Bayesian learning rule and the methods it is compared with.
+ * Umbrella header: include this one. See DESIGN.md for the equations. */
+#ifndef BLR_H
+#define BLR_H
+
+#define BLR_VERSION "0.1.0"
+
+#include "base.h"
+#include "config.h"
+#include "data.h"
+#include "group.h"
+#include "metrics.h"
+#include "model.h"
+#include "report.h"
+#include "rng.h"
+#include "rule.h"
+#include "runner.h"
+#include "bench.h"
+
+#endif

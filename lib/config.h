@@ -1,0 +1,86 @@
+/* Experiment files (CONTRACT "Experiment file") -> validated structs, via libyaml.
+ *
+ * Loading parses the YAML into a tree that remembers positions, merges the chosen profile
+ * over it, expands list-valued method keys into variants (the cross product, in key order),
+ * and validates everything. Every fault is reported as "FILE:LINE:COL: error: message"
+ * (1-based line and column of the offending node). */
+#ifndef BLR_CONFIG_H
+#define BLR_CONFIG_H
+
+#include <stddef.h>
+#include "base.h"
+#include "model.h"
+#include "rule.h"
+
+#define BLR_MAX_VARIANTS 128
+#define BLR_MAX_SEEDS 64
+#define BLR_NAME_LEN 96
+#define BLR_PATH_LEN 512
+
+typedef struct {
+    int epochs;
+    int batch_size;   /* 0 = full batch */
+    int mc_train;
+    int mc_test;
+    double prior_precision;
+    double temperature;
+    blr_schedule schedule;
+    double warmup_epochs;
+} blr_train_cfg;
+
+typedef struct {
+    char name[BLR_NAME_LEN];   /* method name + expansion suffix */
+    char method[BLR_NAME_LEN]; /* the method entry's `name` */
+    blr_method_cfg method_cfg; /* rule, base, step sizes ...; n_data filled by the runner */
+    blr_train_cfg train;
+} blr_variant;
+
+/* Metric ids, in the column order of runs.csv. */
+typedef enum {
+    BLR_METRIC_ACC, BLR_METRIC_NLL, BLR_METRIC_ECE, BLR_METRIC_BRIER,
+    BLR_METRIC_BAYES_ACC, BLR_METRIC_BAYES_NLL, BLR_METRIC_BAYES_ECE, BLR_METRIC_BAYES_BRIER,
+    BLR_METRIC_OOD_AUROC, BLR_METRIC_RMSE, BLR_METRIC_BAYES_RMSE,
+    BLR_METRIC_COUNT
+} blr_metric;
+const char *blr_metric_name(blr_metric m);
+int blr_metric_from_name(const char *name, blr_metric *m);
+
+typedef enum {
+    BLR_FIGURE_CURVES, BLR_FIGURE_RELIABILITY, BLR_FIGURE_POSTERIOR, BLR_FIGURE_FILTERS,
+    BLR_FIGURE_ABLATION, BLR_FIGURE_COUNT
+} blr_figure;
+const char *blr_figure_name(blr_figure f);
+int blr_figure_from_name(const char *name, blr_figure *f);
+
+typedef struct {
+    char set[32];              /* fashion-mnist | mnist | csv */
+    size_t train_subset, test_subset;
+    char ood[32];              /* "" when absent */
+    char train_path[BLR_PATH_LEN], test_path[BLR_PATH_LEN]; /* csv: resolved against the file */
+    blr_task task;
+    char target[64];           /* csv target column, "" = last */
+    double noise_sd;
+} blr_data_cfg;
+
+typedef struct {
+    char path[BLR_PATH_LEN];   /* the experiment file as given */
+    char profile[64];          /* "" when none */
+    char name[64];
+    char title[256];
+    blr_data_cfg data;
+    blr_model_spec model;      /* n_in / n_out are filled by the runner from the data */
+    int n_seeds;
+    int seeds[BLR_MAX_SEEDS];
+    int n_variants;
+    blr_variant variants[BLR_MAX_VARIANTS];
+    unsigned metrics;          /* bit (1u << blr_metric) */
+    unsigned figures;          /* bit (1u << blr_figure) */
+    int posterior;             /* write posterior/<variant>-s<seed>.csv */
+} blr_experiment;
+
+/* Returns 0, or 2 (bad input) with "FILE:LINE:COL: error: ..." in err. Checks that the data
+ * files the experiment names exist (csv paths, and the standard sets' files). */
+int blr_config_load(const char *path, const char *profile, blr_experiment *out, char *err,
+                    size_t errlen);
+
+#endif

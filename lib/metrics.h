@@ -1,0 +1,40 @@
+/* Evaluation metrics. Inputs are double (averaged probabilities of model averaging are
+ * accumulated in double); every function is pure. */
+#ifndef BLR_METRICS_H
+#define BLR_METRICS_H
+
+#include <stddef.h>
+
+#define BLR_ECE_BINS 20
+
+/* probs: n × k row-major class probabilities; labels in [0, k). */
+double blr_metrics_accuracy(const double *probs, const int *labels, size_t n, int k);
+/* Mean -log p(y) with p clamped below at 1e-12 (so a zero probability is finite). */
+double blr_metrics_nll(const double *probs, const int *labels, size_t n, int k);
+/* Expected calibration error over `bins` equal-width bins of the max probability. */
+double blr_metrics_ece(const double *probs, const int *labels, size_t n, int k, int bins);
+/* Per-bin mean confidence, accuracy and count (arrays of `bins`); empty bins get conf and
+ * acc NAN and count 0. */
+void blr_metrics_reliability(const double *probs, const int *labels, size_t n, int k, int bins,
+                             double *conf, double *acc, long *count);
+/* Mean over examples of Σ_c (p_c - [y = c])². */
+double blr_metrics_brier(const double *probs, const int *labels, size_t n, int k);
+/* Predictive entropy of each row, into ent (n). */
+void blr_metrics_entropy(const double *probs, size_t n, int k, double *ent);
+/* Area under the ROC curve for telling positives from negatives by score (higher = more
+ * positive): the Mann-Whitney statistic, ties counted one half. Allocates a sorted copy;
+ * returns NAN when either set is empty or on allocation failure. */
+double blr_metrics_auroc(const double *pos, size_t npos, const double *neg, size_t nneg);
+
+/* Regression. mu: S × n predicted means from S samples (S = 1 at the point estimate). */
+double blr_metrics_rmse(const double *mu, const double *y, size_t n);
+/* -mean_i log( (1/S) Σ_s N(y_i; mu[s, i], sd²) ), by log-sum-exp. */
+double blr_metrics_gauss_nll(const double *mu, size_t S, const double *y, size_t n, double sd);
+
+/* Sparsity of a weight vector: Hoyer's measure (sqrt(n) - |w|_1/|w|_2)/(sqrt(n) - 1) in [0,1]
+ * (0 for all-equal magnitudes, 1 for one nonzero; 0 for an all-zero vector), and the fraction
+ * of coordinates with |w_i| < 1e-3 max|w|. */
+double blr_metrics_hoyer(const float *w, size_t n);
+double blr_metrics_near_zero(const float *w, size_t n);
+
+#endif
