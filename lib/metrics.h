@@ -1,5 +1,6 @@
 /* Evaluation metrics. Inputs are double (averaged probabilities of model averaging are
- * accumulated in double); every function is pure. */
+ * accumulated in double); every function is pure. Averages over an empty input (n = 0) are
+ * NAN; a label outside [0, k) counts as a wrong prediction with probability 0. */
 #ifndef BLR_METRICS_H
 #define BLR_METRICS_H
 
@@ -11,7 +12,9 @@
 double blr_metrics_accuracy(const double *probs, const int *labels, size_t n, int k);
 /* Mean -log p(y) with p clamped below at 1e-12 (so a zero probability is finite). */
 double blr_metrics_nll(const double *probs, const int *labels, size_t n, int k);
-/* Expected calibration error over `bins` equal-width bins of the max probability. */
+/* Expected calibration error over `bins` equal-width bins of the max probability
+ * (bin min((int)(conf·bins), bins-1)): Σ_b (n_b/n)|acc_b - conf_b|. Allocates `bins` counters;
+ * NAN on allocation failure or bins < 1. */
 double blr_metrics_ece(const double *probs, const int *labels, size_t n, int k, int bins);
 /* Per-bin mean confidence, accuracy and count (arrays of `bins`); empty bins get conf and
  * acc NAN and count 0. */
@@ -32,8 +35,9 @@ double blr_metrics_rmse(const double *mu, const double *y, size_t n);
 double blr_metrics_gauss_nll(const double *mu, size_t S, const double *y, size_t n, double sd);
 
 /* Sparsity of a weight vector: Hoyer's measure (sqrt(n) - |w|_1/|w|_2)/(sqrt(n) - 1) in [0,1]
- * (0 for all-equal magnitudes, 1 for one nonzero; 0 for an all-zero vector), and the fraction
- * of coordinates with |w_i| < 1e-3 max|w|. */
+ * (0 for all-equal magnitudes, 1 for one nonzero; 0 for an all-zero vector and for n < 2), and
+ * the fraction of coordinates with |w_i| < 1e-3 max|w| (0 for an all-zero vector, NAN for
+ * n = 0). */
 double blr_metrics_hoyer(const float *w, size_t n);
 double blr_metrics_near_zero(const float *w, size_t n);
 

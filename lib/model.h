@@ -43,10 +43,13 @@ typedef struct {
      * and pre-activation, the output, and backward deltas. No allocation after init. */
     float *work;
     size_t work_len;
-    float **act_in;  /* act_in[l]: input of layer l (act_in[0] aliases the batch) */
+    float **act_in;  /* act_in[l]: input of layer l (l >= 1; layer 0 reads the caller's batch,
+                        so act_in[0] is NULL) */
     float **pre;     /* pre[l]: pre-activation of layer l */
     float *delta_a, *delta_b;
     float *ones;     /* max_batch ones, for bias gradients as a GEMV */
+    float *sq_a, *sq_d; /* squared activations / deltas of a chunk of rows (sqgrad only) */
+    int sq_rows;        /* rows per such chunk */
 } blr_model;
 
 const char *blr_arch_name(blr_arch a);
@@ -55,22 +58,30 @@ const char *blr_act_name(blr_act a);
 int blr_act_from_name(const char *name, blr_act *a);
 
 /* Builds the layer list and workspace for batches of up to max_batch rows.
- * Returns 0, or -1 with a message (sizes < 1, too many layers, max_batch < 1). */
+ * Returns 0, or -1 with a message (sizes < 1, too many layers, an mlp without hidden layers,
+ * max_batch < 1, noise_sd not finite and > 0 for regression, unknown arch/act/task, no memory).
+ *
+ * Batches: the functions below take any n >= 1. A batch larger than max_batch is processed in
+ * chunks of max_batch rows (the same result up to float summation order), so max_batch sizes
+ * the workspace, never a limit on correctness. For n < 1, or a label outside [0, n_out), or a
+ * missing label/target array, the losses return NAN and the gradients are filled with NAN. */
 int blr_model_init(blr_model *m, const blr_model_spec *spec, int max_batch, char *err,
                    size_t errlen);
 void blr_model_free(blr_model *m);
 
 /* Standard initialization into θ: weights U(-k, k) with k = 1/sqrt(fan_in) (PyTorch's
- * default), biases zero. */
+ * default), biases zero. Draws layer by layer, each W in row-major order, through
+ * blr_rng_fill_uniform: the same stream gives the same θ. */
 void blr_model_init_params(const blr_model *m, blr_rng *rng, float *theta);
 
-/* Forward pass on n <= max_batch rows of x (n × n_in, row-major). Writes n × n_out outputs
+/* Forward pass on n rows of x (n × n_in, row-major). Writes n × n_out outputs
  * into out: class probabilities (softmax) for classification, the predicted mean for
- * regression. */
+ * regression. Nothing is written when n < 1. */
 void blr_model_predict(blr_model *m, const float *theta, const float *x, int n, float *out);
 
 /* Mean per-example loss over the batch (negative log-likelihood: softmax cross-entropy, or
- * Gaussian NLL with the fixed noise sd including its constant), and into grad (n_params) the
+ * Gaussian NLL with the fixed noise sd including its constant, summed over the n_out outputs
+ * of a row; target is n × n_out), and into grad (n_params, overwritten) the
  * gradient of that mean. When sqgrad is not NULL it receives the batch mean of squared
  * per-example gradients (Σ_i a_i² ⊗ δ_i² / n for dense layers: one extra GEMM).
  * label is used for classification, target for regression. */
@@ -81,7 +92,9 @@ double blr_model_loss_grad(blr_model *m, const float *theta, const float *x, con
 double blr_model_loss(blr_model *m, const float *theta, const float *x, const int *label,
                       const float *target, int n);
 
-/* Floating-point operations of one forward + backward pass on n rows (for bench). */
+/* Floating-point operations of one forward + backward pass on n rows (for bench): the GEMMs
+ * only, 2·n·in·out each for the forward product, the weight gradient and, except at the first
+ * layer (whose input needs no delta), the delta product. The sqgrad GEMM is not counted. */
 double blr_model_flops(const blr_model *m, int n);
 
 #endif

@@ -1,0 +1,470 @@
+/* Dense networks on one flat parameter buffer (DESIGN §6).
+ *
+ * θ holds, layer after layer, W (out × in, row-major) then b (out). A pass is
+ * forward → head (loss and output delta) → backward, all on workspace sized at init for
+ * max_batch rows; larger batches run chunk by chunk with the gradient GEMMs accumulating
+ * (beta = 1), which is exact because the mean loss is a sum over rows. */
+#include "model.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Rows per chunk of the squared-gradient GEMM: bounds the scratch for squared inputs
+ * (chunk × n_in) independently of a large full batch. */
+#define SQ_CHUNK 256
+#define LOG_2PI 1.83787706640934548356
+
+static const char *const arch_names[] = {"linear", "mlp"};
+static const char *const act_names[] = {"tanh", "relu", "elu"};
+#define N_ARCH ((int)(sizeof arch_names / sizeof arch_names[0]))
+#define N_ACT ((int)(sizeof act_names / sizeof act_names[0]))
+
+const char *blr_arch_name(blr_arch a)
+{
+    return (int)a >= 0 && (int)a < N_ARCH ? arch_names[a] : "unknown";
+}
+
+int blr_arch_from_name(const char *name, blr_arch *a)
+{
+    for (int i = 0; name && i < N_ARCH; i++)
+        if (strcmp(name, arch_names[i]) == 0) {
+            *a = (blr_arch)i;
+            return 0;
+        }
+    return -1;
+}
+
+const char *blr_act_name(blr_act a)
+{
+    return (int)a >= 0 && (int)a < N_ACT ? act_names[a] : "unknown";
+}
+
+int blr_act_from_name(const char *name, blr_act *a)
+{
+    for (int i = 0; name && i < N_ACT; i++)
+        if (strcmp(name, act_names[i]) == 0) {
+            *a = (blr_act)i;
+            return 0;
+        }
+    return -1;
+}
+
+/* ---- construction ---- */
+
+static int check_spec(const blr_model_spec *s, int max_batch, char *err, size_t errlen)
+{
+    if ((int)s->arch < 0 || (int)s->arch >= N_ARCH) {
+        snprintf(err, errlen, "model: unknown architecture %d", (int)s->arch);
+        return -1;
+    }
+    if (s->task != BLR_TASK_CLASSIFICATION && s->task != BLR_TASK_REGRESSION) {
+        snprintf(err, errlen, "model: unknown task %d", (int)s->task);
+        return -1;
+    }
+    if (s->n_in < 1 || s->n_out < 1) {
+        snprintf(err, errlen, "model: n_in (%d) and n_out (%d) must be >= 1", s->n_in, s->n_out);
+        return -1;
+    }
+    if (max_batch < 1) {
+        snprintf(err, errlen, "model: max_batch (%d) must be >= 1", max_batch);
+        return -1;
+    }
+    if (s->task == BLR_TASK_REGRESSION && !(isfinite(s->noise_sd) && s->noise_sd > 0)) {
+        snprintf(err, errlen, "model: noise_sd (%g) must be finite and > 0 for regression",
+                 s->noise_sd);
+        return -1;
+    }
+    if (s->arch != BLR_ARCH_MLP)
+        return 0;
+    if (s->n_hidden < 1 || s->n_hidden > BLR_MAX_LAYERS - 1) {
+        snprintf(err, errlen, "model: an mlp needs 1 to %d hidden layers, got %d (use arch "
+                 "linear for none)", BLR_MAX_LAYERS - 1, s->n_hidden);
+        return -1;
+    }
+    for (int i = 0; i < s->n_hidden; i++)
+        if (s->hidden[i] < 1) {
+            snprintf(err, errlen, "model: hidden layer %d has size %d, must be >= 1", i + 1,
+                     s->hidden[i]);
+            return -1;
+        }
+    if ((int)s->act < 0 || (int)s->act >= N_ACT) {
+        snprintf(err, errlen, "model: unknown activation %d", (int)s->act);
+        return -1;
+    }
+    return 0;
+}
+
+/* *total += rows · cols, failing instead of wrapping around. */
+static int add_block(size_t *total, size_t rows, size_t cols)
+{
+    if (cols != 0 && rows > SIZE_MAX / cols)
+        return -1;
+    if (*total > SIZE_MAX - rows * cols)
+        return -1;
+    *total += rows * cols;
+    return 0;
+}
+
+/* Carves the next rows × cols floats out of the workspace. */
+static float *take(float **cursor, size_t rows, size_t cols)
+{
+    float *p = *cursor;
+    *cursor += rows * cols;
+    return p;
+}
+
+int blr_model_init(blr_model *m, const blr_model_spec *spec, int max_batch, char *err,
+                   size_t errlen)
+{
+    memset(m, 0, sizeof *m);
+    if (check_spec(spec, max_batch, err, errlen) != 0)
+        return -1;
+    m->spec = *spec;
+    m->max_batch = max_batch;
+    m->n_layers = spec->arch == BLR_ARCH_MLP ? spec->n_hidden + 1 : 1;
+
+    int width = spec->n_in, max_in = 0, max_out = 0;
+    size_t P = 0;
+    for (int l = 0; l < m->n_layers; l++) {
+        blr_dense *d = &m->layer[l];
+        d->n_in = width;
+        d->n_out = l == m->n_layers - 1 ? spec->n_out : spec->hidden[l];
+        width = d->n_out;
+        d->w_off = P;
+        if (add_block(&P, (size_t)d->n_out, (size_t)d->n_in) != 0)
+            goto too_big;
+        d->b_off = P;
+        if (add_block(&P, (size_t)d->n_out, 1) != 0)
+            goto too_big;
+        max_in = d->n_in > max_in ? d->n_in : max_in;
+        max_out = d->n_out > max_out ? d->n_out : max_out;
+    }
+    m->n_params = P;
+
+    size_t B = (size_t)max_batch, len = 0;
+    m->sq_rows = max_batch < SQ_CHUNK ? max_batch : SQ_CHUNK;
+    for (int l = 0; l < m->n_layers; l++) {
+        if (l > 0 && add_block(&len, B, (size_t)m->layer[l].n_in) != 0)
+            goto too_big;
+        if (add_block(&len, B, (size_t)m->layer[l].n_out) != 0)
+            goto too_big;
+    }
+    if (add_block(&len, B, 2 * (size_t)max_out) != 0 || add_block(&len, B, 1) != 0 ||
+        add_block(&len, (size_t)m->sq_rows, (size_t)max_in + (size_t)max_out) != 0 ||
+        len > SIZE_MAX / sizeof(float))
+        goto too_big;
+
+    m->work = malloc(len * sizeof(float));
+    m->act_in = calloc(2 * (size_t)m->n_layers, sizeof(float *));
+    if (!m->work || !m->act_in) {
+        blr_model_free(m);
+        snprintf(err, errlen, "model: out of memory for a workspace of %zu floats", len);
+        return -1;
+    }
+    m->work_len = len;
+    m->pre = m->act_in + m->n_layers;
+    float *cur = m->work;
+    for (int l = 0; l < m->n_layers; l++) {
+        if (l > 0)
+            m->act_in[l] = take(&cur, B, (size_t)m->layer[l].n_in);
+        m->pre[l] = take(&cur, B, (size_t)m->layer[l].n_out);
+    }
+    m->delta_a = take(&cur, B, (size_t)max_out);
+    m->delta_b = take(&cur, B, (size_t)max_out);
+    m->ones = take(&cur, B, 1);
+    m->sq_a = take(&cur, (size_t)m->sq_rows, (size_t)max_in);
+    m->sq_d = take(&cur, (size_t)m->sq_rows, (size_t)max_out);
+    for (int i = 0; i < max_batch; i++)
+        m->ones[i] = 1.0f;
+    return 0;
+
+too_big:
+    snprintf(err, errlen, "model: parameter or workspace size overflows (max_batch %d)",
+             max_batch);
+    return -1;
+}
+
+void blr_model_free(blr_model *m)
+{
+    free(m->work);
+    free(m->act_in);
+    m->work = NULL;
+    m->act_in = m->pre = NULL;
+    m->delta_a = m->delta_b = m->ones = m->sq_a = m->sq_d = NULL;
+    m->work_len = 0;
+}
+
+/* PyTorch's default for nn.Linear weights, so results are comparable with the reference
+ * code's initialization scale. */
+void blr_model_init_params(const blr_model *m, blr_rng *rng, float *theta)
+{
+    for (int l = 0; l < m->n_layers; l++) {
+        const blr_dense *d = &m->layer[l];
+        size_t nw = (size_t)d->n_out * (size_t)d->n_in;
+        float *w = theta + d->w_off, k = (float)(1.0 / sqrt((double)d->n_in));
+        blr_rng_fill_uniform(rng, w, nw);
+        for (size_t j = 0; j < nw; j++)
+            w[j] = (2.0f * w[j] - 1.0f) * k;
+        memset(theta + d->b_off, 0, (size_t)d->n_out * sizeof(float));
+    }
+}
+
+/* ---- activations ---- */
+
+static void act_forward(blr_act act, const float *z, float *a, size_t len)
+{
+    switch (act) {
+    case BLR_ACT_TANH:
+        for (size_t j = 0; j < len; j++)
+            a[j] = tanhf(z[j]);
+        break;
+    case BLR_ACT_RELU:
+        for (size_t j = 0; j < len; j++)
+            a[j] = z[j] > 0.0f ? z[j] : 0.0f;
+        break;
+    case BLR_ACT_ELU: /* α = 1 */
+        for (size_t j = 0; j < len; j++)
+            a[j] = z[j] > 0.0f ? z[j] : expm1f(z[j]);
+        break;
+    }
+}
+
+/* delta *= act'(z), written through the activation's output a = act(z) so the backward
+ * pass needs no transcendental: tanh' = 1 - a², relu' = [a > 0], elu' = a + 1 for z <= 0. */
+static void act_backward(blr_act act, const float *a, float *delta, size_t len)
+{
+    switch (act) {
+    case BLR_ACT_TANH:
+        for (size_t j = 0; j < len; j++)
+            delta[j] *= 1.0f - a[j] * a[j];
+        break;
+    case BLR_ACT_RELU:
+        for (size_t j = 0; j < len; j++)
+            delta[j] = a[j] > 0.0f ? delta[j] : 0.0f;
+        break;
+    case BLR_ACT_ELU:
+        for (size_t j = 0; j < len; j++)
+            delta[j] *= a[j] > 0.0f ? 1.0f : a[j] + 1.0f;
+        break;
+    }
+}
+
+/* ---- passes ---- */
+
+static const float *layer_input(const blr_model *m, const float *x, int l)
+{
+    return l == 0 ? x : m->act_in[l];
+}
+
+/* n <= max_batch rows; leaves the last layer's output (logits or mean) in pre[L-1]. */
+static void forward(blr_model *m, const float *theta, const float *x, int n)
+{
+    for (int l = 0; l < m->n_layers; l++) {
+        const blr_dense *d = &m->layer[l];
+        float *z = m->pre[l];
+        for (int i = 0; i < n; i++)
+            memcpy(z + (size_t)i * (size_t)d->n_out, theta + d->b_off,
+                   (size_t)d->n_out * sizeof(float));
+        /* Z = X Wᵀ + b */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, d->n_out, d->n_in, 1.0f,
+                    layer_input(m, x, l), d->n_in, theta + d->w_off, d->n_in, 1.0f, z,
+                    d->n_out);
+        if (l < m->n_layers - 1)
+            act_forward(m->spec.act, z, m->act_in[l + 1], (size_t)n * (size_t)d->n_out);
+    }
+}
+
+/* Softmax of one row into p, stable for any logits: shifted by their max, so every exp is
+ * at most 1 and the sum is in [1, k]. Returns log Σ_c exp(z_c - zmax) and the max in *zmax;
+ * the caller adds zmax - z_y itself, since adding a huge zmax first would swamp the log. */
+static double softmax_row(const float *z, int k, float *p, float *zmax_out)
+{
+    float zmax = z[0];
+    for (int c = 1; c < k; c++)
+        zmax = z[c] > zmax ? z[c] : zmax;
+    *zmax_out = zmax;
+    double s = 0.0;
+    for (int c = 0; c < k; c++) {
+        p[c] = expf(z[c] - zmax);
+        s += p[c];
+    }
+    float inv = (float)(1.0 / s);
+    for (int c = 0; c < k; c++)
+        p[c] *= inv;
+    return log(s);
+}
+
+/* Summed negative log-likelihood of n rows given pre[L-1], and into delta (n × n_out) its
+ * per-example gradient with respect to the outputs: softmax - onehot, or (f - y)/sd². */
+static double head(blr_model *m, const int *label, const float *target, int n, float *delta)
+{
+    int k = m->spec.n_out;
+    const float *f = m->pre[m->n_layers - 1];
+    double sum = 0.0;
+    if (m->spec.task == BLR_TASK_CLASSIFICATION) {
+        for (int i = 0; i < n; i++) {
+            const float *z = f + (size_t)i * (size_t)k;
+            float *g = delta + (size_t)i * (size_t)k, zmax;
+            double log_s = softmax_row(z, k, g, &zmax);
+            /* -log p_y = log Σ exp(z - zmax) + (zmax - z_y) */
+            sum += log_s + ((double)zmax - (double)z[label[i]]);
+            g[label[i]] -= 1.0f;
+        }
+        return sum;
+    }
+    double sd = m->spec.noise_sd, inv_var = 1.0 / (sd * sd);
+    double per_output_const = log(sd) + 0.5 * LOG_2PI;
+    for (size_t j = 0; j < (size_t)n * (size_t)k; j++) {
+        double r = (double)f[j] - (double)target[j];
+        sum += 0.5 * r * r * inv_var + per_output_const;
+        delta[j] = (float)(r * inv_var);
+    }
+    return sum;
+}
+
+/* out (+)= scale · 1ᵀ A for a rows × cols A, the bias gradient as a GEMV. With overwrite, out
+ * is zeroed here rather than by beta = 0: some BLAS builds scale y by a multiply, which would
+ * keep NaN garbage in a fresh buffer. */
+static void col_sums(const blr_model *m, const float *a, int rows, int cols, float scale,
+                     int overwrite, float *out)
+{
+    if (overwrite)
+        memset(out, 0, (size_t)cols * sizeof(float));
+    cblas_sgemv(CblasRowMajor, CblasTrans, rows, cols, scale, a, cols, m->ones, 1, 1.0f, out, 1);
+}
+
+/* Adds scale · Σ_i (δ_i²)(a_i²)ᵀ and scale · Σ_i δ_i² for one layer into sq (beta 0 on the
+ * first contribution), in row chunks of sq_rows. */
+static void sq_layer(blr_model *m, const blr_dense *d, const float *a, const float *delta,
+                     int n, float scale, int first, float *sq)
+{
+    for (int r0 = 0; r0 < n; r0 += m->sq_rows) {
+        int rows = n - r0 < m->sq_rows ? n - r0 : m->sq_rows;
+        size_t na = (size_t)rows * (size_t)d->n_in, nd = (size_t)rows * (size_t)d->n_out;
+        const float *ac = a + (size_t)r0 * (size_t)d->n_in;
+        const float *dc = delta + (size_t)r0 * (size_t)d->n_out;
+        for (size_t j = 0; j < na; j++)
+            m->sq_a[j] = ac[j] * ac[j];
+        for (size_t j = 0; j < nd; j++)
+            m->sq_d[j] = dc[j] * dc[j];
+        float beta = first && r0 == 0 ? 0.0f : 1.0f;
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d->n_out, d->n_in, rows, scale,
+                    m->sq_d, d->n_out, m->sq_a, d->n_in, beta, sq + d->w_off, d->n_in);
+        col_sums(m, m->sq_d, rows, d->n_out, scale, beta == 0.0f, sq + d->b_off);
+    }
+}
+
+/* Backpropagates the per-example output deltas in delta_a through n rows and adds scale
+ * times the summed gradients into grad (and the squared ones into sqgrad); first = 1
+ * overwrites instead. delta_a and delta_b are clobbered. */
+static void backward(blr_model *m, const float *theta, const float *x, int n, float scale,
+                     int first, float *grad, float *sqgrad)
+{
+    float *delta = m->delta_a, *delta_in = m->delta_b;
+    float beta = first ? 0.0f : 1.0f;
+    for (int l = m->n_layers - 1; l >= 0; l--) {
+        const blr_dense *d = &m->layer[l];
+        const float *a = layer_input(m, x, l);
+        /* dW = δᵀ A, db = δᵀ 1 */
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d->n_out, d->n_in, n, scale,
+                    delta, d->n_out, a, d->n_in, beta, grad + d->w_off, d->n_in);
+        col_sums(m, delta, n, d->n_out, scale, first, grad + d->b_off);
+        if (sqgrad)
+            sq_layer(m, d, a, delta, n, scale, first, sqgrad);
+        if (l == 0)
+            break;
+        /* δ_in = (δ W) ⊙ act'(input of this layer) */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, d->n_in, d->n_out, 1.0f,
+                    delta, d->n_out, theta + d->w_off, d->n_in, 0.0f, delta_in, d->n_in);
+        act_backward(m->spec.act, a, delta_in, (size_t)n * (size_t)d->n_in);
+        float *t = delta;
+        delta = delta_in;
+        delta_in = t;
+    }
+}
+
+static int batch_ok(const blr_model *m, const int *label, const float *target, int n)
+{
+    if (n < 1)
+        return 0;
+    if (m->spec.task == BLR_TASK_REGRESSION)
+        return target != NULL;
+    if (!label)
+        return 0;
+    for (int i = 0; i < n; i++)
+        if (label[i] < 0 || label[i] >= m->spec.n_out)
+            return 0;
+    return 1;
+}
+
+/* The loss of n rows, chunk by chunk; with grad, also the gradients of the mean. */
+static double run(blr_model *m, const float *theta, const float *x, const int *label,
+                  const float *target, int n, float *grad, float *sqgrad)
+{
+    if (!batch_ok(m, label, target, n)) {
+        for (size_t j = 0; grad && j < m->n_params; j++)
+            grad[j] = NAN;
+        for (size_t j = 0; sqgrad && j < m->n_params; j++)
+            sqgrad[j] = NAN;
+        return NAN;
+    }
+    int k = m->spec.n_out;
+    /* δ is the per-example gradient; 1/n turns the sums over rows into the batch mean. */
+    float scale = (float)(1.0 / n);
+    double sum = 0.0;
+    for (int r0 = 0; r0 < n; r0 += m->max_batch) {
+        int rows = n - r0 < m->max_batch ? n - r0 : m->max_batch;
+        const float *xc = x + (size_t)r0 * (size_t)m->spec.n_in;
+        forward(m, theta, xc, rows);
+        sum += head(m, label ? label + r0 : NULL, target ? target + (size_t)r0 * (size_t)k : NULL,
+                    rows, m->delta_a);
+        if (grad)
+            backward(m, theta, xc, rows, scale, r0 == 0, grad, sqgrad);
+    }
+    return sum / n;
+}
+
+double blr_model_loss_grad(blr_model *m, const float *theta, const float *x, const int *label,
+                           const float *target, int n, float *grad, float *sqgrad)
+{
+    return run(m, theta, x, label, target, n, grad, sqgrad);
+}
+
+double blr_model_loss(blr_model *m, const float *theta, const float *x, const int *label,
+                      const float *target, int n)
+{
+    return run(m, theta, x, label, target, n, NULL, NULL);
+}
+
+void blr_model_predict(blr_model *m, const float *theta, const float *x, int n, float *out)
+{
+    int k = m->spec.n_out;
+    for (int r0 = 0; r0 < n; r0 += m->max_batch) {
+        int rows = n - r0 < m->max_batch ? n - r0 : m->max_batch;
+        forward(m, theta, x + (size_t)r0 * (size_t)m->spec.n_in, rows);
+        const float *f = m->pre[m->n_layers - 1];
+        float *o = out + (size_t)r0 * (size_t)k;
+        if (m->spec.task == BLR_TASK_REGRESSION) {
+            memcpy(o, f, (size_t)rows * (size_t)k * sizeof(float));
+            continue;
+        }
+        for (int i = 0; i < rows; i++) {
+            float zmax;
+            softmax_row(f + (size_t)i * (size_t)k, k, o + (size_t)i * (size_t)k, &zmax);
+        }
+    }
+}
+
+double blr_model_flops(const blr_model *m, int n)
+{
+    double flops = 0.0;
+    for (int l = 0; l < m->n_layers; l++) {
+        double gemm = 2.0 * n * (double)m->layer[l].n_in * (double)m->layer[l].n_out;
+        flops += (l == 0 ? 2.0 : 3.0) * gemm;
+    }
+    return flops;
+}
