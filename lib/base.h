@@ -57,5 +57,9 @@ int blr_base_moments(const blr_base *b, double *mean, double *var);
  * Bases on (0,∞) have no finite location constant: *fv is set to NAN.
  * Returns 0, or -1 with a message (dirac, quadrature failure). */
 int blr_base_fisher(const blr_base *b, double *fv, double *fu, char *err, size_t errlen);
+/* Kolmogorov–Smirnov distance sup_x |F_n(x) - F(x)| between the sample x[0..n) and the
+ * CDF of ξ; sorts x in place. Validates a sampler: at level α the critical value is about
+ * sqrt(-log(α/2)/2)/sqrt(n) (1.95/sqrt(n) for α = 1e-3). */
+double blr_base_ks(const blr_base *b, double *x, size_t n);
 
 #endif

@@ -31,11 +31,15 @@ uint64_t blr_rng_next(blr_rng *r);
 double blr_rng_uniform(blr_rng *r);
 /* Standard normal (double precision, for tests and setup, not the hot path). */
 double blr_rng_normal(blr_rng *r);
-/* Uniform integer in [0, n). */
+/* Uniform integer in [0, n), unbiased; 0 when n = 0. */
 uint64_t blr_rng_below(blr_rng *r, uint64_t n);
 
-/* Bulk fills of n floats. Uniform is on (0,1) open, normal is standard. */
+/* Bulk fills of n floats. Uniform is on (0,1) open (the 2^23 midpoints (k + 1/2)·2^-23),
+ * normal is standard. Every fill takes ceil(n/2) words of the stream, two floats per
+ * word, so fills of even lengths concatenate: fill(a) then fill(b) equals fill(a + b). */
 void blr_rng_fill_uniform(blr_rng *r, float *out, size_t n);
 void blr_rng_fill_normal(blr_rng *r, float *out, size_t n);
+/* Standard exponential (rate 1): -log u of the open uniforms. */
+void blr_rng_fill_exponential(blr_rng *r, float *out, size_t n);
 
 #endif
