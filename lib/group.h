@@ -24,6 +24,78 @@ static inline double blr_group_affine_phi(double x, double alpha)
     return expm1(-alpha * x) / x;
 }
 
+/* One coordinate of each group. The rules build their update g <- g · exp(-α M) from
+ * these, and the array functions below loop over them. */
+static inline double blr_group_additive_compose1(double a, double b)
+{
+    return a + b;
+}
+
+static inline double blr_group_additive_exp1(double x)
+{
+    return x;
+}
+
+static inline double blr_group_mult_compose1(double a, double b)
+{
+    return a * b;
+}
+
+static inline double blr_group_mult_exp1(double x)
+{
+    return exp(x);
+}
+
+/* In exact arithmetic g · exp(x) > 0 for every x, but a huge x rounds it to 0 (absorbing:
+ * 0 · exp(·) = 0 forever) or to inf (θ = inf · ξ). The rules store elements of (R>0, ×)
+ * — g± and the affine A — clamped to [2^-40, 2^40]: far outside any weight scale of a
+ * network, yet small enough that θ = g ξ and ∇ g ξ stay finite in float32. Each clamp
+ * increments *saturated. A NaN (from a diverged gradient) passes through unchanged so the
+ * caller sees the divergence. */
+#define BLR_GROUP_POSITIVE_MIN 9.094947017729282e-13 /* 2^-40 */
+#define BLR_GROUP_POSITIVE_MAX 1099511627776.0       /* 2^40 */
+
+static inline double blr_group_positive_clamp(double g, long *saturated)
+{
+    if (g < BLR_GROUP_POSITIVE_MIN) {
+        (*saturated)++;
+        return BLR_GROUP_POSITIVE_MIN;
+    }
+    if (g > BLR_GROUP_POSITIVE_MAX) {
+        (*saturated)++;
+        return BLR_GROUP_POSITIVE_MAX;
+    }
+    return g;
+}
+
+typedef struct {
+    double a, b;
+} blr_group_affine_elt;
+
+static inline blr_group_affine_elt blr_group_affine_compose1(blr_group_affine_elt g,
+                                                             blr_group_affine_elt h)
+{
+    blr_group_affine_elt r = {g.a * h.a, g.a * h.b + g.b};
+    return r;
+}
+
+/* exp(u, v) = (e^u, v (e^u - 1)/u); the b-part is v φ(u) at α = -1. */
+static inline blr_group_affine_elt blr_group_affine_exp1(double u, double v)
+{
+    blr_group_affine_elt r = {exp(u), v * blr_group_affine_phi(u, -1.0)};
+    return r;
+}
+
+/* The step element of Algorithm 3, exp(-α2 u, ·) in the a-part and v φ(u) at α1 in the
+ * b-part. With α1 = α2 = α it is exactly exp(-α u, -α v); the paper gives the two parts
+ * their own step sizes. */
+static inline blr_group_affine_elt blr_group_affine_step1(double u, double v, double alpha1,
+                                                          double alpha2)
+{
+    blr_group_affine_elt r = {exp(-alpha2 * u), v * blr_group_affine_phi(u, alpha1)};
+    return r;
+}
+
 void blr_group_additive_act(size_t n, const float *w, const float *xi, float *theta);
 void blr_group_additive_compose(size_t n, const float *a, const float *b, float *out);
 void blr_group_additive_inverse(size_t n, const float *a, float *out);

@@ -19,28 +19,30 @@
 
 typedef enum { BLR_HESSIAN_PRICE, BLR_HESSIAN_GGN } blr_hessian_kind;
 
-/* Hyperparameters of one method. Unused fields are ignored by methods that do not need
- * them; blr_method_cfg_defaults fills the documented defaults. */
+/* Hyperparameters of one method; the defaults of blr_method_cfg_defaults in brackets.
+ * Unused fields are ignored by methods that do not need them, but blr_method_check still
+ * validates every field, so a value that makes no sense is an error wherever it is set. */
 typedef struct {
-    char rule[32];        /* registry name: "lie-affine", "sgd", ... */
-    blr_base base;        /* q0 (kind, nu, scale) */
-    double lr;            /* α (additive, multiplicative); α1, the b step (affine) */
-    double lr2;           /* α2, the A step (affine) */
-    double beta1;         /* momentum of the gradient / location direction */
-    double beta2;         /* momentum of the log-scale direction (affine), 2nd moment (adam) */
-    double temperature;   /* τ */
-    double prior_precision; /* δ */
-    double n_data;        /* N, so τ~ = τ/N and δ~ = δ/N */
-    double init_offset;   /* c in g± = |w0±| + c (multiplicative) */
-    double init_a;        /* A at start (affine) */
-    int fisher;           /* divide algebra directions by q0's Fisher constants */
-    int mc;               /* MC samples per step (accumulate calls per step) */
+    char rule[32];        /* registry name: "lie-affine", "sgd", ... [""] */
+    blr_base base;        /* q0 (kind, nu, scale) [gaussian, nu 0, scale 1] */
+    double lr;            /* α (additive, multiplicative); α1, the b step (affine) [0.1] */
+    double lr2;           /* α2, the A step (affine) [0.01] */
+    double beta1;         /* momentum of the gradient / location direction [0.9] */
+    double beta2;         /* momentum of the log-scale direction (affine), 2nd moment (adam)
+                           * [0.999] */
+    double temperature;   /* τ [1] */
+    double prior_precision; /* δ [1] */
+    double n_data;        /* N, so τ~ = τ/N and δ~ = δ/N [1; the runner sets it] */
+    double init_offset;   /* c in g± = |w0±| + c (multiplicative), > 0 [1e-5] */
+    double init_a;        /* A at start (affine) [1] */
+    int fisher;           /* divide algebra directions by q0's Fisher constants [0] */
+    int mc;               /* MC samples per step (accumulate calls per step) [1] */
     /* baselines (M2) */
-    double eps;           /* adam's ε */
-    double hess_init;     /* initial Hessian / precision estimate (ivon, blr, vogn) */
-    double clip_radius;   /* ivon's update clipping; <= 0 means off */
-    double init_sd;       /* bbb: initial σ */
-    blr_hessian_kind hessian;
+    double eps;           /* adam's ε [1e-8] */
+    double hess_init;     /* initial Hessian / precision estimate (ivon, blr, vogn) [1] */
+    double clip_radius;   /* ivon's update clipping; <= 0 means off [0] */
+    double init_sd;       /* bbb: initial σ [1e-3] */
+    blr_hessian_kind hessian; /* [price] */
 } blr_method_cfg;
 
 void blr_method_cfg_defaults(blr_method_cfg *cfg);
@@ -50,7 +52,8 @@ enum {
     BLR_NEEDS_TWO_INITS = 1u << 1, /* init wants two independent initial draws w0, w1 */
     BLR_POSITIVE_BASE = 1u << 2,  /* q0 must live on (0,∞) */
     BLR_SYMMETRIC_BASE = 1u << 3, /* q0 must live on R */
-    BLR_NO_BASE = 1u << 4         /* the method has its own family; `base` is ignored */
+    BLR_NO_BASE = 1u << 4,        /* the method has its own family; `base` is ignored */
+    BLR_DENSITY_BASE = 1u << 5    /* q0 must have a density (not dirac) */
 };
 
 typedef struct blr_method blr_method;
@@ -81,7 +84,9 @@ struct blr_method {
     blr_method_cfg cfg;
     size_t n;               /* P */
     void *state;
-    long invalid_updates;   /* coordinates repaired by the method (classic BLR) */
+    long invalid_updates;   /* coordinates repaired by the method: classic BLR's non-positive
+                             * precisions, the Lie-group rules' saturated scales
+                             * (blr_group_positive_clamp) */
 };
 
 /* Registry. find returns NULL for an unknown name; count/at enumerate for `blr list`. */
@@ -92,18 +97,46 @@ const blr_method_ops *blr_method_at(size_t i);
 /* Checks cfg against the method (finite positive step sizes, momenta in [0,1), a base that
  * fits, n > 0) without allocating. Returns 0 or -1 with a message. */
 int blr_method_check(const blr_method_cfg *cfg, size_t n, char *err, size_t errlen);
-/* check + allocate + init. `sgd` is lie-additive with the dirac base. */
+/* check + allocate + init. A BLR_NO_BASE method gets the dirac base in m->cfg whatever
+ * cfg->base says; that is how `sgd` is lie-additive with the dirac base (the same ops
+ * functions under another name). */
 int blr_method_create(blr_method **out, const blr_method_cfg *cfg, size_t n, const float *w0,
                       const float *w1, char *err, size_t errlen);
 void blr_method_free(blr_method *m);
 
-/* Step-size factor at step t of T: constant 1, or cosine 0.5(1 + cos(π t/T)), with a linear
- * warm-up over the first `warmup` steps. */
+/* Step-size factor at step t (0-based) of T: constant 1, or cosine 0.5(1 + cos(π t/T))
+ * (0 from t = T on), with a linear warm-up (t+1)/warmup replacing it for t < warmup
+ * (warmup <= 0: none). The cosine is not shifted by the warm-up. */
 typedef enum { BLR_SCHEDULE_CONSTANT, BLR_SCHEDULE_COSINE } blr_schedule;
 double blr_schedule_factor(blr_schedule s, long t, long total, long warmup);
 
 /* Helpers for methods' save/load: write/read n floats, returning 0 or -1. */
 int blr_method_write_floats(FILE *f, const float *x, size_t n);
 int blr_method_read_floats(FILE *f, float *x, size_t n);
+/* A checkpoint starts with a header naming the rule and P; read_header returns -1 when it
+ * does not match m (another rule, another size) or the file is short. Floats are stored in
+ * the machine's byte order: checkpoints are for resuming on the same machine. */
+int blr_method_write_header(const blr_method *m, FILE *f);
+int blr_method_read_header(const blr_method *m, FILE *f);
+/* header + n floats of x: the whole save/load of a method that keeps its saved state in
+ * one array. */
+int blr_method_save_array(const blr_method *m, FILE *f, const float *x, size_t n);
+int blr_method_load_array(const blr_method *m, FILE *f, float *x, size_t n);
+
+/* Helper for methods with an option `fisher`: the reciprocals of q0's Fisher constants
+ * (location 1/F_v, log-scale 1/F_u; DESIGN §3), or 1 and 1 when cfg->fisher is off.
+ * 1/F_v is NAN for bases on (0,∞). Returns 0 or -1 with a message. */
+int blr_method_fisher_scale(const blr_method_cfg *cfg, double *inv_fv, double *inv_fu,
+                            char *err, size_t errlen);
+
+/* Helper for posterior(): the sd of ξ ~ q0, or its scale s where the variance is infinite
+ * (student-t with nu <= 2). */
+double blr_method_base_sd(const blr_base *b);
+
+/* The ops tables of the Lie-group rules (lib/rule_*.c). */
+extern const blr_method_ops blr_rule_additive_ops;       /* "lie-additive" */
+extern const blr_method_ops blr_rule_sgd_ops;            /* "sgd" */
+extern const blr_method_ops blr_rule_multiplicative_ops; /* "lie-multiplicative" */
+extern const blr_method_ops blr_rule_affine_ops;         /* "lie-affine" */
 
 #endif

@@ -1,0 +1,166 @@
+/* The additive Lie-group rule (paper Algorithm 1, DESIGN §3): θ = w + ξ on (R^P, +).
+ *
+ * `sgd` is this rule with the dirac base (ξ ≡ 0), where it is exactly heavy-ball SGD:
+ * the registry lists the same functions under the name "sgd" with BLR_NO_BASE, and
+ * blr_method_create gives every BLR_NO_BASE method the dirac base. There is no second
+ * implementation. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "group.h"
+#include "rule.h"
+
+/* The arrays saved in a checkpoint come first in buf: w, m; then the scratch sum, xi. */
+enum { SAVED_ARRAYS = 2, ALL_ARRAYS = 4 };
+
+typedef struct {
+    float *buf;
+    float *w, *m;   /* group element and momentum */
+    float *sum, *xi; /* Σ ∇ over this step's samples; the last ξ drawn */
+    int count;      /* accumulate calls since the last step */
+    double inv_fv;  /* 1/F_v of q0 under `fisher`, else 1 */
+} additive_state;
+
+static int additive_init(blr_method *m, const float *w0, const float *w1, char *err,
+                         size_t errlen)
+{
+    (void)w1;
+    additive_state *s = calloc(1, sizeof *s);
+    size_t n = m->n;
+    if (!s || !(s->buf = calloc(ALL_ARRAYS * n, sizeof(float)))) {
+        free(s);
+        snprintf(err, errlen, "%s: out of memory for %zu parameters", m->ops->name, n);
+        return -1;
+    }
+    double inv_fu;
+    if (blr_method_fisher_scale(&m->cfg, &s->inv_fv, &inv_fu, err, errlen) != 0) {
+        free(s->buf);
+        free(s);
+        return -1;
+    }
+    s->w = s->buf;
+    s->m = s->buf + n;
+    s->sum = s->buf + 2 * n;
+    s->xi = s->buf + 3 * n;
+    for (size_t i = 0; i < n; i++)
+        s->w[i] = w0[i];
+    m->state = s;
+    return 0;
+}
+
+static void additive_sample(blr_method *m, float *theta, blr_rng *rng)
+{
+    additive_state *s = m->state;
+    blr_base_sample(&m->cfg.base, rng, s->xi, m->n);
+    blr_group_additive_act(m->n, s->w, s->xi, theta);
+}
+
+static void additive_accumulate(blr_method *m, const float *theta, const float *grad,
+                                const float *sqgrad)
+{
+    (void)theta;
+    (void)sqgrad;
+    additive_state *s = m->state;
+    for (size_t i = 0; i < m->n; i++)
+        s->sum[i] += grad[i];
+    s->count++;
+}
+
+/* Algorithm 1: X = E[∇] (÷ F_v under `fisher`); m <- β1 m + (1-β1) X;
+ * w <- w · exp(-α m) = w - α m. */
+static void additive_step(blr_method *m, double lr_factor)
+{
+    additive_state *s = m->state;
+    double scale = (s->count > 0 ? 1.0 / s->count : 0.0) * s->inv_fv;
+    double beta1 = m->cfg.beta1, alpha = m->cfg.lr * lr_factor;
+    for (size_t i = 0; i < m->n; i++) {
+        double x = s->sum[i] * scale;
+        s->m[i] = (float)(beta1 * s->m[i] + (1.0 - beta1) * x);
+        s->w[i] = (float)blr_group_additive_compose1(s->w[i],
+                                                     blr_group_additive_exp1(-alpha * s->m[i]));
+        s->sum[i] = 0.0f;
+    }
+    s->count = 0;
+}
+
+static void additive_mean(const blr_method *m, float *theta)
+{
+    const additive_state *s = m->state;
+    for (size_t i = 0; i < m->n; i++)
+        theta[i] = s->w[i];
+}
+
+static void additive_posterior(const blr_method *m, float *mean, float *sd)
+{
+    const additive_state *s = m->state;
+    float sd_xi = (float)blr_method_base_sd(&m->cfg.base);
+    for (size_t i = 0; i < m->n; i++) {
+        mean[i] = s->w[i];
+        sd[i] = sd_xi;
+    }
+}
+
+/* θ = w + ξ is a shift of q0^P, so H(q) = P H(q0) (-inf for dirac). */
+static double additive_entropy(const blr_method *m)
+{
+    return (double)m->n * blr_base_entropy(&m->cfg.base);
+}
+
+static int additive_save(const blr_method *m, FILE *f)
+{
+    const additive_state *s = m->state;
+    return blr_method_save_array(m, f, s->buf, SAVED_ARRAYS * m->n);
+}
+
+/* A checkpoint is taken between steps: the scratch arrays start empty. */
+static int additive_load(blr_method *m, FILE *f)
+{
+    additive_state *s = m->state;
+    if (blr_method_load_array(m, f, s->buf, SAVED_ARRAYS * m->n) != 0)
+        return -1;
+    memset(s->buf + SAVED_ARRAYS * m->n, 0, (ALL_ARRAYS - SAVED_ARRAYS) * m->n * sizeof(float));
+    s->count = 0;
+    return 0;
+}
+
+static void additive_free(blr_method *m)
+{
+    additive_state *s = m->state;
+    if (s)
+        free(s->buf);
+    free(s);
+    m->state = NULL;
+}
+
+const blr_method_ops blr_rule_additive_ops = {
+    .name = "lie-additive",
+    .summary = "additive Lie-group BLR (Algorithm 1): theta = w + xi, momentum on E[grad]",
+    .flags = BLR_SYMMETRIC_BASE,
+    .init = additive_init,
+    .sample = additive_sample,
+    .accumulate = additive_accumulate,
+    .step = additive_step,
+    .mean = additive_mean,
+    .posterior = additive_posterior,
+    .entropy = additive_entropy,
+    .save = additive_save,
+    .load = additive_load,
+    .free = additive_free,
+};
+
+const blr_method_ops blr_rule_sgd_ops = {
+    .name = "sgd",
+    .summary = "SGD with heavy-ball momentum (= lie-additive with the dirac base)",
+    .flags = BLR_NO_BASE,
+    .init = additive_init,
+    .sample = additive_sample,
+    .accumulate = additive_accumulate,
+    .step = additive_step,
+    .mean = additive_mean,
+    .posterior = additive_posterior,
+    .entropy = additive_entropy,
+    .save = additive_save,
+    .load = additive_load,
+    .free = additive_free,
+};

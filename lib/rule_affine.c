@@ -1,0 +1,171 @@
+/* The diagonal affine Lie-group rule (paper Algorithm 3, DESIGN §3): θ = b + A ⊙ ξ with
+ * A > 0, on the group (A, b)(A', b') = (AA', Ab' + b). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "group.h"
+#include "rule.h"
+
+/* Saved arrays come first in buf: A, b, MU, MV; then the scratch sums and ξ. */
+enum { SAVED_ARRAYS = 4, ALL_ARRAYS = 7 };
+
+typedef struct {
+    float *buf;
+    float *a, *b;       /* group element (A, b) */
+    float *mu, *mv;     /* momenta of the log-scale and location directions */
+    float *su, *sv;     /* Σ A ⊙ ξ ⊙ ∇ and Σ A ⊙ ∇ over this step's samples */
+    float *xi;          /* the last ξ drawn */
+    int count;
+    double inv_fu, inv_fv; /* 1/F_u, 1/F_v of q0 under `fisher`, else 1 */
+} affine_state;
+
+static int affine_init(blr_method *m, const float *w0, const float *w1, char *err,
+                       size_t errlen)
+{
+    (void)w1;
+    affine_state *s = calloc(1, sizeof *s);
+    size_t n = m->n;
+    if (!s || !(s->buf = calloc(ALL_ARRAYS * n, sizeof(float)))) {
+        free(s);
+        snprintf(err, errlen, "%s: out of memory for %zu parameters", m->ops->name, n);
+        return -1;
+    }
+    if (blr_method_fisher_scale(&m->cfg, &s->inv_fv, &s->inv_fu, err, errlen) != 0) {
+        free(s->buf);
+        free(s);
+        return -1;
+    }
+    float *p = s->buf;
+    s->a = p;
+    s->b = p + n;
+    s->mu = p + 2 * n;
+    s->mv = p + 3 * n;
+    s->su = p + 4 * n;
+    s->sv = p + 5 * n;
+    s->xi = p + 6 * n;
+    for (size_t i = 0; i < n; i++) {
+        s->a[i] = (float)m->cfg.init_a;
+        s->b[i] = w0[i];
+    }
+    m->state = s;
+    return 0;
+}
+
+static void affine_sample(blr_method *m, float *theta, blr_rng *rng)
+{
+    affine_state *s = m->state;
+    blr_base_sample(&m->cfg.base, rng, s->xi, m->n);
+    blr_group_affine_act(m->n, s->a, s->b, s->xi, theta);
+}
+
+static void affine_accumulate(blr_method *m, const float *theta, const float *grad,
+                              const float *sqgrad)
+{
+    (void)theta;
+    (void)sqgrad;
+    affine_state *s = m->state;
+    for (size_t i = 0; i < m->n; i++) {
+        float ag = s->a[i] * grad[i];
+        s->su[i] += ag * s->xi[i];
+        s->sv[i] += ag;
+    }
+    s->count++;
+}
+
+/* Algorithm 3: U = E[A ⊙ ξ ⊙ ∇] - τ~, V = E[A ⊙ ∇] (÷ F_u, F_v under `fisher`);
+ * MU <- β2 MU + (1-β2) U, MV <- β1 MV + (1-β1) V;
+ * (A, b) <- (A, b) · (exp(-α2 MU), MV φ_α1(MU)), i.e. b <- b + A ⊙ MV ⊙ φ(MU) with the old A
+ * and A <- A ⊙ exp(-α2 MU). An A that leaves float32's range is saturated
+ * (blr_group_positive_clamp) and counted in invalid_updates. */
+static void affine_step(blr_method *m, double lr_factor)
+{
+    affine_state *s = m->state;
+    double avg = s->count > 0 ? 1.0 / s->count : 0.0;
+    double tau = m->cfg.temperature / m->cfg.n_data;
+    double beta1 = m->cfg.beta1, beta2 = m->cfg.beta2;
+    double alpha1 = m->cfg.lr * lr_factor, alpha2 = m->cfg.lr2 * lr_factor;
+    for (size_t i = 0; i < m->n; i++) {
+        double u = (s->su[i] * avg - tau) * s->inv_fu;
+        double v = s->sv[i] * avg * s->inv_fv;
+        s->mu[i] = (float)(beta2 * s->mu[i] + (1.0 - beta2) * u);
+        s->mv[i] = (float)(beta1 * s->mv[i] + (1.0 - beta1) * v);
+        blr_group_affine_elt g = {s->a[i], s->b[i]};
+        g = blr_group_affine_compose1(g, blr_group_affine_step1(s->mu[i], s->mv[i], alpha1,
+                                                                 alpha2));
+        s->a[i] = (float)blr_group_positive_clamp(g.a, &m->invalid_updates);
+        s->b[i] = (float)g.b;
+        s->su[i] = s->sv[i] = 0.0f;
+    }
+    s->count = 0;
+}
+
+static void affine_mean(const blr_method *m, float *theta)
+{
+    const affine_state *s = m->state;
+    for (size_t i = 0; i < m->n; i++)
+        theta[i] = s->b[i];
+}
+
+/* sd θ = A sd(ξ) (A s where q0 has no variance); the mean is b for the symmetric bases. */
+static void affine_posterior(const blr_method *m, float *mean, float *sd)
+{
+    const affine_state *s = m->state;
+    double sd_xi = blr_method_base_sd(&m->cfg.base);
+    for (size_t i = 0; i < m->n; i++) {
+        mean[i] = s->b[i];
+        sd[i] = (float)(s->a[i] * sd_xi);
+    }
+}
+
+/* θ = b + A ⊙ ξ: H(q) = Σ log A + P H(q0). */
+static double affine_entropy(const blr_method *m)
+{
+    const affine_state *s = m->state;
+    double sum = 0.0;
+    for (size_t i = 0; i < m->n; i++)
+        sum += log(s->a[i]);
+    return sum + (double)m->n * blr_base_entropy(&m->cfg.base);
+}
+
+static int affine_save(const blr_method *m, FILE *f)
+{
+    const affine_state *s = m->state;
+    return blr_method_save_array(m, f, s->buf, SAVED_ARRAYS * m->n);
+}
+
+/* A checkpoint is taken between steps: the scratch arrays start empty. */
+static int affine_load(blr_method *m, FILE *f)
+{
+    affine_state *s = m->state;
+    if (blr_method_load_array(m, f, s->buf, SAVED_ARRAYS * m->n) != 0)
+        return -1;
+    memset(s->buf + SAVED_ARRAYS * m->n, 0, (ALL_ARRAYS - SAVED_ARRAYS) * m->n * sizeof(float));
+    s->count = 0;
+    return 0;
+}
+
+static void affine_free(blr_method *m)
+{
+    affine_state *s = m->state;
+    if (s)
+        free(s->buf);
+    free(s);
+    m->state = NULL;
+}
+
+const blr_method_ops blr_rule_affine_ops = {
+    .name = "lie-affine",
+    .summary = "diagonal affine Lie-group BLR (Algorithm 3): theta = b + A xi",
+    .flags = BLR_SYMMETRIC_BASE | BLR_DENSITY_BASE,
+    .init = affine_init,
+    .sample = affine_sample,
+    .accumulate = affine_accumulate,
+    .step = affine_step,
+    .mean = affine_mean,
+    .posterior = affine_posterior,
+    .entropy = affine_entropy,
+    .save = affine_save,
+    .load = affine_load,
+    .free = affine_free,
+};

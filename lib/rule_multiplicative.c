@@ -1,0 +1,175 @@
+/* The signed multiplicative Lie-group rule (paper Algorithm 2, DESIGN §3):
+ * θ = g+ ⊙ ξ+ - g- ⊙ ξ- on ((R>0)^P)^2, with ξ± ~ q0 on (0,∞) independently. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "group.h"
+#include "rule.h"
+
+/* Saved arrays come first in buf: g+, g-, M+, M-; then the scratch sums and ξ±. */
+enum { SAVED_ARRAYS = 4, ALL_ARRAYS = 8 };
+
+typedef struct {
+    float *buf;
+    float *gp, *gm;     /* group element (g+, g-) */
+    float *mp, *mm;     /* momenta M+, M- */
+    float *sp, *sm;     /* Σ ∇ ⊙ g± ⊙ ξ± over this step's samples */
+    float *xip, *xim;   /* the last ξ± drawn */
+    int count;
+    double inv_fu;      /* 1/F_u of q0 under `fisher`, else 1 */
+} mult_state;
+
+static int mult_init(blr_method *m, const float *w0, const float *w1, char *err, size_t errlen)
+{
+    mult_state *s = calloc(1, sizeof *s);
+    size_t n = m->n;
+    if (!s || !(s->buf = calloc(ALL_ARRAYS * n, sizeof(float)))) {
+        free(s);
+        snprintf(err, errlen, "%s: out of memory for %zu parameters", m->ops->name, n);
+        return -1;
+    }
+    double inv_fv;
+    if (blr_method_fisher_scale(&m->cfg, &inv_fv, &s->inv_fu, err, errlen) != 0) {
+        free(s->buf);
+        free(s);
+        return -1;
+    }
+    float *p = s->buf;
+    s->gp = p;
+    s->gm = p + n;
+    s->mp = p + 2 * n;
+    s->mm = p + 3 * n;
+    s->sp = p + 4 * n;
+    s->sm = p + 5 * n;
+    s->xip = p + 6 * n;
+    s->xim = p + 7 * n;
+    /* Two independent standard draws give the excitatory and inhibitory parts; the offset c
+     * keeps g± > 0 where a draw is 0. */
+    double c = m->cfg.init_offset;
+    for (size_t i = 0; i < n; i++) {
+        s->gp[i] = (float)(fabs(w0[i]) + c);
+        s->gm[i] = (float)(fabs(w1[i]) + c);
+    }
+    m->state = s;
+    return 0;
+}
+
+static void mult_sample(blr_method *m, float *theta, blr_rng *rng)
+{
+    mult_state *s = m->state;
+    blr_base_sample(&m->cfg.base, rng, s->xip, m->n);
+    blr_base_sample(&m->cfg.base, rng, s->xim, m->n);
+    blr_group_mult_act(m->n, s->gp, s->gm, s->xip, s->xim, theta);
+}
+
+static void mult_accumulate(blr_method *m, const float *theta, const float *grad,
+                            const float *sqgrad)
+{
+    (void)theta;
+    (void)sqgrad;
+    mult_state *s = m->state;
+    for (size_t i = 0; i < m->n; i++) {
+        s->sp[i] += grad[i] * s->gp[i] * s->xip[i];
+        s->sm[i] += grad[i] * s->gm[i] * s->xim[i];
+    }
+    s->count++;
+}
+
+/* Algorithm 2: X± = ±E[∇ ⊙ g± ⊙ ξ±] - τ~ (÷ F_u under `fisher`); M± <- β1 M± + (1-β1) X±;
+ * g± <- g± · exp(-α M±). The -τ~ is the derivative of -τ~ H(q) in log g±. A step so large
+ * that g± leaves float32's range is saturated (blr_group_positive_clamp) and counted in
+ * invalid_updates. */
+static void mult_step(blr_method *m, double lr_factor)
+{
+    mult_state *s = m->state;
+    double avg = s->count > 0 ? 1.0 / s->count : 0.0;
+    double tau = m->cfg.temperature / m->cfg.n_data;
+    double beta1 = m->cfg.beta1, alpha = m->cfg.lr * lr_factor;
+    for (size_t i = 0; i < m->n; i++) {
+        double xp = (s->sp[i] * avg - tau) * s->inv_fu;
+        double xm = (-s->sm[i] * avg - tau) * s->inv_fu;
+        s->mp[i] = (float)(beta1 * s->mp[i] + (1.0 - beta1) * xp);
+        s->mm[i] = (float)(beta1 * s->mm[i] + (1.0 - beta1) * xm);
+        double gp = blr_group_mult_compose1(s->gp[i], blr_group_mult_exp1(-alpha * s->mp[i]));
+        double gm = blr_group_mult_compose1(s->gm[i], blr_group_mult_exp1(-alpha * s->mm[i]));
+        s->gp[i] = (float)blr_group_positive_clamp(gp, &m->invalid_updates);
+        s->gm[i] = (float)blr_group_positive_clamp(gm, &m->invalid_updates);
+        s->sp[i] = s->sm[i] = 0.0f;
+    }
+    s->count = 0;
+}
+
+/* The point estimate "at g" of the paper: θ with ξ± replaced by 1. */
+static void mult_mean(const blr_method *m, float *theta)
+{
+    const mult_state *s = m->state;
+    for (size_t i = 0; i < m->n; i++)
+        theta[i] = s->gp[i] - s->gm[i];
+}
+
+/* Var θ = (g+² + g-²) Var ξ, ξ+ and ξ- being independent. */
+static void mult_posterior(const blr_method *m, float *mean, float *sd)
+{
+    const mult_state *s = m->state;
+    double sd_xi = blr_method_base_sd(&m->cfg.base);
+    for (size_t i = 0; i < m->n; i++) {
+        double gp = s->gp[i], gm = s->gm[i];
+        mean[i] = (float)(gp - gm);
+        sd[i] = (float)(sd_xi * sqrt(gp * gp + gm * gm));
+    }
+}
+
+/* The entropy of the lifted 2P-dimensional distribution of (g+ ξ+, g- ξ-), the one the rule
+ * descends (its log g± derivative is the -τ~ of X±): Σ log g+ + Σ log g- + 2P H(q0).
+ * θ itself, their difference, has no closed-form entropy. */
+static double mult_entropy(const blr_method *m)
+{
+    const mult_state *s = m->state;
+    double sum = 0.0;
+    for (size_t i = 0; i < m->n; i++)
+        sum += log(s->gp[i]) + log(s->gm[i]);
+    return sum + 2.0 * (double)m->n * blr_base_entropy(&m->cfg.base);
+}
+
+static int mult_save(const blr_method *m, FILE *f)
+{
+    const mult_state *s = m->state;
+    return blr_method_save_array(m, f, s->buf, SAVED_ARRAYS * m->n);
+}
+
+/* A checkpoint is taken between steps: the scratch arrays start empty. */
+static int mult_load(blr_method *m, FILE *f)
+{
+    mult_state *s = m->state;
+    if (blr_method_load_array(m, f, s->buf, SAVED_ARRAYS * m->n) != 0)
+        return -1;
+    memset(s->buf + SAVED_ARRAYS * m->n, 0, (ALL_ARRAYS - SAVED_ARRAYS) * m->n * sizeof(float));
+    s->count = 0;
+    return 0;
+}
+
+static void mult_free(blr_method *m)
+{
+    mult_state *s = m->state;
+    if (s)
+        free(s->buf);
+    free(s);
+    m->state = NULL;
+}
+
+const blr_method_ops blr_rule_multiplicative_ops = {
+    .name = "lie-multiplicative",
+    .summary = "signed multiplicative Lie-group BLR (Algorithm 2): theta = g+ xi+ - g- xi-",
+    .flags = BLR_NEEDS_TWO_INITS | BLR_POSITIVE_BASE,
+    .init = mult_init,
+    .sample = mult_sample,
+    .accumulate = mult_accumulate,
+    .step = mult_step,
+    .mean = mult_mean,
+    .posterior = mult_posterior,
+    .entropy = mult_entropy,
+    .save = mult_save,
+    .load = mult_load,
+    .free = mult_free,
+};

@@ -1,0 +1,563 @@
+/* The method interface of lib/rule.h and the three Lie-group rules, one step at a time:
+ * the registry, configuration checks, `sgd` against a heavy-ball loop, each rule's update
+ * against its algorithm written out here, entropies and posteriors against closed forms,
+ * checkpoints, and the step-size schedule. Convergence is tests/test_exact.c. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base.h"
+#include "rng.h"
+#include "rule.h"
+
+#define P 7
+#define PI 3.14159265358979323846
+#define EULER_GAMMA 0.57721566490153286061
+
+static blr_method_cfg rule_cfg(const char *rule, blr_base_kind base, double scale)
+{
+    blr_method_cfg c;
+    blr_method_cfg_defaults(&c);
+    snprintf(c.rule, sizeof c.rule, "%s", rule);
+    c.base.kind = base;
+    c.base.nu = 5.0;
+    c.base.scale = scale;
+    c.n_data = 50.0;
+    return c;
+}
+
+static blr_method *rule_make(const blr_method_cfg *c, const float *w0, const float *w1)
+{
+    char err[256] = "";
+    blr_method *m = NULL;
+    cr_assert_eq(blr_method_create(&m, c, P, w0, w1, err, sizeof err), 0, "create: %s", err);
+    return m;
+}
+
+static void rule_init_weights(float *w0, float *w1)
+{
+    blr_rng r;
+    blr_rng_init(&r, 11, BLR_RNG_TEST, 0);
+    for (size_t i = 0; i < P; i++) {
+        w0[i] = (float)(0.5 * blr_rng_normal(&r));
+        w1[i] = (float)(0.5 * blr_rng_normal(&r));
+    }
+}
+
+/* ∇ of lbar(θ) = Σ_i c_i (θ_i - μ_i)² / 2 + sin(θ_i): a fixed smooth test function. */
+static void rule_grad(const float *theta, float *grad)
+{
+    for (size_t i = 0; i < P; i++) {
+        double c = 1.0 + 0.3 * (double)i, mu = 0.2 * (double)i - 0.5;
+        grad[i] = (float)(c * (theta[i] - mu) + sin(theta[i]));
+    }
+}
+
+/* ---- registry and defaults ------------------------------------------------------------ */
+
+Test(rule, registry_lists_the_four_rules)
+{
+    const char *names[] = {"sgd", "lie-additive", "lie-multiplicative", "lie-affine"};
+    size_t count = blr_method_count();
+    for (size_t k = 0; k < 4; k++) {
+        const blr_method_ops *ops = blr_method_find(names[k]);
+        cr_assert_not_null(ops, "%s missing", names[k]);
+        cr_assert_str_eq(ops->name, names[k]);
+        cr_assert(ops->summary && ops->summary[0]);
+        int listed = 0;
+        for (size_t i = 0; i < count; i++)
+            listed += blr_method_at(i) == ops;
+        cr_assert_eq(listed, 1, "%s listed %d times", names[k], listed);
+    }
+    cr_assert_null(blr_method_at(count));
+    cr_assert_null(blr_method_find("lie-nothing"));
+    cr_assert_null(blr_method_find(NULL));
+    cr_assert(blr_method_find("sgd")->flags & BLR_NO_BASE);
+    cr_assert(blr_method_find("lie-multiplicative")->flags & BLR_NEEDS_TWO_INITS);
+    cr_assert(blr_method_find("lie-multiplicative")->flags & BLR_POSITIVE_BASE);
+    cr_assert(blr_method_find("lie-affine")->flags & BLR_SYMMETRIC_BASE);
+}
+
+/* The values documented in rule.h. */
+Test(rule, defaults_are_documented_and_valid)
+{
+    blr_method_cfg c;
+    blr_method_cfg_defaults(&c);
+    cr_assert_eq(c.base.kind, BLR_BASE_GAUSSIAN);
+    cr_assert_eq(c.base.scale, 1.0);
+    cr_assert_eq(c.lr, 0.1);
+    cr_assert_eq(c.lr2, 0.01);
+    cr_assert_eq(c.beta1, 0.9);
+    cr_assert_eq(c.beta2, 0.999);
+    cr_assert_eq(c.temperature, 1.0);
+    cr_assert_eq(c.prior_precision, 1.0);
+    cr_assert_eq(c.init_offset, 1e-5);
+    cr_assert_eq(c.init_a, 1.0);
+    cr_assert_eq(c.fisher, 0);
+    cr_assert_eq(c.mc, 1);
+    cr_assert_eq(c.eps, 1e-8);
+    cr_assert_eq(c.hess_init, 1.0);
+    cr_assert_eq(c.clip_radius, 0.0);
+    cr_assert_eq(c.init_sd, 1e-3);
+    cr_assert_eq(c.hessian, BLR_HESSIAN_PRICE);
+    char err[256];
+    const char *ok[] = {"sgd", "lie-additive", "lie-affine"};
+    for (size_t k = 0; k < 3; k++) {
+        snprintf(c.rule, sizeof c.rule, "%s", ok[k]);
+        cr_assert_eq(blr_method_check(&c, P, err, sizeof err), 0, "%s: %s", ok[k], err);
+    }
+}
+
+/* ---- blr_method_check error paths ------------------------------------------------------ */
+
+static void rule_expect_error(const blr_method_cfg *c, size_t n, const char *needle)
+{
+    char err[256] = "";
+    cr_assert_eq(blr_method_check(c, n, err, sizeof err), -1, "accepted, expected '%s'",
+                 needle);
+    cr_assert(strstr(err, needle), "message '%s' does not name '%s'", err, needle);
+    float w[P] = {0};
+    blr_method stale, *m = &stale; /* create must reset it */
+    err[0] = 0;
+    cr_assert_eq(blr_method_create(&m, c, n, w, w, err, sizeof err), -1);
+    cr_assert_null(m);
+    cr_assert(strstr(err, needle), "create: message '%s' does not name '%s'", err, needle);
+}
+
+typedef struct {
+    size_t offset;
+    const char *name;
+} rule_double_field;
+
+Test(rule, check_rejects_bad_numbers)
+{
+    const rule_double_field positive[] = {
+        {offsetof(blr_method_cfg, lr), "lr"},
+        {offsetof(blr_method_cfg, lr2), "lr2"},
+        {offsetof(blr_method_cfg, temperature), "temperature"},
+        {offsetof(blr_method_cfg, n_data), "n_data"},
+        {offsetof(blr_method_cfg, init_offset), "init_offset"},
+        {offsetof(blr_method_cfg, init_a), "init_a"},
+        {offsetof(blr_method_cfg, eps), "eps"},
+        {offsetof(blr_method_cfg, hess_init), "hess_init"},
+        {offsetof(blr_method_cfg, init_sd), "init_sd"},
+    };
+    const double not_positive[] = {0.0, -1.0, NAN, INFINITY};
+    for (size_t f = 0; f < sizeof positive / sizeof positive[0]; f++)
+        for (size_t k = 0; k < 4; k++) {
+            blr_method_cfg c = rule_cfg("lie-affine", BLR_BASE_GAUSSIAN, 1.0);
+            *(double *)((char *)&c + positive[f].offset) = not_positive[k];
+            rule_expect_error(&c, P, positive[f].name);
+        }
+    const rule_double_field momentum[] = {
+        {offsetof(blr_method_cfg, beta1), "beta1"},
+        {offsetof(blr_method_cfg, beta2), "beta2"},
+    };
+    const double outside[] = {1.0, -0.1, 1.5, NAN};
+    for (size_t f = 0; f < 2; f++)
+        for (size_t k = 0; k < 4; k++) {
+            blr_method_cfg c = rule_cfg("lie-affine", BLR_BASE_GAUSSIAN, 1.0);
+            *(double *)((char *)&c + momentum[f].offset) = outside[k];
+            rule_expect_error(&c, P, momentum[f].name);
+        }
+    const double bad_prior[] = {-1e-3, NAN, INFINITY};
+    for (size_t k = 0; k < 3; k++) {
+        blr_method_cfg c = rule_cfg("lie-affine", BLR_BASE_GAUSSIAN, 1.0);
+        c.prior_precision = bad_prior[k];
+        rule_expect_error(&c, P, "prior_precision");
+    }
+    blr_method_cfg c = rule_cfg("lie-affine", BLR_BASE_GAUSSIAN, 1.0);
+    c.clip_radius = NAN;
+    rule_expect_error(&c, P, "clip_radius");
+    c = rule_cfg("lie-affine", BLR_BASE_GAUSSIAN, 1.0);
+    c.mc = 0;
+    rule_expect_error(&c, P, "mc");
+    c = rule_cfg("lie-affine", BLR_BASE_GAUSSIAN, 1.0);
+    c.hessian = (blr_hessian_kind)7;
+    rule_expect_error(&c, P, "hessian");
+    /* the boundary values are fine */
+    char err[256];
+    c = rule_cfg("lie-affine", BLR_BASE_GAUSSIAN, 1.0);
+    c.prior_precision = 0.0;
+    c.beta1 = c.beta2 = 0.0;
+    cr_assert_eq(blr_method_check(&c, P, err, sizeof err), 0, "%s", err);
+}
+
+Test(rule, check_rejects_unknown_rule_and_empty_model)
+{
+    blr_method_cfg c = rule_cfg("lie-nothing", BLR_BASE_GAUSSIAN, 1.0);
+    rule_expect_error(&c, P, "lie-nothing");
+    c = rule_cfg("lie-affine", BLR_BASE_GAUSSIAN, 1.0);
+    rule_expect_error(&c, 0, "n = 0");
+}
+
+Test(rule, check_rejects_bases_that_do_not_fit)
+{
+    blr_method_cfg c = rule_cfg("lie-multiplicative", BLR_BASE_GAUSSIAN, 1.0);
+    rule_expect_error(&c, P, "gaussian");
+    c = rule_cfg("lie-multiplicative", BLR_BASE_DIRAC, 1.0);
+    rule_expect_error(&c, P, "dirac");
+    c = rule_cfg("lie-affine", BLR_BASE_RAYLEIGH, 1.0);
+    rule_expect_error(&c, P, "rayleigh");
+    c = rule_cfg("lie-affine", BLR_BASE_DIRAC, 1.0);
+    rule_expect_error(&c, P, "dirac");
+    c = rule_cfg("lie-additive", BLR_BASE_EXPONENTIAL, 1.0);
+    rule_expect_error(&c, P, "exponential");
+    c = rule_cfg("lie-additive", BLR_BASE_DIRAC, 1.0);
+    c.fisher = 1;
+    rule_expect_error(&c, P, "fisher");
+    c = rule_cfg("sgd", BLR_BASE_GAUSSIAN, 1.0);
+    c.fisher = 1;
+    rule_expect_error(&c, P, "fisher");
+    /* invalid bases, through blr_base_init */
+    c = rule_cfg("lie-affine", BLR_BASE_GAUSSIAN, 0.0);
+    rule_expect_error(&c, P, "scale");
+    c = rule_cfg("lie-affine", BLR_BASE_STUDENT_T, 1.0);
+    c.base.nu = -2.0;
+    rule_expect_error(&c, P, "nu");
+    c = rule_cfg("lie-affine", BLR_BASE_GAUSSIAN, 1.0);
+    c.base.kind = BLR_BASE_COUNT;
+    rule_expect_error(&c, P, "base");
+    /* sgd ignores its base, even an invalid one */
+    char err[256];
+    c = rule_cfg("sgd", BLR_BASE_RAYLEIGH, -3.0);
+    cr_assert_eq(blr_method_check(&c, P, err, sizeof err), 0, "%s", err);
+    /* dirac is fine for lie-additive */
+    c = rule_cfg("lie-additive", BLR_BASE_DIRAC, 1.0);
+    cr_assert_eq(blr_method_check(&c, P, err, sizeof err), 0, "%s", err);
+}
+
+Test(rule, create_needs_the_initial_draws)
+{
+    char err[256] = "";
+    float w[P] = {0};
+    blr_method *m = NULL;
+    blr_method_cfg c = rule_cfg("lie-multiplicative", BLR_BASE_RAYLEIGH, 1.0);
+    cr_assert_eq(blr_method_create(&m, &c, P, w, NULL, err, sizeof err), -1);
+    cr_assert_null(m);
+    cr_assert(strstr(err, "w1"), "%s", err);
+    c = rule_cfg("lie-affine", BLR_BASE_GAUSSIAN, 1.0);
+    cr_assert_eq(blr_method_create(&m, &c, P, NULL, NULL, err, sizeof err), -1);
+    cr_assert(strstr(err, "initial weights"), "%s", err);
+    blr_method_free(NULL);
+}
+
+/* ---- sgd is heavy-ball SGD ------------------------------------------------------------- */
+
+/* Heavy-ball SGD written out: m <- β m + (1-β) g; w <- w - α f_t m, in float storage with
+ * double arithmetic. With mc = 2 the gradient is the mean of two evaluations at w. */
+Test(rule, sgd_is_bit_identical_to_heavy_ball)
+{
+    float w0[P], w1[P], w[P], mom[P] = {0}, theta[P], g[P], g2[P], g_ref[P];
+    rule_init_weights(w0, w1);
+    memcpy(w, w0, sizeof w);
+    blr_method_cfg c = rule_cfg("sgd", BLR_BASE_GAUSSIAN, 1.0); /* base ignored */
+    c.lr = 0.07;
+    c.beta1 = 0.8;
+    c.mc = 2;
+    blr_method *m = rule_make(&c, w0, NULL);
+    cr_assert_eq(m->cfg.base.kind, BLR_BASE_DIRAC);
+    cr_assert(isinf(m->ops->entropy(m)) && m->ops->entropy(m) < 0);
+    blr_rng r;
+    blr_rng_init(&r, 5, BLR_RNG_TEST, 0);
+    const long T = 40;
+    for (long t = 0; t < T; t++) {
+        for (int s = 0; s < 2; s++) {
+            m->ops->sample(m, theta, &r);
+            cr_assert(memcmp(theta, w, sizeof w) == 0, "step %ld: sample is not w", t);
+            rule_grad(theta, g);
+            for (size_t i = 0; i < P; i++)
+                g[i] *= (float)(1.0 + 0.5 * s); /* two different "minibatches" */
+            m->ops->accumulate(m, theta, g, NULL);
+            if (s == 0)
+                memcpy(g2, g, sizeof g);
+        }
+        double f = blr_schedule_factor(BLR_SCHEDULE_COSINE, t, T, 3);
+        m->ops->step(m, f);
+        for (size_t i = 0; i < P; i++) {
+            g_ref[i] = g2[i] + g[i];
+            double gbar = (double)g_ref[i] * 0.5;
+            mom[i] = (float)(0.8 * mom[i] + (1.0 - 0.8) * gbar);
+            w[i] = (float)(w[i] - 0.07 * f * mom[i]);
+        }
+        m->ops->mean(m, theta);
+        cr_assert(memcmp(theta, w, sizeof w) == 0, "step %ld differs", t);
+    }
+    blr_method_free(m);
+}
+
+/* ---- one step of each rule against its algorithm -------------------------------------- */
+
+/* Algorithm 1 with Fisher scaling: X = E[∇]/F_v with F_v = F_v(standard)/s². Closed forms
+ * (DESIGN §3): gaussian F_v = 1, student-t(ν) F_v = (ν+1)/(ν+3). */
+Test(rule, additive_fisher_step)
+{
+    const blr_base_kind kinds[] = {BLR_BASE_GAUSSIAN, BLR_BASE_STUDENT_T};
+    const double fv_std[] = {1.0, 6.0 / 8.0}, s = 0.3;
+    for (size_t k = 0; k < 2; k++) {
+        float w0[P], w1[P], theta[P], g[P], w[P];
+        rule_init_weights(w0, w1);
+        blr_method_cfg c = rule_cfg("lie-additive", kinds[k], s);
+        c.fisher = 1;
+        c.lr = 0.5;
+        c.beta1 = 0.6;
+        blr_method *m = rule_make(&c, w0, NULL);
+        blr_rng r;
+        blr_rng_init(&r, 9, BLR_RNG_TEST, k);
+        m->ops->sample(m, theta, &r);
+        rule_grad(theta, g);
+        m->ops->accumulate(m, theta, g, NULL);
+        m->ops->step(m, 1.0);
+        m->ops->mean(m, w);
+        for (size_t i = 0; i < P; i++) {
+            double want = w0[i] - 0.5 * (1.0 - 0.6) * g[i] * s * s / fv_std[k];
+            cr_assert(fabs(w[i] - want) <= 1e-5 * fmax(1.0, fabs(want)), "%zu: %g vs %g", i,
+                      w[i], want);
+        }
+        blr_method_free(m);
+    }
+}
+
+/* Algorithm 2, two steps (so the momentum matters), with the ξ± the method drew
+ * reproduced from the same stream: sample draws ξ+ then ξ- with blr_base_sample. With
+ * `fisher` and the Rayleigh(1) base, 1 + εψ(ε) = 2 - ε² and E[(2 - ε²)²] = 4 - 4·2 + 8 = 4
+ * (E ε² = 2, E ε⁴ = 8), so X± is divided by F_u = 4. */
+Test(rule, multiplicative_steps_match_algorithm_2)
+{
+    for (int fisher = 0; fisher <= 1; fisher++) {
+        float w0[P], w1[P], theta[P], g[P], xp[P], xm[P], mean[P], sd[P];
+        rule_init_weights(w0, w1);
+        blr_method_cfg c = rule_cfg("lie-multiplicative", BLR_BASE_RAYLEIGH, 1.0);
+        c.lr = 0.3;
+        c.beta1 = 0.5;
+        c.init_offset = 0.01;
+        c.fisher = fisher;
+        c.mc = 2;
+        blr_method *m = rule_make(&c, w0, w1);
+        double gp[P], gm[P], mp[P] = {0}, mm[P] = {0}, tau = 1.0 / 50.0, fu = fisher ? 4.0 : 1.0;
+        for (size_t i = 0; i < P; i++) {
+            gp[i] = fabs((double)w0[i]) + 0.01;
+            gm[i] = fabs((double)w1[i]) + 0.01;
+        }
+        blr_rng r, copy;
+        blr_rng_init(&r, 21, BLR_RNG_TEST, (uint64_t)fisher);
+        for (int t = 0; t < 2; t++) {
+            double sp[P] = {0}, sm[P] = {0};
+            for (int s = 0; s < 2; s++) {
+                copy = r;
+                m->ops->sample(m, theta, &r);
+                blr_base_sample(&m->cfg.base, &copy, xp, P);
+                blr_base_sample(&m->cfg.base, &copy, xm, P);
+                rule_grad(theta, g);
+                m->ops->accumulate(m, theta, g, NULL);
+                for (size_t i = 0; i < P; i++) {
+                    cr_assert(fabs(theta[i] - (gp[i] * xp[i] - gm[i] * xm[i])) < 1e-5);
+                    sp[i] += g[i] * gp[i] * xp[i] / 2.0;
+                    sm[i] += g[i] * gm[i] * xm[i] / 2.0;
+                }
+            }
+            m->ops->step(m, 1.0);
+            for (size_t i = 0; i < P; i++) {
+                mp[i] = 0.5 * mp[i] + 0.5 * (sp[i] - tau) / fu;
+                mm[i] = 0.5 * mm[i] + 0.5 * (-sm[i] - tau) / fu;
+                gp[i] *= exp(-0.3 * mp[i]);
+                gm[i] *= exp(-0.3 * mm[i]);
+            }
+        }
+        m->ops->posterior(m, mean, sd);
+        double sd_xi = sqrt((4.0 - PI) / 2.0); /* Rayleigh(1) */
+        for (size_t i = 0; i < P; i++) {
+            double want = gp[i] - gm[i], want_sd = sd_xi * sqrt(gp[i] * gp[i] + gm[i] * gm[i]);
+            cr_assert(fabs(mean[i] - want) <= 1e-5, "fisher %d, %zu: %g vs %g", fisher, i,
+                      mean[i], want);
+            cr_assert(fabs(sd[i] - want_sd) <= 1e-5 * want_sd);
+        }
+        /* lifted entropy: Σ log g± + 2P H(Rayleigh(1)), H = 1 + log(1/√2) + γ/2 */
+        double h = 2.0 * P * (1.0 - 0.5 * log(2.0) + EULER_GAMMA / 2.0);
+        for (size_t i = 0; i < P; i++)
+            h += log(gp[i]) + log(gm[i]);
+        cr_assert(fabs(m->ops->entropy(m) - h) < 1e-4, "%g vs %g", m->ops->entropy(m), h);
+        blr_method_free(m);
+    }
+}
+
+/* Algorithm 3, two steps, with ξ reproduced from the same stream. With `fisher` and a
+ * Laplace base of scale s: F_u = 1, F_v = 1/s² (DESIGN §3). */
+Test(rule, affine_steps_match_algorithm_3)
+{
+    const double s = 0.4, a1 = 0.2, a2 = 0.05, b1 = 0.7, b2 = 0.9, tau = 2.0 / 50.0;
+    for (int fisher = 0; fisher <= 1; fisher++) {
+        float w0[P], w1[P], theta[P], g[P], xi[P], mean[P], sd[P];
+        rule_init_weights(w0, w1);
+        blr_method_cfg c = rule_cfg("lie-affine", BLR_BASE_LAPLACE, s);
+        c.lr = a1;
+        c.lr2 = a2;
+        c.beta1 = b1;
+        c.beta2 = b2;
+        c.temperature = 2.0;
+        c.init_a = 0.8;
+        c.fisher = fisher;
+        blr_method *m = rule_make(&c, w0, NULL);
+        double A[P], B[P], MU[P] = {0}, MV[P] = {0}, fu = 1.0, fv = fisher ? 1.0 / (s * s) : 1.0;
+        for (size_t i = 0; i < P; i++) {
+            A[i] = 0.8;
+            B[i] = w0[i];
+        }
+        blr_rng r, copy;
+        blr_rng_init(&r, 31, BLR_RNG_TEST, (uint64_t)fisher);
+        for (int t = 0; t < 2; t++) {
+            double f = t == 0 ? 1.0 : 0.5;
+            copy = r;
+            m->ops->sample(m, theta, &r);
+            blr_base_sample(&m->cfg.base, &copy, xi, P);
+            rule_grad(theta, g);
+            m->ops->accumulate(m, theta, g, NULL);
+            m->ops->step(m, f);
+            for (size_t i = 0; i < P; i++) {
+                double u = (A[i] * xi[i] * g[i] - tau) / fu, v = A[i] * g[i] / fv;
+                MU[i] = b2 * MU[i] + (1 - b2) * u;
+                MV[i] = b1 * MV[i] + (1 - b1) * v;
+                /* φ(x) = (exp(-α1 x) - 1)/x; |MU| is far from 0 here */
+                B[i] += A[i] * MV[i] * (exp(-a1 * f * MU[i]) - 1.0) / MU[i];
+                A[i] *= exp(-a2 * f * MU[i]);
+            }
+        }
+        m->ops->posterior(m, mean, sd);
+        double sd_xi = sqrt(2.0) * s; /* Laplace(s): variance 2 s² */
+        for (size_t i = 0; i < P; i++) {
+            cr_assert(fabs(mean[i] - B[i]) <= 1e-5, "fisher %d, b[%zu]: %g vs %g", fisher, i,
+                      mean[i], B[i]);
+            cr_assert(fabs(sd[i] - A[i] * sd_xi) <= 1e-5 * A[i] * sd_xi, "sd[%zu]", i);
+        }
+        /* H = Σ log A + P H(Laplace(s)), H(Laplace(s)) = 1 + log(2s) */
+        double h = P * (1.0 + log(2.0 * s));
+        for (size_t i = 0; i < P; i++)
+            h += log(A[i]);
+        cr_assert(fabs(m->ops->entropy(m) - h) < 1e-4, "%g vs %g", m->ops->entropy(m), h);
+        blr_method_free(m);
+    }
+}
+
+/* Additive: mean w, sd of ξ, entropy P H(q0); gaussian H(N(0, s²)) = log(s √(2πe)). */
+Test(rule, additive_posterior_and_entropy)
+{
+    float w0[P], w1[P], mean[P], sd[P];
+    rule_init_weights(w0, w1);
+    blr_method_cfg c = rule_cfg("lie-additive", BLR_BASE_GAUSSIAN, 0.25);
+    blr_method *m = rule_make(&c, w0, NULL);
+    m->ops->posterior(m, mean, sd);
+    for (size_t i = 0; i < P; i++) {
+        cr_assert_eq(mean[i], w0[i]);
+        cr_assert_float_eq(sd[i], 0.25, 1e-7);
+    }
+    double h = P * log(0.25 * sqrt(2.0 * PI * exp(1.0)));
+    cr_assert(fabs(m->ops->entropy(m) - h) < 1e-9, "%g vs %g", m->ops->entropy(m), h);
+    blr_method_free(m);
+}
+
+/* ---- checkpoints ------------------------------------------------------------------------ */
+
+/* k steps, save, then K more steps; versus: the same k steps, load into a fresh method (made
+ * from other initial weights) and K more steps with the same noise stream. */
+static void rule_run(blr_method *m, blr_rng *r, int steps)
+{
+    float theta[P], g[P];
+    for (int t = 0; t < steps; t++) {
+        for (int s = 0; s < m->cfg.mc; s++) {
+            m->ops->sample(m, theta, r);
+            rule_grad(theta, g);
+            m->ops->accumulate(m, theta, g, NULL);
+        }
+        m->ops->step(m, 0.9);
+    }
+}
+
+Test(rule, checkpoint_round_trip)
+{
+    const char *rules[] = {"sgd", "lie-additive", "lie-multiplicative", "lie-affine"};
+    const blr_base_kind bases[] = {BLR_BASE_GAUSSIAN, BLR_BASE_STUDENT_T, BLR_BASE_LOGNORMAL,
+                                   BLR_BASE_UNIFORM};
+    for (size_t k = 0; k < 4; k++) {
+        float w0[P], w1[P], other[P];
+        rule_init_weights(w0, w1);
+        for (size_t i = 0; i < P; i++)
+            other[i] = -3.0f * w0[i] + 1.0f;
+        blr_method_cfg c = rule_cfg(rules[k], bases[k], 0.2);
+        c.mc = 2;
+        blr_method *a = rule_make(&c, w0, w1);
+        blr_rng r;
+        blr_rng_init(&r, 41, BLR_RNG_TEST, k);
+        rule_run(a, &r, 5);
+        FILE *f = tmpfile();
+        cr_assert_not_null(f);
+        cr_assert_eq(a->ops->save(a, f), 0);
+        blr_rng r_saved = r;
+        rule_run(a, &r, 6);
+
+        blr_method *b = rule_make(&c, other, other);
+        rewind(f);
+        cr_assert_eq(b->ops->load(b, f), 0, "%s: load failed", rules[k]);
+        rule_run(b, &r_saved, 6);
+        float ma[P], sa[P], mb[P], sb[P];
+        a->ops->posterior(a, ma, sa);
+        b->ops->posterior(b, mb, sb);
+        cr_assert(memcmp(ma, mb, sizeof ma) == 0, "%s: means differ after resume", rules[k]);
+        cr_assert(memcmp(sa, sb, sizeof sa) == 0, "%s: sds differ after resume", rules[k]);
+        cr_assert_eq(a->ops->entropy(a), b->ops->entropy(b));
+        blr_method_free(b);
+
+        /* the header is checked: another rule, another size, a short file */
+        const char *other_rule = k == 3 ? "lie-additive" : "lie-affine";
+        blr_method_cfg c2 = rule_cfg(other_rule, BLR_BASE_GAUSSIAN, 0.2);
+        blr_method *wrong = rule_make(&c2, w0, w1);
+        rewind(f);
+        cr_assert_eq(wrong->ops->load(wrong, f), -1, "%s loaded into %s", rules[k], other_rule);
+        blr_method_free(wrong);
+        char err[256];
+        blr_method *small = NULL;
+        cr_assert_eq(blr_method_create(&small, &c, P - 1, w0, w1, err, sizeof err), 0, "%s", err);
+        rewind(f);
+        cr_assert_eq(small->ops->load(small, f), -1, "%s: size mismatch accepted", rules[k]);
+        blr_method_free(small);
+        fseek(f, 0, SEEK_END);
+        long len = ftell(f);
+        FILE *g = tmpfile();
+        rewind(f);
+        char *bytes = malloc((size_t)len);
+        cr_assert_eq(fread(bytes, 1, (size_t)len, f), (size_t)len);
+        fwrite(bytes, 1, (size_t)len - 1, g);
+        free(bytes);
+        rewind(g);
+        blr_method *cut = rule_make(&c, w0, w1);
+        cr_assert_eq(cut->ops->load(cut, g), -1, "%s: truncated file accepted", rules[k]);
+        blr_method_free(cut);
+        fclose(g);
+        fclose(f);
+        blr_method_free(a);
+    }
+}
+
+/* ---- schedule --------------------------------------------------------------------------- */
+
+/* cosine 0.5(1 + cos(π t/T)): 1 at t = 0, (1 + √2/2)/2 at T/4, 1/2 at T/2, 0 at T;
+ * warm-up (t+1)/w for t < w. */
+Test(rule, schedule_values)
+{
+    const double eps = 1e-15;
+    cr_assert(fabs(blr_schedule_factor(BLR_SCHEDULE_CONSTANT, 0, 100, 0) - 1.0) < eps);
+    cr_assert(fabs(blr_schedule_factor(BLR_SCHEDULE_CONSTANT, 99, 100, 0) - 1.0) < eps);
+    cr_assert(fabs(blr_schedule_factor(BLR_SCHEDULE_COSINE, 0, 100, 0) - 1.0) < eps);
+    cr_assert(fabs(blr_schedule_factor(BLR_SCHEDULE_COSINE, 25, 100, 0) -
+                   (1.0 + sqrt(2.0) / 2.0) / 2.0) < eps);
+    cr_assert(fabs(blr_schedule_factor(BLR_SCHEDULE_COSINE, 50, 100, 0) - 0.5) < eps);
+    cr_assert(fabs(blr_schedule_factor(BLR_SCHEDULE_COSINE, 100, 100, 0)) < eps);
+    cr_assert(fabs(blr_schedule_factor(BLR_SCHEDULE_COSINE, 150, 100, 0)) < eps);
+    cr_assert(fabs(blr_schedule_factor(BLR_SCHEDULE_COSINE, 0, 100, 4) - 0.25) < eps);
+    cr_assert(fabs(blr_schedule_factor(BLR_SCHEDULE_COSINE, 2, 100, 4) - 0.75) < eps);
+    cr_assert(fabs(blr_schedule_factor(BLR_SCHEDULE_CONSTANT, 3, 100, 4) - 1.0) < eps);
+    cr_assert(fabs(blr_schedule_factor(BLR_SCHEDULE_CONSTANT, 4, 100, 4) - 1.0) < eps);
+    cr_assert(fabs(blr_schedule_factor(BLR_SCHEDULE_COSINE, 50, 100, 4) - 0.5) < eps);
+}
