@@ -1,5 +1,6 @@
 /* Result files of a run (CONTRACT "Outputs"): runs.csv, curves.csv, reliability.csv,
- * summary.csv, table.md, table.tex, manifest.json, posterior/*.csv and gnuplot figures.
+ * summary.csv, table.md, table.tex, manifest.json, posterior/<variant>-s<seed>.csv and gnuplot
+ * figures.
  *
  * Every file is written to "<name>.tmp" and renamed, so an interrupted run never leaves a
  * truncated file. Figures are drawn from the CSV files on disk, so `blr plot DIR` and a run
@@ -69,7 +70,8 @@ int blr_report_write_posterior(const char *dir, const char *variant, int seed,
  * figures: bit mask of blr_figure; 0 means every figure whose data is present. */
 int blr_report_plot(const char *dir, unsigned figures, char *err, size_t errlen);
 
-/* manifest.json. kv: n key/value pairs written as strings after the standard fields. */
+/* manifest.json: the fields below (NULL strings are written as null), then "runs":
+ * [{variant, seed, status, train_seconds}]. */
 typedef struct {
     const char *experiment, *file, *file_sha256, *profile, *git_commit, *compiler, *cflags;
     const char *gsl_version, *openblas_version, *yaml_version, *host, *start_utc, *end_utc;

@@ -1,0 +1,774 @@
+/* Result files (lib/report.c), figures (lib/plot.c) and SHA-256 (lib/sha256.c). Every
+ * expected text below is written out by hand from the inputs of its test. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "report.h"
+#include "sha256.h"
+
+/* ---- helpers ----------------------------------------------------------------------------- */
+
+static char *make_tmpdir(void)
+{
+    char *d = malloc(64);
+    cr_assert_not_null(d);
+    snprintf(d, 64, "/tmp/blr_report_XXXXXX");
+    cr_assert_not_null(mkdtemp(d));
+    return d;
+}
+
+static void remove_tree(char *dir)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+    free(dir);
+}
+
+static int exists(const char *dir, const char *name)
+{
+    char path[512];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return stat(path, &st) == 0;
+}
+
+static char *slurp(const char *dir, const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    cr_assert_eq(fread(s, 1, (size_t)n, f), (size_t)n);
+    s[n] = '\0';
+    fclose(f);
+    return s;
+}
+
+static void put_file(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Line k (0-based) of text, into buf. */
+static const char *line_of(const char *text, int k, char *buf, size_t len)
+{
+    for (; k > 0 && text; k--) {
+        text = strchr(text, '\n');
+        if (text)
+            text++;
+    }
+    cr_assert_not_null(text);
+    size_t n = strcspn(text, "\n");
+    cr_assert_lt(n, len);
+    memcpy(buf, text, n);
+    buf[n] = '\0';
+    return buf;
+}
+
+static blr_experiment *experiment(const char *const *variants, int n, unsigned metrics)
+{
+    blr_experiment *ex = calloc(1, sizeof *ex);
+    cr_assert_not_null(ex);
+    snprintf(ex->name, sizeof ex->name, "unit");
+    snprintf(ex->title, sizeof ex->title, "unit test");
+    ex->n_variants = n;
+    for (int v = 0; v < n; v++) {
+        snprintf(ex->variants[v].name, sizeof ex->variants[v].name, "%s", variants[v]);
+        snprintf(ex->variants[v].method_cfg.rule, sizeof ex->variants[v].method_cfg.rule, "sgd");
+    }
+    ex->metrics = metrics;
+    return ex;
+}
+
+static blr_run_result run(const char *variant, int seed, blr_status st)
+{
+    blr_run_result r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.variant, sizeof r.variant, "%s", variant);
+    snprintf(r.rule, sizeof r.rule, "sgd");
+    snprintf(r.base, sizeof r.base, "dirac");
+    r.seed = seed;
+    r.status = st;
+    for (int m = 0; m < BLR_METRIC_COUNT; m++)
+        r.metric[m] = NAN;
+    r.objective = r.posterior_sd_median = r.peak_rss_mib = NAN;
+    return r;
+}
+
+#define BIT(m) (1u << (m))
+
+/* ---- atomic files ------------------------------------------------------------------------ */
+
+Test(report, atomic_write_renames_on_close_and_creates_directories)
+{
+    char *d = make_tmpdir(), err[512];
+    blr_report_file rf;
+    cr_assert_eq(blr_report_open(&rf, d, "sub/deeper/x.txt", err, sizeof err), 0, "%s", err);
+    fputs("hello\n", rf.f);
+    cr_assert(exists(d, "sub/deeper/x.txt.tmp"));
+    cr_assert_not(exists(d, "sub/deeper/x.txt"));
+    cr_assert_eq(blr_report_close(&rf, err, sizeof err), 0, "%s", err);
+    cr_assert_not(exists(d, "sub/deeper/x.txt.tmp"));
+    char *s = slurp(d, "sub/deeper/x.txt");
+    cr_assert_str_eq(s, "hello\n");
+    free(s);
+    remove_tree(d);
+}
+
+Test(report, abort_leaves_nothing)
+{
+    char *d = make_tmpdir(), err[512];
+    blr_report_file rf;
+    cr_assert_eq(blr_report_open(&rf, d, "y.csv", err, sizeof err), 0, "%s", err);
+    fputs("partial", rf.f);
+    blr_report_abort(&rf);
+    cr_assert_not(exists(d, "y.csv"));
+    cr_assert_not(exists(d, "y.csv.tmp"));
+    remove_tree(d);
+}
+
+Test(report, open_reports_a_file_in_the_way_of_a_directory)
+{
+    char *d = make_tmpdir(), err[512];
+    put_file(d, "posterior", "not a directory\n");
+    blr_report_file rf;
+    cr_assert_eq(blr_report_open(&rf, d, "posterior/a-s0.csv", err, sizeof err), -1);
+    cr_assert(strstr(err, "/posterior: error: cannot create directory"), "%s", err);
+    remove_tree(d);
+}
+
+Test(report, close_reports_a_failed_rename_and_removes_the_tmp_file)
+{
+    char *d = make_tmpdir(), err[512];
+    /* A non-empty directory where the file should go: rename(2) must fail. */
+    char path[512];
+    snprintf(path, sizeof path, "%s/z.csv", d);
+    cr_assert_eq(mkdir(path, 0777), 0);
+    put_file(d, "z.csv/keep", "x");
+    blr_report_file rf;
+    cr_assert_eq(blr_report_open(&rf, d, "z.csv", err, sizeof err), 0, "%s", err);
+    fputs("data\n", rf.f);
+    cr_assert_eq(blr_report_close(&rf, err, sizeof err), -1);
+    cr_assert(strstr(err, "z.csv: error: cannot rename"), "%s", err);
+    cr_assert_not(exists(d, "z.csv.tmp"));
+    remove_tree(d);
+}
+
+/* ---- CSV files --------------------------------------------------------------------------- */
+
+Test(report, runs_csv_header_and_row)
+{
+    char *d = make_tmpdir(), err[512], line[512];
+    const char *names[] = {"affine-laplace"};
+    blr_experiment *ex = experiment(names, 1,
+                                    BIT(BLR_METRIC_ACC) | BIT(BLR_METRIC_NLL) |
+                                        BIT(BLR_METRIC_OOD_AUROC));
+    blr_run_result r = run("affine-laplace", 2, BLR_STATUS_OK);
+    snprintf(r.rule, sizeof r.rule, "lie-affine");
+    snprintf(r.base, sizeof r.base, "laplace");
+    r.epochs = 5;
+    r.train_seconds = 1.5;
+    r.metric[BLR_METRIC_ACC] = 1.0 / 3.0; /* %.9g: 0.333333333 */
+    r.metric[BLR_METRIC_NLL] = 0.25;
+    r.metric[BLR_METRIC_ECE] = 0.125;     /* not selected: no column */
+    r.objective = -1.25;
+    r.posterior_sd_median = 0.125;
+    r.invalid_updates = 3;
+    r.peak_rss_mib = 12.5;
+    cr_assert_eq(blr_report_write_tables(d, ex, &r, 1, NULL, 0, NULL, 0, err, sizeof err), 0,
+                 "%s", err);
+    char *s = slurp(d, "runs.csv");
+    cr_assert_str_eq(line_of(s, 0, line, sizeof line),
+                     "variant,rule,base,seed,status,epochs,train_seconds,acc,nll,ood_auroc,"
+                     "objective,posterior_sd_median,invalid_updates,peak_rss_mib");
+    cr_assert_str_eq(line_of(s, 1, line, sizeof line),
+                     "affine-laplace,lie-affine,laplace,2,ok,5,1.5,0.333333333,0.25,nan,-1.25,"
+                     "0.125,3,12.5");
+    free(s);
+    for (const char *const *f = (const char *const[]){"curves.csv", "reliability.csv",
+                                                       "summary.csv", "table.md", "table.tex",
+                                                       NULL};
+         *f; f++) {
+        cr_assert(exists(d, *f), "%s missing", *f);
+        char tmp[64];
+        snprintf(tmp, sizeof tmp, "%s.tmp", *f);
+        cr_assert_not(exists(d, tmp));
+    }
+    free(ex);
+    remove_tree(d);
+}
+
+Test(report, regression_columns_follow_the_metric_order)
+{
+    char *d = make_tmpdir(), err[512], line[512];
+    const char *names[] = {"sgd"};
+    blr_experiment *ex = experiment(names, 1, BIT(BLR_METRIC_RMSE) | BIT(BLR_METRIC_NLL) |
+                                                  BIT(BLR_METRIC_BAYES_RMSE));
+    blr_run_result r = run("sgd", 0, BLR_STATUS_DIVERGED);
+    cr_assert_eq(blr_report_write_tables(d, ex, &r, 1, NULL, 0, NULL, 0, err, sizeof err), 0,
+                 "%s", err);
+    char *s = slurp(d, "runs.csv");
+    cr_assert_str_eq(line_of(s, 0, line, sizeof line),
+                     "variant,rule,base,seed,status,epochs,train_seconds,nll,rmse,bayes_rmse,"
+                     "objective,posterior_sd_median,invalid_updates,peak_rss_mib");
+    cr_assert_str_eq(line_of(s, 1, line, sizeof line),
+                     "sgd,sgd,dirac,0,diverged,0,0,nan,nan,nan,nan,nan,0,nan");
+    free(s);
+    free(ex);
+    remove_tree(d);
+}
+
+Test(report, curves_and_reliability_rows_quote_names)
+{
+    char *d = make_tmpdir(), err[512], line[512];
+    const char *names[] = {"a"};
+    blr_experiment *ex = experiment(names, 1, BIT(BLR_METRIC_ACC));
+    blr_curve_row c = {.seed = 1, .epoch = 2, .train_loss = 0.5, .acc = 0.75, .nll = NAN,
+                       .ece = 0.0625, .seconds = 3};
+    snprintf(c.variant, sizeof c.variant, "x,\"y\"");
+    blr_reliability rel;
+    memset(&rel, 0, sizeof rel);
+    snprintf(rel.variant, sizeof rel.variant, "a");
+    rel.seed = 4;
+    rel.bins = 2;
+    rel.conf[0] = 0.25;
+    rel.acc[0] = 0.5;
+    rel.count[0] = 7;
+    rel.conf[1] = NAN;
+    rel.acc[1] = NAN;
+    cr_assert_eq(blr_report_write_tables(d, ex, NULL, 0, &c, 1, &rel, 1, err, sizeof err), 0,
+                 "%s", err);
+    char *s = slurp(d, "curves.csv");
+    cr_assert_str_eq(s, "variant,seed,epoch,train_loss,acc,nll,ece,seconds\n"
+                        "\"x,\"\"y\"\"\",1,2,0.5,0.75,nan,0.0625,3\n");
+    free(s);
+    s = slurp(d, "reliability.csv");
+    cr_assert_str_eq(s, "variant,seed,bin,conf,acc,count\na,4,0,0.25,0.5,7\na,4,1,nan,nan,0\n");
+    free(s);
+    /* No runs: the variant's row says 0/0 and its metric is missing. */
+    s = slurp(d, "table.md");
+    cr_assert_str_eq(line_of(s, 2, line, sizeof line), "| a | – | 0/0 |");
+    free(s);
+    free(ex);
+    remove_tree(d);
+}
+
+Test(report, summary_mean_and_sd_over_ok_runs)
+{
+    char *d = make_tmpdir(), err[512], line[512];
+    const char *names[] = {"a", "b", "c"};
+    blr_experiment *ex = experiment(names, 3, BIT(BLR_METRIC_ACC));
+    blr_run_result r[6];
+    /* a: ok runs with acc 0.5, 0.75, 1.0 -> mean 0.75, sd sqrt((0.25² + 0 + 0.25²)/2) = 0.25;
+     * its diverged run (acc 0) does not count. train_seconds 1, 2, 3 -> mean 2, sd 1. */
+    const double acc[4] = {0.5, 0.75, 1.0, 0.0};
+    for (int i = 0; i < 4; i++) {
+        r[i] = run("a", i, i == 3 ? BLR_STATUS_DIVERGED : BLR_STATUS_OK);
+        r[i].metric[BLR_METRIC_ACC] = acc[i];
+        r[i].train_seconds = i + 1;
+        r[i].objective = 2.0;
+        r[i].posterior_sd_median = 0.0;
+    }
+    /* b: one ok run -> sd nan. c: only a failed run -> mean nan. */
+    r[4] = run("b", 0, BLR_STATUS_OK);
+    r[4].metric[BLR_METRIC_ACC] = 0.125;
+    r[4].train_seconds = 4;
+    r[4].objective = 1;
+    r[4].posterior_sd_median = 0.5;
+    r[5] = run("c", 0, BLR_STATUS_FAILED);
+    cr_assert_eq(blr_report_write_tables(d, ex, r, 6, NULL, 0, NULL, 0, err, sizeof err), 0,
+                 "%s", err);
+    char *s = slurp(d, "summary.csv");
+    cr_assert_str_eq(line_of(s, 0, line, sizeof line),
+                     "variant,rule,base,n_ok,n,acc_mean,acc_sd,objective_mean,objective_sd,"
+                     "train_seconds_mean,train_seconds_sd,posterior_sd_median_mean,"
+                     "posterior_sd_median_sd");
+    cr_assert_str_eq(line_of(s, 1, line, sizeof line), "a,sgd,dirac,3,4,0.75,0.25,2,0,2,1,0,0");
+    cr_assert_str_eq(line_of(s, 2, line, sizeof line),
+                     "b,sgd,dirac,1,1,0.125,nan,1,nan,4,nan,0.5,nan");
+    cr_assert_str_eq(line_of(s, 3, line, sizeof line),
+                     "c,sgd,dirac,0,1,nan,nan,nan,nan,nan,nan,nan,nan");
+    free(s);
+    /* The table counts the runs that did not finish. */
+    s = slurp(d, "table.md");
+    cr_assert_str_eq(line_of(s, 2, line, sizeof line), "| a | **0.7500 ± 0.2500** | 3/4 |");
+    cr_assert_str_eq(line_of(s, 3, line, sizeof line), "| b | 0.1250 | 1/1 |");
+    cr_assert_str_eq(line_of(s, 4, line, sizeof line), "| c | – | 0/1 |");
+    cr_assert(strstr(s, "Not ok: a 1 diverged; c 1 failed.\n"), "%s", s);
+    free(s);
+    free(ex);
+    remove_tree(d);
+}
+
+/* Two variants, two runs each. acc: a 0.875/0.925 (mean 0.9, sd 0.05/sqrt(2) = 0.03536),
+ * b 0.8/0.8; nll: a 0.5/0.5, b 0.25/0.35 (mean 0.3, sd 0.1/sqrt(2) = 0.07071).
+ * Best: acc (higher) -> a; nll (lower) -> b. */
+static blr_experiment *two_variant_tables(const char *dir, const char *a, const char *b)
+{
+    const char *names[] = {a, b};
+    blr_experiment *ex = experiment(names, 2, BIT(BLR_METRIC_ACC) | BIT(BLR_METRIC_NLL) |
+                                                  BIT(BLR_METRIC_BAYES_ACC));
+    const double acc[4] = {0.875, 0.925, 0.8, 0.8}, nll[4] = {0.5, 0.5, 0.25, 0.35};
+    blr_run_result r[4];
+    for (int i = 0; i < 4; i++) {
+        r[i] = run(i < 2 ? a : b, i % 2, BLR_STATUS_OK);
+        r[i].metric[BLR_METRIC_ACC] = acc[i];
+        r[i].metric[BLR_METRIC_NLL] = nll[i];
+    }
+    char err[512];
+    cr_assert_eq(blr_report_write_tables(dir, ex, r, 4, NULL, 0, NULL, 0, err, sizeof err), 0,
+                 "%s", err);
+    return ex;
+}
+
+Test(report, table_md_bolds_the_best_mean_in_both_directions)
+{
+    char *d = make_tmpdir(), line[512];
+    blr_experiment *ex = two_variant_tables(d, "a", "b");
+    char *s = slurp(d, "table.md");
+    cr_assert_str_eq(line_of(s, 0, line, sizeof line), "| variant | acc | nll | bayes\\_acc | n |");
+    cr_assert_str_eq(line_of(s, 1, line, sizeof line), "|---|---:|---:|---:|---:|");
+    cr_assert_str_eq(line_of(s, 2, line, sizeof line),
+                     "| a | **0.9000 ± 0.0354** | 0.5000 ± 0.0000 | – | 2/2 |");
+    cr_assert_str_eq(line_of(s, 3, line, sizeof line),
+                     "| b | 0.8000 ± 0.0000 | **0.3000 ± 0.0707** | – | 2/2 |");
+    cr_assert_null(strstr(s, "Not ok"));
+    free(s);
+    free(ex);
+    remove_tree(d);
+}
+
+Test(report, table_tex_has_booktabs_rules_and_escapes)
+{
+    char *d = make_tmpdir(), line[512];
+    blr_experiment *ex = two_variant_tables(d, "my_var", "b&c");
+    char *s = slurp(d, "table.tex");
+    cr_assert_str_eq(line_of(s, 1, line, sizeof line), "\\begin{tabular}{lrrrr}");
+    cr_assert_str_eq(line_of(s, 2, line, sizeof line), "\\toprule");
+    cr_assert_str_eq(line_of(s, 3, line, sizeof line),
+                     "variant & acc & nll & bayes\\_acc & $n$ \\\\");
+    cr_assert_str_eq(line_of(s, 4, line, sizeof line), "\\midrule");
+    cr_assert_str_eq(line_of(s, 5, line, sizeof line),
+                     "my\\_var & $\\mathbf{0.9000 \\pm 0.0354}$ & $0.5000 \\pm 0.0000$ & -- & "
+                     "2/2 \\\\");
+    cr_assert_str_eq(line_of(s, 6, line, sizeof line),
+                     "b\\&c & $0.8000 \\pm 0.0000$ & $\\mathbf{0.3000 \\pm 0.0707}$ & -- & "
+                     "2/2 \\\\");
+    cr_assert_str_eq(line_of(s, 7, line, sizeof line), "\\bottomrule");
+    cr_assert_str_eq(line_of(s, 8, line, sizeof line), "\\end{tabular}");
+    free(s);
+    free(ex);
+    remove_tree(d);
+}
+
+Test(report, table_precision_follows_the_magnitude)
+{
+    char *d = make_tmpdir(), err[512], line[512];
+    const char *names[] = {"a", "b", "c"};
+    blr_experiment *ex = experiment(names, 3, BIT(BLR_METRIC_RMSE));
+    /* 12.3125 (exact in binary) -> 4 significant digits = 2 decimals: 12.31;
+     * 0.000125 -> below 1e-3: %.3e; 0 -> 4 decimals. Lower rmse is better: c is bold. */
+    const double v[3] = {12.3125, 0.000125, 0.0};
+    blr_run_result r[3];
+    for (int i = 0; i < 3; i++) {
+        r[i] = run(names[i], 0, BLR_STATUS_OK);
+        r[i].metric[BLR_METRIC_RMSE] = v[i];
+    }
+    cr_assert_eq(blr_report_write_tables(d, ex, r, 3, NULL, 0, NULL, 0, err, sizeof err), 0,
+                 "%s", err);
+    char *s = slurp(d, "table.md");
+    cr_assert_str_eq(line_of(s, 2, line, sizeof line), "| a | 12.31 | 1/1 |");
+    cr_assert_str_eq(line_of(s, 3, line, sizeof line), "| b | 1.250e-04 | 1/1 |");
+    cr_assert_str_eq(line_of(s, 4, line, sizeof line), "| c | **0.0000** | 1/1 |");
+    free(s);
+    free(ex);
+    remove_tree(d);
+}
+
+Test(report, write_tables_rejects_bad_input)
+{
+    char *d = make_tmpdir(), err[512];
+    const char *names[] = {"a"};
+    blr_experiment *ex = experiment(names, 1, BIT(BLR_METRIC_ACC));
+    blr_run_result r = run("stranger", 0, BLR_STATUS_OK);
+    cr_assert_eq(blr_report_write_tables(d, ex, &r, 1, NULL, 0, NULL, 0, err, sizeof err), -1);
+    cr_assert(strstr(err, "variant 'stranger'"), "%s", err);
+    cr_assert_not(exists(d, "runs.csv"));
+
+    blr_reliability rel;
+    memset(&rel, 0, sizeof rel);
+    snprintf(rel.variant, sizeof rel.variant, "a");
+    rel.bins = 65;
+    cr_assert_eq(blr_report_write_tables(d, ex, NULL, 0, NULL, 0, &rel, 1, err, sizeof err), -1);
+    cr_assert(strstr(err, "65 bins"), "%s", err);
+
+    char missing[600];
+    snprintf(missing, sizeof missing, "%s/file", d);
+    put_file(d, "file", "x");
+    cr_assert_eq(blr_report_write_tables(missing, ex, NULL, 0, NULL, 0, NULL, 0, err,
+                                         sizeof err), -1);
+    cr_assert(strstr(err, "/file: error: cannot create directory"), "%s", err);
+    free(ex);
+    remove_tree(d);
+}
+
+Test(report, posterior_file)
+{
+    char *d = make_tmpdir(), err[512];
+    const float mean[2] = {0.5f, -1.0f}, sd[2] = {0.25f, NAN};
+    cr_assert_eq(blr_report_write_posterior(d, "affine-gaussian", 3, mean, sd, 2, err,
+                                            sizeof err), 0, "%s", err);
+    char *s = slurp(d, "posterior/affine-gaussian-s3.csv");
+    cr_assert_str_eq(s, "index,mean,sd\n0,0.5,0.25\n1,-1,nan\n");
+    free(s);
+    cr_assert_eq(blr_report_write_posterior(d, "a/b", 0, mean, sd, 2, err, sizeof err), -1);
+    cr_assert(strstr(err, "'a/b'"), "%s", err);
+    remove_tree(d);
+}
+
+/* ---- manifest ---------------------------------------------------------------------------- */
+
+Test(report, manifest_json_text)
+{
+    char *d = make_tmpdir(), err[512];
+    blr_manifest man = {
+        .experiment = "quick", .file = "dir \"q\"\\x.yaml\nnext", .file_sha256 = "ab",
+        .profile = "", .git_commit = "abc-dirty", .compiler = "cc\t1", .cflags = "-O2",
+        .gsl_version = "2.7", .openblas_version = NULL, .yaml_version = "0.2.5",
+        .host = "h\x01", .start_utc = "s", .end_utc = "e", .threads = 2,
+    };
+    blr_run_result r[2] = {run("sgd", 0, BLR_STATUS_OK), run("a\"b", 1, BLR_STATUS_DIVERGED)};
+    r[0].train_seconds = 1.25;
+    r[1].train_seconds = NAN;
+    cr_assert_eq(blr_report_write_manifest(d, &man, r, 2, err, sizeof err), 0, "%s", err);
+    char *s = slurp(d, "manifest.json");
+    cr_assert_str_eq(s, "{\n"
+                        "  \"experiment\": \"quick\",\n"
+                        "  \"file\": \"dir \\\"q\\\"\\\\x.yaml\\nnext\",\n"
+                        "  \"file_sha256\": \"ab\",\n"
+                        "  \"profile\": \"\",\n"
+                        "  \"git_commit\": \"abc-dirty\",\n"
+                        "  \"compiler\": \"cc\\t1\",\n"
+                        "  \"cflags\": \"-O2\",\n"
+                        "  \"gsl_version\": \"2.7\",\n"
+                        "  \"openblas_version\": null,\n"
+                        "  \"yaml_version\": \"0.2.5\",\n"
+                        "  \"host\": \"h\\u0001\",\n"
+                        "  \"start_utc\": \"s\",\n"
+                        "  \"end_utc\": \"e\",\n"
+                        "  \"threads\": 2,\n"
+                        "  \"runs\": [\n"
+                        "    {\"variant\": \"sgd\", \"seed\": 0, \"status\": \"ok\", "
+                        "\"train_seconds\": 1.25},\n"
+                        "    {\"variant\": \"a\\\"b\", \"seed\": 1, \"status\": \"diverged\", "
+                        "\"train_seconds\": null}\n"
+                        "  ]\n"
+                        "}\n");
+    free(s);
+    cr_assert_eq(blr_report_write_manifest(d, &man, NULL, 0, err, sizeof err), 0, "%s", err);
+    s = slurp(d, "manifest.json");
+    cr_assert(strstr(s, "  \"threads\": 2,\n  \"runs\": []\n}\n"), "%s", s);
+    free(s);
+    remove_tree(d);
+}
+
+Test(report, status_names)
+{
+    cr_assert_str_eq(blr_status_name(BLR_STATUS_OK), "ok");
+    cr_assert_str_eq(blr_status_name(BLR_STATUS_DIVERGED), "diverged");
+    cr_assert_str_eq(blr_status_name(BLR_STATUS_FAILED), "failed");
+}
+
+/* ---- SHA-256: FIPS 180-4 example vectors (NIST CSRC "SHA256.pdf", "SHA2_Additional") ---- */
+
+static void sha_hex(const void *data, size_t n, size_t chunk, char hex[65])
+{
+    blr_sha256 s;
+    unsigned char dg[32];
+    blr_sha256_init(&s);
+    const unsigned char *p = data;
+    for (size_t at = 0; at < n; at += chunk)
+        blr_sha256_update(&s, p + at, n - at < chunk ? n - at : chunk);
+    blr_sha256_final(&s, dg);
+    blr_sha256_hex(dg, hex);
+}
+
+Test(report_sha256, standard_vectors_in_any_chunking)
+{
+    static const struct {
+        const char *msg, *hex;
+    } v[] = {
+        {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+        {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+        {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+        {"abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmn"
+         "opqrlmnopqrsmnopqrstnopqrstu",
+         "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"},
+    };
+    char hex[65];
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        for (size_t chunk = 1; chunk <= 200; chunk += 63) {
+            sha_hex(v[i].msg, strlen(v[i].msg), chunk, hex);
+            cr_assert_str_eq(hex, v[i].hex, "vector %zu, chunks of %zu", i, chunk);
+        }
+}
+
+Test(report_sha256, one_million_a)
+{
+    size_t n = 1000000;
+    char *a = malloc(n), hex[65];
+    memset(a, 'a', n);
+    sha_hex(a, n, 4096, hex);
+    cr_assert_str_eq(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    free(a);
+}
+
+Test(report_sha256, file_hash_and_missing_file)
+{
+    char *d = make_tmpdir(), path[512], hex[65];
+    put_file(d, "abc.txt", "abc");
+    snprintf(path, sizeof path, "%s/abc.txt", d);
+    cr_assert_eq(blr_report_sha256_file(path, hex), 0);
+    cr_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    snprintf(path, sizeof path, "%s/none.txt", d);
+    cr_assert_eq(blr_report_sha256_file(path, hex), -1);
+    cr_assert_str_eq(hex, "");
+    remove_tree(d);
+}
+
+/* ---- figures ----------------------------------------------------------------------------- */
+
+static int have_gnuplot(void) { return system("command -v gnuplot >/dev/null 2>&1") == 0; }
+
+/* Two variants over two seeds and two epochs, reliability diagrams, posterior files. */
+static void write_fixture(const char *d)
+{
+    char err[512];
+    const char *names[] = {"affine-student-t", "sgd"};
+    blr_experiment *ex = experiment(names, 2, BIT(BLR_METRIC_ACC) | BIT(BLR_METRIC_NLL));
+    blr_run_result r[4];
+    blr_curve_row c[8];
+    blr_reliability rel[4];
+    memset(rel, 0, sizeof rel);
+    for (int i = 0; i < 4; i++) {
+        r[i] = run(names[i % 2], i / 2, BLR_STATUS_OK);
+        r[i].metric[BLR_METRIC_ACC] = 0.8;
+        snprintf(rel[i].variant, sizeof rel[i].variant, "%s", names[i % 2]);
+        rel[i].seed = i / 2;
+        rel[i].bins = 10;
+        for (int e = 0; e < 2; e++) {
+            blr_curve_row *row = &c[2 * i + e];
+            memset(row, 0, sizeof *row);
+            snprintf(row->variant, sizeof row->variant, "%s", names[i % 2]);
+            row->seed = i / 2;
+            row->epoch = e + 1;
+            /* affine-student-t epoch 1: nll 0.5 (seed 0), 0.7 (seed 1) -> mean 0.6,
+             * sd sqrt(0.1² + 0.1²) = 0.141421356. */
+            row->nll = e == 0 && i % 2 == 0 ? (i / 2 ? 0.7 : 0.5) : 0.4;
+            row->acc = 0.5 + 0.1 * e;
+        }
+    }
+    /* affine-student-t bin 5: seed 0 count 10 at (conf 0.5, acc 0.4), seed 1 count 30 at
+     * (0.7, 0.8) -> pooled conf (5 + 21)/40 = 0.65, acc (4 + 24)/40 = 0.7, count 40.
+     * Bin 3 is empty in both seeds and must not be drawn. */
+    for (int i = 0; i < 4; i++)
+        for (int b = 4; b < 10; b++) {
+            rel[i].conf[b] = rel[i].acc[b] = (b + 0.5) / 10;
+            rel[i].count[b] = 5;
+        }
+    rel[0].conf[5] = 0.5, rel[0].acc[5] = 0.4, rel[0].count[5] = 10;
+    rel[2].conf[5] = 0.7, rel[2].acc[5] = 0.8, rel[2].count[5] = 30;
+    cr_assert_eq(blr_report_write_tables(d, ex, r, 4, c, 8, rel, 4, err, sizeof err), 0, "%s",
+                 err);
+    const float m[3] = {1, 2, 3}, s[3] = {0.1f, 0.2f, 0.3f};
+    const char *post[] = {"sgd", "affine-student-t", "exact"};
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(blr_report_write_posterior(d, post[i], 0, m, s, 3, err, sizeof err), 0);
+    cr_assert_eq(blr_report_write_posterior(d, "sgd", 7, m, s, 2, err, sizeof err), 0);
+    free(ex);
+}
+
+Test(report_plot, draws_every_figure_with_its_script_and_data)
+{
+    if (!have_gnuplot())
+        cr_skip_test("gnuplot is not in PATH");
+    char *d = make_tmpdir(), err[512];
+    write_fixture(d);
+    cr_assert_eq(blr_report_plot(d, 0, err, sizeof err), 0, "%s", err);
+    const char *figs[] = {"curves", "reliability", "posterior"};
+    const char *ext[] = {"png", "svg", "gp", "dat"};
+    for (int f = 0; f < 3; f++)
+        for (int e = 0; e < 4; e++) {
+            char name[64];
+            snprintf(name, sizeof name, "%s.%s", figs[f], ext[e]);
+            cr_assert(exists(d, name), "%s missing", name);
+            snprintf(name, sizeof name, "%s.%s.tmp", figs[f], ext[e]);
+            cr_assert_not(exists(d, name), "%s left behind", name);
+        }
+    char *png = slurp(d, "curves.png");
+    cr_assert_eq(memcmp(png, "\x89PNG\r\n\x1a\n", 8), 0);
+    free(png);
+    char *svg = slurp(d, "reliability.svg");
+    cr_assert(strstr(svg, "<svg"));
+    free(svg);
+
+    char *dat = slurp(d, "curves.dat"), line[512];
+    /* Block 0 is the first variant of runs.csv: epoch nll_mean nll_sd nll_n acc... */
+    cr_assert_str_eq(line_of(dat, 1, line, sizeof line), "1 0.6 0.141421356 2 0.5 0 2");
+    cr_assert(strstr(dat, "\n\n\n# variant sgd:"), "%s", dat);
+    free(dat);
+    dat = slurp(d, "reliability.dat");
+    cr_assert(strstr(dat, "\n5 0.65 0.7 40\n"), "%s", dat);
+    cr_assert_null(strstr(dat, "\n3 "), "%s", dat);
+    free(dat);
+    /* sgd has seeds 0 and 7: seed 0 is drawn; exact comes first. */
+    dat = slurp(d, "posterior.dat");
+    cr_assert_str_eq(line_of(dat, 0, line, sizeof line), "# exact seed 0: index x mean sd");
+    cr_assert(strstr(dat, "# sgd seed 0:"), "%s", dat);
+    cr_assert_null(strstr(dat, "seed 7"), "%s", dat);
+    free(dat);
+    char *gp = slurp(d, "curves.gp");
+    cr_assert(strstr(gp, "noenhanced"));
+    cr_assert(strstr(gp, "'affine-student-t'"));
+    free(gp);
+
+    /* The script beside the figure redraws it from inside the directory. */
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "cd '%s' && rm reliability.png && gnuplot reliability.gp", d);
+    cr_assert_eq(system(cmd), 0);
+    cr_assert(exists(d, "reliability.png"));
+    remove_tree(d);
+}
+
+Test(report_plot, asked_figures_need_their_data)
+{
+    if (!have_gnuplot())
+        cr_skip_test("gnuplot is not in PATH");
+    char *d = make_tmpdir(), err[512];
+    put_file(d, "curves.csv", "variant,seed,epoch,train_loss,acc,nll,ece,seconds\n"
+                              "a,0,1,0.5,nan,0.4,nan,1\n");
+    cr_assert_eq(blr_report_plot(d, 1u << BLR_FIGURE_CURVES, err, sizeof err), 0, "%s", err);
+    cr_assert(exists(d, "curves.png"));
+    cr_assert_not(exists(d, "reliability.gp"));
+    cr_assert_eq(blr_report_plot(d, 1u << BLR_FIGURE_RELIABILITY, err, sizeof err), -1);
+    cr_assert(strstr(err, "/reliability.csv: error: figure 'reliability' has no data"), "%s",
+              err);
+    cr_assert_eq(blr_report_plot(d, 1u << BLR_FIGURE_POSTERIOR, err, sizeof err), -1);
+    cr_assert(strstr(err, "posterior"), "%s", err);
+    cr_assert_eq(blr_report_plot(d, 1u << BLR_FIGURE_FILTERS, err, sizeof err), -1);
+    cr_assert(strstr(err, "figure 'filters' is not drawn"), "%s", err);
+    remove_tree(d);
+}
+
+Test(report_plot, empty_or_missing_directory_is_an_error)
+{
+    char *d = make_tmpdir(), err[512];
+    cr_assert_eq(blr_report_plot(d, 0, err, sizeof err), -1);
+    cr_assert(strstr(err, "nothing to draw"), "%s", err);
+    /* A regression run leaves a header-only reliability.csv: still nothing to draw. */
+    put_file(d, "reliability.csv", "variant,seed,bin,conf,acc,count\n");
+    cr_assert_eq(blr_report_plot(d, 0, err, sizeof err), -1);
+    cr_assert(strstr(err, "nothing to draw"), "%s", err);
+    /* Every run diverged in its first epoch: no value to draw. */
+    put_file(d, "curves.csv", "variant,seed,epoch,train_loss,acc,nll,ece,seconds\n"
+                              "a,0,1,nan,nan,nan,nan,1\n");
+    cr_assert_eq(blr_report_plot(d, 0, err, sizeof err), -1);
+    cr_assert(strstr(err, "nothing to draw"), "%s", err);
+    cr_assert_eq(blr_report_plot(d, 1u << BLR_FIGURE_CURVES, err, sizeof err), -1);
+    cr_assert(strstr(err, "/curves.csv: error: figure 'curves' has no data (no rows with "
+                          "values)"), "%s", err);
+    char gone[600];
+    snprintf(gone, sizeof gone, "%s/none", d);
+    cr_assert_eq(blr_report_plot(gone, 0, err, sizeof err), -1);
+    cr_assert(strstr(err, "/none: error: not a results directory"), "%s", err);
+    remove_tree(d);
+}
+
+Test(report_plot, malformed_csv_names_file_line_and_column)
+{
+    char *d = make_tmpdir(), err[512];
+    const char *header = "variant,seed,epoch,train_loss,acc,nll,ece,seconds\n";
+    char text[512];
+    snprintf(text, sizeof text, "%sa,0,1,0.5,0.8,0.4,0.1,1\na,0,2,0.5,abc,0.4,0.1,1\n", header);
+    put_file(d, "curves.csv", text);
+    cr_assert_eq(blr_report_plot(d, 0, err, sizeof err), -1);
+    cr_assert(strstr(err, "/curves.csv:3:5: error: 'abc' is not a number"), "%s", err);
+
+    snprintf(text, sizeof text, "%sa,0,1,0.5\n", header);
+    put_file(d, "curves.csv", text);
+    cr_assert_eq(blr_report_plot(d, 0, err, sizeof err), -1);
+    cr_assert(strstr(err, "/curves.csv:2:5: error: 4 fields, the header has 8"), "%s", err);
+
+    put_file(d, "curves.csv", "variant,seed,epoch\n");
+    cr_assert_eq(blr_report_plot(d, 0, err, sizeof err), -1);
+    cr_assert(strstr(err, "/curves.csv:1: error: the header has no column 'nll'"), "%s", err);
+
+    snprintf(text, sizeof text, "%s\"a,0,1,0.5,0.8,0.4,0.1,1\n", header);
+    put_file(d, "curves.csv", text);
+    cr_assert_eq(blr_report_plot(d, 0, err, sizeof err), -1);
+    cr_assert(strstr(err, "/curves.csv:2:1: error: malformed quoted field"), "%s", err);
+
+    put_file(d, "curves.csv", "");
+    cr_assert_eq(blr_report_plot(d, 0, err, sizeof err), -1);
+    cr_assert(strstr(err, "/curves.csv:1: error: no header line"), "%s", err);
+
+    put_file(d, "reliability.csv", "variant,seed,bin,conf,acc,count\nb,0,-1,0.5,0.5,3\n");
+    cr_assert_eq(blr_report_plot(d, 1u << BLR_FIGURE_RELIABILITY, err, sizeof err), -1);
+    cr_assert(strstr(err, "/reliability.csv:2:3: error: '-1' is not an integer >= 0"), "%s",
+              err);
+    remove_tree(d);
+}
+
+Test(report_plot, unreadable_csv_is_an_error)
+{
+    char *d = make_tmpdir(), err[512], path[512];
+    /* A directory named runs.csv opens but cannot be read (root reads any file, so
+     * permissions would not do). */
+    snprintf(path, sizeof path, "%s/runs.csv", d);
+    cr_assert_eq(mkdir(path, 0777), 0);
+    cr_assert_eq(blr_report_plot(d, 0, err, sizeof err), -1);
+    cr_assert(strstr(err, "/runs.csv:1: error: cannot read"), "%s", err);
+    remove_tree(d);
+}
+
+Test(report_plot, gnuplot_failures_are_reported)
+{
+    char *d = make_tmpdir(), err[512], bin[600];
+    put_file(d, "curves.csv", "variant,seed,epoch,train_loss,acc,nll,ece,seconds\n"
+                              "a,0,1,0.5,0.8,0.4,0.1,1\n");
+    char *old = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+    /* No gnuplot anywhere in PATH. */
+    snprintf(bin, sizeof bin, "%s/bin", d);
+    cr_assert_eq(mkdir(bin, 0777), 0);
+    setenv("PATH", bin, 1);
+    cr_assert_eq(blr_report_plot(d, 0, err, sizeof err), -1);
+    cr_assert(strstr(err, "gnuplot not found in PATH"), "%s", err);
+    /* A gnuplot that fails: its status and message come back. */
+    put_file(d, "bin/gnuplot", "#!/bin/sh\necho \"bad line\" >&2\nexit 3\n");
+    snprintf(bin, sizeof bin, "%s/bin/gnuplot", d);
+    cr_assert_eq(chmod(bin, 0755), 0);
+    cr_assert_eq(blr_report_plot(d, 0, err, sizeof err), -1);
+    cr_assert(strstr(err, "/curves.gp: error: gnuplot exited with status 3: bad line"), "%s",
+              err);
+    if (old)
+        setenv("PATH", old, 1);
+    free(old);
+    remove_tree(d);
+}
