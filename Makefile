@@ -41,12 +41,19 @@ BLR      := $(BUILD)/blr
 # The objects a test binary links; a developer may narrow it while other modules are in flux.
 TEST_LINK ?= $(LIBBLR)
 
-.PHONY: all run test check-tests bench paper install clean setup data
+.PHONY: all run test bench install clean setup data FORCE
 all: $(BLR)
 
 $(BUILD)/%.o: %.c $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -c $< -o $@
+
+# The commit (with -dirty for uncommitted changes) and flags go into manifest.json.
+GIT_COMMIT := $(shell git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)
+$(BUILD)/cli/version.o: cli/version.c FORCE
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DBLR_GIT_COMMIT='"$(GIT_COMMIT)"' -DBLR_CFLAGS='"$(CFLAGS)"' -c $< -o $@
+FORCE:
 
 $(LIBBLR): $(LIB_OBJ)
 	@rm -f $@

@@ -8,6 +8,7 @@
 #include "base.h"
 #include "config.h"
 #include "data.h"
+#include "exact.h"
 #include "group.h"
 #include "metrics.h"
 #include "model.h"

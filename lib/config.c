@@ -35,8 +35,11 @@
 /* ---- metric and figure names (read-only tables) ---- */
 
 static const char *const metric_names[BLR_METRIC_COUNT] = {
-    "acc", "nll", "ece", "brier", "bayes_acc", "bayes_nll", "bayes_ece", "bayes_brier",
-    "ood_auroc", "rmse", "bayes_rmse",
+    [BLR_METRIC_ACC] = "acc", [BLR_METRIC_RMSE] = "rmse", [BLR_METRIC_NLL] = "nll",
+    [BLR_METRIC_ECE] = "ece", [BLR_METRIC_BRIER] = "brier", [BLR_METRIC_BAYES_ACC] = "bayes_acc",
+    [BLR_METRIC_BAYES_RMSE] = "bayes_rmse", [BLR_METRIC_BAYES_NLL] = "bayes_nll",
+    [BLR_METRIC_BAYES_ECE] = "bayes_ece", [BLR_METRIC_BAYES_BRIER] = "bayes_brier",
+    [BLR_METRIC_OOD_AUROC] = "ood_auroc",
 };
 
 static const char *const figure_names[BLR_FIGURE_COUNT] = {

@@ -35,11 +35,12 @@ typedef struct {
     blr_train_cfg train;
 } blr_variant;
 
-/* Metric ids, in the column order of runs.csv. */
+/* Metric ids, in the column order of runs.csv: classification acc,nll,ece,brier,bayes_...;
+ * regression rmse,nll,bayes_rmse,bayes_nll (CONTRACT "Outputs"). */
 typedef enum {
-    BLR_METRIC_ACC, BLR_METRIC_NLL, BLR_METRIC_ECE, BLR_METRIC_BRIER,
-    BLR_METRIC_BAYES_ACC, BLR_METRIC_BAYES_NLL, BLR_METRIC_BAYES_ECE, BLR_METRIC_BAYES_BRIER,
-    BLR_METRIC_OOD_AUROC, BLR_METRIC_RMSE, BLR_METRIC_BAYES_RMSE,
+    BLR_METRIC_ACC, BLR_METRIC_RMSE, BLR_METRIC_NLL, BLR_METRIC_ECE, BLR_METRIC_BRIER,
+    BLR_METRIC_BAYES_ACC, BLR_METRIC_BAYES_RMSE, BLR_METRIC_BAYES_NLL, BLR_METRIC_BAYES_ECE,
+    BLR_METRIC_BAYES_BRIER, BLR_METRIC_OOD_AUROC,
     BLR_METRIC_COUNT
 } blr_metric;
 const char *blr_metric_name(blr_metric m);

@@ -10,6 +10,8 @@ typedef struct {
     const char *out_dir; /* NULL: results/<name> */
     int threads;         /* OpenBLAS threads; 0 = leave OpenBLAS's default */
     int quiet;           /* no progress on stderr */
+    /* For manifest.json: how this program was built. */
+    const char *git_commit, *compiler, *cflags;
 } blr_runner_opts;
 
 /* Returns 0 when every run is ok, 1 when some run diverged or failed (the others are still

@@ -843,8 +843,8 @@ Test(config, exactly_max_variants_fit)
 Test(config, metric_and_figure_names_round_trip)
 {
     static const char *const metrics[BLR_METRIC_COUNT] = {
-        "acc", "nll", "ece", "brier", "bayes_acc", "bayes_nll", "bayes_ece", "bayes_brier",
-        "ood_auroc", "rmse", "bayes_rmse",
+        "acc", "rmse", "nll", "ece", "brier", "bayes_acc", "bayes_rmse", "bayes_nll",
+        "bayes_ece", "bayes_brier", "ood_auroc",
     };
     for (int i = 0; i < BLR_METRIC_COUNT; i++) {
         blr_metric m;

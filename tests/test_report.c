@@ -225,7 +225,7 @@ Test(report, regression_columns_follow_the_metric_order)
                  "%s", err);
     char *s = slurp(d, "runs.csv");
     cr_assert_str_eq(line_of(s, 0, line, sizeof line),
-                     "variant,rule,base,seed,status,epochs,train_seconds,nll,rmse,bayes_rmse,"
+                     "variant,rule,base,seed,status,epochs,train_seconds,rmse,nll,bayes_rmse,"
                      "objective,posterior_sd_median,invalid_updates,peak_rss_mib");
     cr_assert_str_eq(line_of(s, 1, line, sizeof line),
                      "sgd,sgd,dirac,0,diverged,0,0,nan,nan,nan,nan,nan,0,nan");

@@ -1,0 +1,329 @@
+/* blr — the command line of lieblr (CONTRACT "Command line"). Thin: it parses arguments and
+ * calls the library; every message about bad input comes from the library with its position. */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blr.h"
+#include "version.h"
+
+#define EXIT_BAD_INPUT 2
+
+static const char usage[] =
+    "usage: blr <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run FILE.yaml [--profile NAME] [--out DIR] [--threads N] [--quiet]\n"
+    "        run every (variant, seed) of an experiment; writes results/<name>/ (or DIR)\n"
+    "        exit 0 all runs ok, 1 some run failed or diverged, 2 bad input\n"
+    "  check FILE.yaml [--profile NAME]\n"
+    "        validate the file and its data, print the expanded run list; runs nothing\n"
+    "  list  rules, baselines, base distributions, data sets, architectures, metrics, figures\n"
+    "  bench [--arch mlp] [--hidden 256,256] [--activation tanh] [--batch 128] [--mc 1]\n"
+    "        [--rule NAME|all]... [--steps 300] [--threads N]\n"
+    "        time optimizer steps on synthetic 784-input, 10-class data; one JSON line per rule\n"
+    "  plot DIR\n"
+    "        re-render the figures of a results directory from its CSV files\n"
+    "  --help, --version\n"
+    "\n"
+    "The experiment file format and the result files are described in README.md.\n";
+
+static int bad_usage(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "blr: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n(see blr --help)\n");
+    return EXIT_BAD_INPUT;
+}
+
+static int parse_int(const char *s, int lo, int hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+/* Options shared by run and check. */
+typedef struct {
+    const char *file, *profile, *out;
+    int threads, quiet;
+} run_args;
+
+static int parse_run_args(int argc, char **argv, int allow_run_opts, run_args *a)
+{
+    memset(a, 0, sizeof *a);
+    for (int i = 0; i < argc; i++) {
+        const char *o = argv[i];
+        int has_value = i + 1 < argc;
+        if (strcmp(o, "--profile") == 0 && has_value) {
+            a->profile = argv[++i];
+        } else if (allow_run_opts && strcmp(o, "--out") == 0 && has_value) {
+            a->out = argv[++i];
+        } else if (allow_run_opts && strcmp(o, "--threads") == 0 && has_value) {
+            if (parse_int(argv[++i], 1, 1024, &a->threads) != 0)
+                return bad_usage("--threads needs a whole number from 1 to 1024, not '%s'", argv[i]);
+        } else if (allow_run_opts && strcmp(o, "--quiet") == 0) {
+            a->quiet = 1;
+        } else if (o[0] == '-') {
+            return bad_usage("unknown or incomplete option '%s'", o);
+        } else if (!a->file) {
+            a->file = o;
+        } else {
+            return bad_usage("unexpected argument '%s'", o);
+        }
+    }
+    if (!a->file)
+        return bad_usage("%s", "missing the experiment file");
+    return 0;
+}
+
+static blr_experiment *load_experiment(const run_args *a)
+{
+    blr_experiment *ex = malloc(sizeof *ex);
+    char err[1024];
+    if (!ex) {
+        fprintf(stderr, "blr: out of memory\n");
+        return NULL;
+    }
+    if (blr_config_load(a->file, a->profile, ex, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        free(ex);
+        return NULL;
+    }
+    return ex;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    run_args a;
+    if (parse_run_args(argc, argv, 1, &a) != 0)
+        return EXIT_BAD_INPUT;
+    blr_experiment *ex = load_experiment(&a);
+    if (!ex)
+        return EXIT_BAD_INPUT;
+    blr_runner_opts opts = {
+        .out_dir = a.out, .threads = a.threads, .quiet = a.quiet,
+        .git_commit = blr_build_commit, .compiler = blr_build_compiler, .cflags = blr_build_cflags,
+    };
+    char err[1024] = "";
+    int rc = blr_runner_run(ex, &opts, err, sizeof err);
+    if (rc == EXIT_BAD_INPUT)
+        fprintf(stderr, "%s\n", err);
+    else if (rc != 0 && a.quiet)
+        fprintf(stderr, "blr: %s\n", err);
+    if (rc != EXIT_BAD_INPUT) {
+        char dir[BLR_PATH_LEN];
+        if (a.out)
+            snprintf(dir, sizeof dir, "%s", a.out);
+        else
+            snprintf(dir, sizeof dir, "results/%s", ex->name);
+        printf("results: %s/table.md, %s/runs.csv, figures %s/*.png\n", dir, dir, dir);
+    }
+    free(ex);
+    return rc;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    run_args a;
+    if (parse_run_args(argc, argv, 0, &a) != 0)
+        return EXIT_BAD_INPUT;
+    blr_experiment *ex = load_experiment(&a);
+    if (!ex)
+        return EXIT_BAD_INPUT;
+    printf("%s: ok, %d variants x %d seeds = %d runs\n", a.file, ex->n_variants, ex->n_seeds,
+           ex->n_variants * ex->n_seeds);
+    printf("variant,rule,base,seed,epochs,batch_size,mc_train,lr\n");
+    for (int s = 0; s < ex->n_seeds; s++)
+        for (int v = 0; v < ex->n_variants; v++) {
+            const blr_variant *var = &ex->variants[v];
+            const blr_method_ops *ops = blr_method_find(var->method_cfg.rule);
+            const char *base = ops && (ops->flags & BLR_NO_BASE)
+                                   ? "dirac" : blr_base_name(var->method_cfg.base.kind);
+            printf("%s,%s,%s,%d,%d,%d,%d,%.9g\n", var->name, var->method_cfg.rule, base,
+                   ex->seeds[s], var->train.epochs, var->train.batch_size, var->train.mc_train,
+                   var->method_cfg.lr);
+        }
+    free(ex);
+    return 0;
+}
+
+static int cmd_list(void)
+{
+    printf("rules (rule:):\n");
+    for (size_t i = 0; i < blr_method_count(); i++) {
+        const blr_method_ops *o = blr_method_at(i);
+        printf("  %-20s %s\n", o->name, o->summary);
+    }
+    printf("base distributions (base:):\n ");
+    for (int k = 0; k < BLR_BASE_COUNT; k++)
+        printf(" %s%s", blr_base_name((blr_base_kind)k),
+               blr_base_is_positive((blr_base_kind)k) ? " (0,inf)" : "");
+    printf("\ndata sets (data.set:):\n  fashion-mnist mnist csv\n");
+    printf("architectures (model.arch:):\n  %s %s\n", blr_arch_name(BLR_ARCH_LINEAR),
+           blr_arch_name(BLR_ARCH_MLP));
+    printf("activations (model.activation:):\n  %s %s %s\n", blr_act_name(BLR_ACT_TANH),
+           blr_act_name(BLR_ACT_RELU), blr_act_name(BLR_ACT_ELU));
+    printf("metrics (report.metrics:):\n ");
+    for (int m = 0; m < BLR_METRIC_COUNT; m++)
+        printf(" %s", blr_metric_name((blr_metric)m));
+    printf("\nfigures (report.figures:):\n ");
+    for (int f = 0; f < BLR_FIGURE_COUNT; f++)
+        printf(" %s", blr_figure_name((blr_figure)f));
+    printf("\n");
+    return 0;
+}
+
+static int parse_hidden(const char *s, blr_model_spec *spec)
+{
+    spec->n_hidden = 0;
+    const char *p = s;
+    while (*p) {
+        char *end;
+        errno = 0;
+        long v = strtol(p, &end, 10);
+        if (errno || end == p || v < 1 || v > 1 << 20 || spec->n_hidden >= BLR_MAX_LAYERS - 1)
+            return -1;
+        spec->hidden[spec->n_hidden++] = (int)v;
+        if (*end == ',')
+            end++;
+        else if (*end)
+            return -1;
+        p = end;
+    }
+    return spec->n_hidden > 0 ? 0 : -1;
+}
+
+static int bench_one(blr_bench_opts *o, const char *hidden)
+{
+    blr_bench_result r;
+    char err[512];
+    if (blr_bench_run(o, &r, err, sizeof err) != 0) {
+        fprintf(stderr, "blr: %s\n", err);
+        return 1;
+    }
+    printf("{\"rule\":\"%s\",\"arch\":\"%s\",\"hidden\":\"%s\",\"batch\":%d,\"mc\":%d,"
+           "\"threads\":%d,\"steps\":%d,\"ms_per_step\":%.4f,\"ms_sample\":%.4f,"
+           "\"ms_fwdbwd\":%.4f,\"ms_update\":%.4f,\"gflops\":%.2f}\n",
+           o->rule, blr_arch_name(o->spec.arch), hidden, o->batch, o->mc, o->threads, o->steps,
+           r.ms_per_step, r.ms_sample, r.ms_fwdbwd, r.ms_update, r.gflops);
+    fflush(stdout);
+    return 0;
+}
+
+static int cmd_bench(int argc, char **argv)
+{
+    blr_bench_opts o;
+    memset(&o, 0, sizeof o);
+    o.spec.arch = BLR_ARCH_MLP;
+    o.spec.act = BLR_ACT_TANH;
+    o.batch = 128;
+    o.mc = 1;
+    o.steps = 300;
+    o.threads = 2;
+    const char *hidden = "256,256";
+    const char *rules[64];
+    int n_rules = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!val)
+            return bad_usage("option '%s' needs a value", opt);
+        i++;
+        if (strcmp(opt, "--arch") == 0) {
+            if (blr_arch_from_name(val, &o.spec.arch) != 0)
+                return bad_usage("unknown architecture '%s'", val);
+        } else if (strcmp(opt, "--activation") == 0) {
+            if (blr_act_from_name(val, &o.spec.act) != 0)
+                return bad_usage("unknown activation '%s'", val);
+        } else if (strcmp(opt, "--hidden") == 0) {
+            hidden = val;
+        } else if (strcmp(opt, "--batch") == 0) {
+            if (parse_int(val, 1, 1 << 20, &o.batch) != 0)
+                return bad_usage("--batch needs a positive whole number, not '%s'", val);
+        } else if (strcmp(opt, "--mc") == 0) {
+            if (parse_int(val, 1, 1024, &o.mc) != 0)
+                return bad_usage("--mc needs a whole number from 1 to 1024, not '%s'", val);
+        } else if (strcmp(opt, "--steps") == 0) {
+            if (parse_int(val, 1, 1 << 24, &o.steps) != 0)
+                return bad_usage("--steps needs a positive whole number, not '%s'", val);
+        } else if (strcmp(opt, "--threads") == 0) {
+            if (parse_int(val, 1, 1024, &o.threads) != 0)
+                return bad_usage("--threads needs a whole number from 1 to 1024, not '%s'", val);
+        } else if (strcmp(opt, "--rule") == 0) {
+            if (strcmp(val, "all") != 0 && !blr_method_find(val))
+                return bad_usage("unknown rule '%s' (blr list shows the rules)", val);
+            if (n_rules == (int)(sizeof rules / sizeof *rules))
+                return bad_usage("too many --rule options (%s)", val);
+            rules[n_rules++] = val;
+        } else {
+            return bad_usage("unknown option '%s'", opt);
+        }
+    }
+    if (o.spec.arch == BLR_ARCH_LINEAR)
+        o.spec.n_hidden = 0;
+    else if (parse_hidden(hidden, &o.spec) != 0)
+        return bad_usage("--hidden needs sizes like 256,256, not '%s'", hidden);
+    if (n_rules == 0)
+        rules[n_rules++] = "lie-affine";
+    int rc = 0;
+    for (int i = 0; i < n_rules; i++) {
+        if (strcmp(rules[i], "all") == 0) {
+            for (size_t k = 0; k < blr_method_count(); k++) {
+                o.rule = blr_method_at(k)->name;
+                rc |= bench_one(&o, hidden);
+            }
+        } else {
+            o.rule = rules[i];
+            rc |= bench_one(&o, hidden);
+        }
+    }
+    return rc;
+}
+
+static int cmd_plot(int argc, char **argv)
+{
+    if (argc != 1)
+        return bad_usage("%s", "plot takes one results directory");
+    char err[1024];
+    if (blr_report_plot(argv[0], 0, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return EXIT_BAD_INPUT;
+    }
+    printf("figures: %s/*.png\n", argv[0]);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return EXIT_BAD_INPUT;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("blr %s (commit %s)\n", BLR_VERSION, blr_build_commit);
+        return 0;
+    }
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(argc - 2, argv + 2);
+    if (strcmp(cmd, "check") == 0)
+        return cmd_check(argc - 2, argv + 2);
+    if (strcmp(cmd, "list") == 0)
+        return argc == 2 ? cmd_list() : bad_usage("%s", "list takes no arguments");
+    if (strcmp(cmd, "bench") == 0)
+        return cmd_bench(argc - 2, argv + 2);
+    if (strcmp(cmd, "plot") == 0)
+        return cmd_plot(argc - 2, argv + 2);
+    return bad_usage("unknown command '%s'", cmd);
+}

@@ -1,0 +1,688 @@
+/* The experiment runner (issue M1 "Runner"): every (variant, seed) of an experiment is
+ * initialized, trained, evaluated and written by the same code, so methods differ only in
+ * their blr_method_ops. */
+#include "runner.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cblas.h>
+#include <gsl/gsl_version.h>
+#include <yaml.h>
+
+#include "data.h"
+#include "exact.h"
+#include "metrics.h"
+#include "model.h"
+#include "report.h"
+#include "rule.h"
+
+/* Evaluation runs in chunks of this many rows, so the model's workspace stays small. */
+#define EVAL_CHUNK 500
+
+typedef struct {
+    blr_dataset train, test, ood;
+    int has_ood;
+} run_data;
+
+typedef struct {
+    const blr_experiment *ex;
+    const blr_runner_opts *opts;
+    run_data *data;
+    blr_model model;
+    float *theta, *grad, *sqgrad, *w0, *w1, *sd;
+    float *xb, *tb, *out;
+    int *lb;
+    size_t *perm;
+    double *probs, *probs_ood, *mu; /* accumulators in double */
+    /* progress */
+    long epochs_done, epochs_total;
+    double seconds_done, last_progress;
+    int tty;
+} runner;
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* One updating line on a terminal, at most 10 a second; plain lines elsewhere (a log file),
+ * at most one every 10 seconds, plus the last epoch of every run. */
+static void progress(runner *r, int last, const char *fmt, ...)
+{
+    double now = now_seconds();
+    if (r->opts->quiet || (!last && now - r->last_progress < (r->tty ? 0.1 : 10.0)))
+        return;
+    r->last_progress = now;
+    char line[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (r->tty)
+        fprintf(stderr, "\r\033[K%s", line);
+    else
+        fprintf(stderr, "%s\n", line);
+}
+
+static int load_data(const blr_experiment *ex, run_data *d, char *err, size_t errlen)
+{
+    const blr_data_cfg *c = &ex->data;
+    int rc;
+    memset(d, 0, sizeof *d);
+    if (strcmp(c->set, "csv") == 0) {
+        const char *target = c->target[0] ? c->target : NULL;
+        int cls = c->task == BLR_TASK_CLASSIFICATION;
+        rc = blr_data_load_csv(c->train_path, target, cls, &d->train, err, errlen);
+        if (rc == 0)
+            rc = blr_data_load_csv(c->test_path, target, cls, &d->test, err, errlen);
+    } else {
+        char p[4][512];
+        if (blr_data_standard_paths(c->set, p) != 0) {
+            snprintf(err, errlen, "%s: error: unknown data set '%s'", ex->path, c->set);
+            return -1;
+        }
+        rc = blr_data_load_idx(p[0], p[1], &d->train, err, errlen);
+        if (rc == 0)
+            rc = blr_data_load_idx(p[2], p[3], &d->test, err, errlen);
+    }
+    if (rc == 0 && c->ood[0]) {
+        char p[4][512];
+        rc = blr_data_standard_paths(c->ood, p);
+        if (rc != 0)
+            snprintf(err, errlen, "%s: error: unknown ood set '%s'", ex->path, c->ood);
+        else
+            rc = blr_data_load_idx(p[2], p[3], &d->ood, err, errlen);
+        d->has_ood = rc == 0;
+    }
+    if (rc == 0 && d->train.d != d->test.d) {
+        snprintf(err, errlen, "%s: error: train has %d features but test has %d", ex->path,
+                 d->train.d, d->test.d);
+        rc = -1;
+    }
+    if (rc == 0 && d->has_ood && d->ood.d != d->train.d) {
+        snprintf(err, errlen, "%s: error: ood set '%s' has %d features, the data %d", ex->path,
+                 c->ood, d->ood.d, d->train.d);
+        rc = -1;
+    }
+    /* Subsets are drawn once per experiment, not per seed: seeds vary the initialization,
+     * the data order and the noise, never which examples exist. */
+    blr_rng rng;
+    if (rc == 0) {
+        blr_rng_init(&rng, 0, BLR_RNG_SUBSET, 0);
+        rc = blr_data_subset(&d->train, c->train_subset, &rng, err, errlen);
+    }
+    if (rc == 0) {
+        blr_rng_init(&rng, 0, BLR_RNG_SUBSET, 1);
+        rc = blr_data_subset(&d->test, c->test_subset, &rng, err, errlen);
+    }
+    if (rc == 0 && d->has_ood) {
+        blr_rng_init(&rng, 0, BLR_RNG_SUBSET, 2);
+        rc = blr_data_subset(&d->ood, c->test_subset, &rng, err, errlen);
+    }
+    if (rc != 0) {
+        blr_data_free(&d->train);
+        blr_data_free(&d->test);
+        blr_data_free(&d->ood);
+    }
+    return rc;
+}
+
+static void free_data(run_data *d)
+{
+    blr_data_free(&d->train);
+    blr_data_free(&d->test);
+    blr_data_free(&d->ood);
+}
+
+static void runner_free(runner *r)
+{
+    blr_model_free(&r->model);
+    free(r->theta);
+    free(r->grad);
+    free(r->sqgrad);
+    free(r->w0);
+    free(r->w1);
+    free(r->sd);
+    free(r->xb);
+    free(r->tb);
+    free(r->out);
+    free(r->lb);
+    free(r->perm);
+    free(r->probs);
+    free(r->probs_ood);
+    free(r->mu);
+}
+
+static int train_batch_size(const blr_train_cfg *t, size_t n)
+{
+    return (t->batch_size == 0 || (size_t)t->batch_size > n) ? (int)n : t->batch_size;
+}
+
+static int runner_init(runner *r, const blr_experiment *ex, const blr_runner_opts *opts,
+                       run_data *d, char *err, size_t errlen)
+{
+    memset(r, 0, sizeof *r);
+    r->ex = ex;
+    r->opts = opts;
+    r->data = d;
+    r->tty = isatty(STDERR_FILENO);
+    int max_batch = EVAL_CHUNK;
+    for (int v = 0; v < ex->n_variants; v++) {
+        int b = train_batch_size(&ex->variants[v].train, d->train.n);
+        if (b > max_batch)
+            max_batch = b;
+        r->epochs_total += (long)ex->variants[v].train.epochs * ex->n_seeds;
+    }
+    blr_model_spec spec = ex->model;
+    spec.task = ex->data.task;
+    spec.noise_sd = ex->data.noise_sd;
+    spec.n_in = d->train.d;
+    spec.n_out = ex->data.task == BLR_TASK_CLASSIFICATION ? d->train.k : 1;
+    if (ex->data.task == BLR_TASK_CLASSIFICATION && d->test.k > spec.n_out)
+        spec.n_out = d->test.k;
+    if (blr_model_init(&r->model, &spec, max_batch, err, errlen) != 0)
+        return -1;
+    size_t P = r->model.n_params, n_eval = d->test.n > d->ood.n ? d->test.n : d->ood.n;
+    size_t n_max = d->train.n > n_eval ? d->train.n : n_eval;
+    int k = spec.n_out;
+    r->theta = malloc(P * sizeof(float));
+    r->grad = malloc(P * sizeof(float));
+    r->sqgrad = malloc(P * sizeof(float));
+    r->w0 = malloc(P * sizeof(float));
+    r->w1 = malloc(P * sizeof(float));
+    r->sd = malloc(P * sizeof(float));
+    r->xb = malloc((size_t)max_batch * (size_t)spec.n_in * sizeof(float));
+    r->tb = malloc((size_t)max_batch * sizeof(float));
+    r->lb = malloc((size_t)max_batch * sizeof(int));
+    r->out = malloc((size_t)max_batch * (size_t)k * sizeof(float));
+    r->perm = malloc(n_max * sizeof(size_t));
+    r->probs = malloc(n_eval * (size_t)k * sizeof(double));
+    r->probs_ood = malloc(n_eval * (size_t)k * sizeof(double));
+    r->mu = malloc(n_eval * sizeof(double));
+    if (!r->theta || !r->grad || !r->sqgrad || !r->w0 || !r->w1 || !r->sd || !r->xb || !r->tb ||
+        !r->lb || !r->out || !r->perm || !r->probs || !r->probs_ood || !r->mu) {
+        snprintf(err, errlen, "out of memory for a model of %zu parameters", P);
+        return -1;
+    }
+    return 0;
+}
+
+/* Adds the predictions of θ on every row of d to acc (n × k, or n for regression), so that
+ * model averaging is a sum over samples divided by their count. */
+static void predict_add(runner *r, const float *theta, const blr_dataset *d, double *acc)
+{
+    int k = r->model.spec.n_out;
+    for (size_t i = 0; i < d->n; i += EVAL_CHUNK) {
+        int m = (int)(d->n - i < EVAL_CHUNK ? d->n - i : EVAL_CHUNK);
+        blr_model_predict(&r->model, theta, d->x + i * (size_t)d->d, m, r->out);
+        for (size_t j = 0; j < (size_t)m * (size_t)k; j++)
+            acc[i * (size_t)k + j] += r->out[j];
+    }
+}
+
+/* Mean of lbar (data term + prior, DESIGN §2) over the whole training set at θ. */
+static double full_lbar(runner *r, const float *theta, double prior_tilde)
+{
+    const blr_dataset *d = &r->data->train;
+    double sum = 0.0, sq = 0.0;
+    for (size_t i = 0; i < d->n; i += EVAL_CHUNK) {
+        int m = (int)(d->n - i < EVAL_CHUNK ? d->n - i : EVAL_CHUNK);
+        sum += m * blr_model_loss(&r->model, theta, d->x + i * (size_t)d->d,
+                                  d->label ? d->label + i : NULL,
+                                  d->target ? d->target + i : NULL, m);
+    }
+    for (size_t j = 0; j < r->model.n_params; j++)
+        sq += (double)theta[j] * theta[j];
+    return sum / (double)d->n + 0.5 * prior_tilde * sq;
+}
+
+static void classification_metrics(const double *probs, const blr_dataset *d, int k,
+                                   double *acc, double *nll, double *ece, double *brier)
+{
+    *acc = blr_metrics_accuracy(probs, d->label, d->n, k);
+    *nll = blr_metrics_nll(probs, d->label, d->n, k);
+    *ece = blr_metrics_ece(probs, d->label, d->n, k, BLR_ECE_BINS);
+    if (brier)
+        *brier = blr_metrics_brier(probs, d->label, d->n, k);
+}
+
+static void regression_metrics(runner *r, const double *mu, double *rmse, double *nll)
+{
+    const blr_dataset *d = &r->data->test;
+    double *y = r->probs_ood; /* free during regression evaluation: no ood for csv sets */
+    for (size_t i = 0; i < d->n; i++)
+        y[i] = d->target[i];
+    *rmse = blr_metrics_rmse(mu, y, d->n);
+    *nll = blr_metrics_gauss_nll(mu, 1, y, d->n, r->model.spec.noise_sd);
+}
+
+/* Test metrics at the point estimate, for the learning curves and the final table. */
+static void evaluate_point(runner *r, const blr_method *m, blr_run_result *res,
+                           blr_curve_row *row)
+{
+    const blr_dataset *d = &r->data->test;
+    int k = r->model.spec.n_out;
+    m->ops->mean(m, r->theta);
+    if (r->model.spec.task == BLR_TASK_CLASSIFICATION) {
+        memset(r->probs, 0, d->n * (size_t)k * sizeof(double));
+        predict_add(r, r->theta, d, r->probs);
+        double brier;
+        classification_metrics(r->probs, d, k, &row->acc, &row->nll, &row->ece, &brier);
+        if (res) {
+            res->metric[BLR_METRIC_ACC] = row->acc;
+            res->metric[BLR_METRIC_NLL] = row->nll;
+            res->metric[BLR_METRIC_ECE] = row->ece;
+            res->metric[BLR_METRIC_BRIER] = brier;
+        }
+    } else {
+        memset(r->mu, 0, d->n * sizeof(double));
+        predict_add(r, r->theta, d, r->mu);
+        double rmse;
+        regression_metrics(r, r->mu, &rmse, &row->nll);
+        row->acc = NAN;
+        row->ece = NAN;
+        if (res) {
+            res->metric[BLR_METRIC_RMSE] = rmse;
+            res->metric[BLR_METRIC_NLL] = row->nll;
+        }
+    }
+}
+
+/* Model averaging over mc_test samples of q (the "bayes_" metrics), OOD AUROC of the
+ * predictive entropy, the reliability diagram, and the objective estimate L(q). */
+static void evaluate_bayes(runner *r, blr_method *m, const blr_variant *v, int seed,
+                           blr_run_result *res, blr_reliability *rel)
+{
+    const blr_dataset *d = &r->data->test, *o = &r->data->ood;
+    int k = r->model.spec.n_out;
+    /* A point mass gives the same θ every draw: one sample is the exact average. */
+    int S = (m->ops->flags & BLR_NO_BASE) || m->cfg.base.kind == BLR_BASE_DIRAC
+                ? 1 : v->train.mc_test;
+    double prior_tilde = v->train.prior_precision / (double)r->data->train.n;
+    blr_rng rng;
+    blr_rng_init(&rng, (uint64_t)seed, BLR_RNG_TEST_NOISE, 0);
+    int cls = r->model.spec.task == BLR_TASK_CLASSIFICATION;
+    size_t width = cls ? (size_t)k : 1;
+    double *acc = cls ? r->probs : r->mu;
+    memset(acc, 0, d->n * width * sizeof(double));
+    if (r->data->has_ood)
+        memset(r->probs_ood, 0, o->n * width * sizeof(double));
+    double lbar = 0.0;
+    for (int s = 0; s < S; s++) {
+        m->ops->sample(m, r->theta, &rng);
+        predict_add(r, r->theta, d, acc);
+        if (r->data->has_ood)
+            predict_add(r, r->theta, o, r->probs_ood);
+        lbar += full_lbar(r, r->theta, prior_tilde);
+    }
+    for (size_t j = 0; j < d->n * width; j++)
+        acc[j] /= S;
+    /* Dirac methods are the τ -> 0 limit (DESIGN §2): their entropy term is left out. */
+    double h = m->ops->entropy(m);
+    double tau_tilde = v->train.temperature / (double)r->data->train.n;
+    res->objective = lbar / S - (isfinite(h) ? tau_tilde * h : 0.0);
+    if (cls) {
+        classification_metrics(acc, d, k, &res->metric[BLR_METRIC_BAYES_ACC],
+                               &res->metric[BLR_METRIC_BAYES_NLL],
+                               &res->metric[BLR_METRIC_BAYES_ECE],
+                               &res->metric[BLR_METRIC_BAYES_BRIER]);
+        snprintf(rel->variant, sizeof rel->variant, "%s", v->name);
+        rel->seed = seed;
+        rel->bins = BLR_ECE_BINS;
+        blr_metrics_reliability(acc, d->label, d->n, k, BLR_ECE_BINS, rel->conf, rel->acc,
+                                rel->count);
+        if (r->data->has_ood) {
+            for (size_t j = 0; j < o->n * width; j++)
+                r->probs_ood[j] /= S;
+            /* Entropies overwrite the averaged probabilities row by row: entropy i only
+             * reads row i, which sits at or after position i. */
+            double *ent_in = r->mu, *ent_out = r->probs_ood;
+            blr_metrics_entropy(acc, d->n, k, ent_in);
+            blr_metrics_entropy(r->probs_ood, o->n, k, ent_out);
+            res->metric[BLR_METRIC_OOD_AUROC] = blr_metrics_auroc(ent_out, o->n, ent_in, d->n);
+        }
+    } else {
+        double rmse, nll;
+        regression_metrics(r, acc, &rmse, &nll);
+        res->metric[BLR_METRIC_BAYES_RMSE] = rmse;
+        /* The predictive of q is the mixture over samples, not a Gaussian at the mean:
+         * re-draw the same samples and score the mixture. */
+        double *mus = malloc((size_t)S * d->n * sizeof(double));
+        if (mus) {
+            blr_rng_init(&rng, (uint64_t)seed, BLR_RNG_TEST_NOISE, 0);
+            memset(mus, 0, (size_t)S * d->n * sizeof(double));
+            for (int s = 0; s < S; s++) {
+                m->ops->sample(m, r->theta, &rng);
+                predict_add(r, r->theta, d, mus + (size_t)s * d->n);
+            }
+            double *y = r->probs_ood;
+            for (size_t i = 0; i < d->n; i++)
+                y[i] = d->target[i];
+            nll = blr_metrics_gauss_nll(mus, (size_t)S, y, d->n, r->model.spec.noise_sd);
+            free(mus);
+        } else {
+            nll = NAN;
+        }
+        res->metric[BLR_METRIC_BAYES_NLL] = nll;
+    }
+}
+
+static int all_finite(const float *x, size_t n)
+{
+    float s = 0.0f;
+    for (size_t i = 0; i < n; i++)
+        s += x[i] * 0.0f;
+    return s == 0.0f;
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+static double median_sd(runner *r, const blr_method *m)
+{
+    size_t P = r->model.n_params;
+    m->ops->posterior(m, r->theta, r->sd);
+    qsort(r->sd, P, sizeof(float), cmp_float);
+    return P % 2 ? r->sd[P / 2] : 0.5 * ((double)r->sd[P / 2 - 1] + r->sd[P / 2]);
+}
+
+static double peak_rss_mib(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return NAN;
+    return (double)ru.ru_maxrss / 1024.0;
+}
+
+/* Trains one (variant, seed) and fills its result, curve rows (one per epoch) and
+ * reliability diagram. Returns the run status. */
+static blr_status run_one(runner *r, const blr_variant *v, int seed, const char *out_dir,
+                          blr_run_result *res, blr_curve_row *curves, blr_reliability *rel,
+                          char *err, size_t errlen)
+{
+    const blr_dataset *tr = &r->data->train;
+    size_t P = r->model.n_params;
+    const blr_train_cfg *t = &v->train;
+    memset(res, 0, sizeof *res);
+    for (int i = 0; i < BLR_METRIC_COUNT; i++)
+        res->metric[i] = NAN;
+    res->objective = res->posterior_sd_median = NAN;
+    snprintf(res->variant, sizeof res->variant, "%s", v->name);
+    snprintf(res->rule, sizeof res->rule, "%s", v->method_cfg.rule);
+    res->seed = seed;
+
+    blr_method_cfg cfg = v->method_cfg;
+    cfg.n_data = (double)tr->n;
+    cfg.mc = t->mc_train;
+    cfg.temperature = t->temperature;
+    cfg.prior_precision = t->prior_precision;
+    const blr_method_ops *ops = blr_method_find(cfg.rule);
+    snprintf(res->base, sizeof res->base, "%s",
+             ops && (ops->flags & BLR_NO_BASE) ? "dirac" : blr_base_name(cfg.base.kind));
+
+    /* Every variant of a seed starts from the same weights and sees the same data order. */
+    blr_rng rng;
+    blr_rng_init(&rng, (uint64_t)seed, BLR_RNG_INIT, 0);
+    blr_model_init_params(&r->model, &rng, r->w0);
+    blr_rng_init(&rng, (uint64_t)seed, BLR_RNG_INIT, 1);
+    blr_model_init_params(&r->model, &rng, r->w1);
+    blr_method *m = NULL;
+    if (blr_method_create(&m, &cfg, P, r->w0, r->w1, err, errlen) != 0) {
+        res->status = BLR_STATUS_FAILED;
+        return res->status;
+    }
+    int B = train_batch_size(t, tr->n);
+    long steps_per_epoch = (long)((tr->n + (size_t)B - 1) / (size_t)B);
+    long total = steps_per_epoch * t->epochs, warmup = (long)(t->warmup_epochs * steps_per_epoch);
+    double prior_tilde = t->prior_precision / (double)tr->n;
+    int need_sq = (m->ops->flags & BLR_NEEDS_SQGRAD) != 0;
+    blr_rng noise;
+    blr_rng_init(&noise, (uint64_t)seed, BLR_RNG_TRAIN_NOISE, 0);
+    double t0 = now_seconds();
+    blr_status status = BLR_STATUS_OK;
+    long step = 0;
+    for (int epoch = 1; epoch <= t->epochs && status == BLR_STATUS_OK; epoch++) {
+        blr_rng shuffle;
+        blr_rng_init(&shuffle, (uint64_t)seed, BLR_RNG_SHUFFLE, (uint64_t)epoch);
+        blr_data_permutation(r->perm, tr->n, &shuffle);
+        double loss_sum = 0.0;
+        for (size_t start = 0; start < tr->n; start += (size_t)B, step++) {
+            int nb = (int)(tr->n - start < (size_t)B ? tr->n - start : (size_t)B);
+            blr_data_gather(tr, r->perm + start, (size_t)nb, r->xb, tr->label ? r->lb : NULL,
+                            tr->target ? r->tb : NULL);
+            double batch_loss = 0.0;
+            for (int s = 0; s < t->mc_train; s++) {
+                m->ops->sample(m, r->theta, &noise);
+                batch_loss += blr_model_loss_grad(&r->model, r->theta, r->xb, r->lb, r->tb, nb,
+                                                  r->grad, need_sq ? r->sqgrad : NULL);
+                /* ∇ lbar_B = data term + δ~ θ (DESIGN §2); methods get the whole gradient. */
+                for (size_t j = 0; j < P; j++)
+                    r->grad[j] += (float)prior_tilde * r->theta[j];
+                m->ops->accumulate(m, r->theta, r->grad, need_sq ? r->sqgrad : NULL);
+            }
+            if (!isfinite(batch_loss)) {
+                status = BLR_STATUS_DIVERGED;
+                break;
+            }
+            loss_sum += batch_loss / t->mc_train * nb;
+            m->ops->step(m, blr_schedule_factor(t->schedule, step, total, warmup));
+        }
+        m->ops->mean(m, r->theta);
+        if (status == BLR_STATUS_OK && !all_finite(r->theta, P))
+            status = BLR_STATUS_DIVERGED;
+        double elapsed = now_seconds() - t0;
+        blr_curve_row *row = &curves[epoch - 1];
+        snprintf(row->variant, sizeof row->variant, "%s", v->name);
+        row->seed = seed;
+        row->epoch = epoch;
+        row->train_loss = status == BLR_STATUS_OK ? loss_sum / (double)tr->n : NAN;
+        row->seconds = elapsed;
+        if (status == BLR_STATUS_OK)
+            evaluate_point(r, m, NULL, row);
+        else
+            row->acc = row->nll = row->ece = NAN;
+        res->epochs = epoch;
+        r->epochs_done++;
+        double per_epoch = (r->seconds_done + elapsed) / (double)r->epochs_done;
+        progress(r, epoch == t->epochs || status != BLR_STATUS_OK,
+                 "%s seed %d epoch %d/%d loss %.4f test nll %.4f  %.0fs left", v->name, seed,
+                 epoch, t->epochs, row->train_loss, row->nll,
+                 per_epoch * (double)(r->epochs_total - r->epochs_done));
+    }
+    res->train_seconds = now_seconds() - t0;
+    r->seconds_done += res->train_seconds;
+    res->status = status;
+    res->invalid_updates = m->invalid_updates;
+    if (status == BLR_STATUS_OK) {
+        blr_curve_row final_row;
+        evaluate_point(r, m, res, &final_row);
+        evaluate_bayes(r, m, v, seed, res, rel);
+        res->posterior_sd_median = median_sd(r, m);
+        if (r->ex->posterior) {
+            m->ops->posterior(m, r->theta, r->sd);
+            if (blr_report_write_posterior(out_dir, v->name, seed, r->theta, r->sd, P, err,
+                                           errlen) != 0)
+                res->status = BLR_STATUS_FAILED;
+        }
+    } else {
+        snprintf(err, errlen, "%s seed %d diverged in epoch %d", v->name, seed, res->epochs);
+    }
+    res->peak_rss_mib = peak_rss_mib();
+    blr_method_free(m);
+    return res->status;
+}
+
+/* A linear model on a regression problem has a known posterior (lib/exact.h): written as the
+ * posterior of variant "exact" (the mean-field optimum: its mean and sd_i = sqrt(τ/H_ii)),
+ * mapped onto the model's parameter offsets, for the posterior figure. */
+static int write_exact_posterior(runner *r, const blr_experiment *ex, const char *dir,
+                                 char *err, size_t errlen)
+{
+    const blr_dataset *d = &r->data->train;
+    const blr_dense *L = &r->model.layer[0];
+    size_t P = r->model.n_params, D = (size_t)d->d;
+    double *mean = malloc((D + 1) * sizeof(double)), *sd = malloc((D + 1) * sizeof(double));
+    float *mf = malloc(P * sizeof(float)), *sf = malloc(P * sizeof(float));
+    int rc = -1;
+    if (!mean || !sd || !mf || !sf)
+        snprintf(err, errlen, "out of memory for the exact posterior");
+    else if (blr_exact_linreg(d->x, d->target, d->n, d->d, r->model.spec.noise_sd,
+                              ex->variants[0].train.prior_precision,
+                              ex->variants[0].train.temperature, mean, sd, NULL, err,
+                              errlen) == 0) {
+        for (size_t i = 0; i <= D; i++) {
+            size_t p = i < D ? L->w_off + i : L->b_off;
+            mf[p] = (float)mean[i];
+            sf[p] = (float)sd[i];
+        }
+        rc = blr_report_write_posterior(dir, "exact", 0, mf, sf, P, err, errlen);
+    }
+    free(mean);
+    free(sd);
+    free(mf);
+    free(sf);
+    return rc;
+}
+
+static int mkdir_p(const char *path)
+{
+    char buf[BLR_PATH_LEN];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+static void utc_now(char *buf, size_t len)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int write_outputs(runner *r, const char *dir, const blr_run_result *runs, size_t n_runs,
+                         const blr_curve_row *curves, size_t n_curves, const blr_reliability *rel,
+                         size_t n_rel, const char *start, char *err, size_t errlen)
+{
+    const blr_experiment *ex = r->ex;
+    if (blr_report_write_tables(dir, ex, runs, n_runs, curves, n_curves, rel, n_rel, err,
+                                errlen) != 0)
+        return -1;
+    char sha[65] = "", end[32], host[256] = "", threads_cfg[64];
+    blr_report_sha256_file(ex->path, sha);
+    utc_now(end, sizeof end);
+    gethostname(host, sizeof host - 1);
+    char *config = openblas_get_config();
+    snprintf(threads_cfg, sizeof threads_cfg, "%s", config ? config : "unknown");
+    blr_manifest man = {
+        .experiment = ex->name, .file = ex->path, .file_sha256 = sha, .profile = ex->profile,
+        .git_commit = r->opts->git_commit ? r->opts->git_commit : "unknown",
+        .compiler = r->opts->compiler ? r->opts->compiler : "unknown",
+        .cflags = r->opts->cflags ? r->opts->cflags : "unknown",
+        .gsl_version = GSL_VERSION, .openblas_version = threads_cfg,
+        .yaml_version = yaml_get_version_string(), .host = host, .start_utc = start,
+        .end_utc = end, .threads = openblas_get_num_threads(),
+    };
+    if (blr_report_write_manifest(dir, &man, runs, n_runs, err, errlen) != 0)
+        return -1;
+    return blr_report_plot(dir, ex->figures, err, errlen);
+}
+
+int blr_runner_run(const blr_experiment *ex, const blr_runner_opts *opts, char *err,
+                   size_t errlen)
+{
+    run_data data;
+    if (load_data(ex, &data, err, errlen) != 0)
+        return 2;
+    runner r;
+    if (runner_init(&r, ex, opts, &data, err, errlen) != 0) {
+        runner_free(&r);
+        free_data(&data);
+        return 2;
+    }
+    if (opts->threads > 0)
+        openblas_set_num_threads(opts->threads);
+    char dir[BLR_PATH_LEN];
+    if (opts->out_dir)
+        snprintf(dir, sizeof dir, "%s", opts->out_dir);
+    else
+        snprintf(dir, sizeof dir, "results/%s", ex->name);
+    int rc = 0;
+    size_t n_runs = (size_t)ex->n_variants * (size_t)ex->n_seeds, n_curves = 0;
+    long max_epochs = 0;
+    for (int v = 0; v < ex->n_variants; v++)
+        max_epochs += ex->variants[v].train.epochs;
+    blr_run_result *runs = calloc(n_runs, sizeof *runs);
+    blr_curve_row *curves = calloc((size_t)max_epochs * (size_t)ex->n_seeds, sizeof *curves);
+    blr_reliability *rel = calloc(n_runs, sizeof *rel);
+    char start[32];
+    utc_now(start, sizeof start);
+    if (!runs || !curves || !rel) {
+        snprintf(err, errlen, "out of memory for %zu runs", n_runs);
+        rc = 2;
+    } else if (mkdir_p(dir) != 0) {
+        snprintf(err, errlen, "%s: error: cannot create directory: %s", dir, strerror(errno));
+        rc = 2;
+    } else if (ex->posterior && ex->model.arch == BLR_ARCH_LINEAR &&
+               ex->data.task == BLR_TASK_REGRESSION &&
+               write_exact_posterior(&r, ex, dir, err, errlen) != 0) {
+        rc = 1;
+    }
+    size_t n_rel = 0, i = 0;
+    char run_err[512];
+    for (int s = 0; s < ex->n_seeds && rc != 2; s++) {
+        for (int v = 0; v < ex->n_variants; v++, i++) {
+            const blr_variant *var = &ex->variants[v];
+            run_err[0] = '\0';
+            blr_status st = run_one(&r, var, ex->seeds[s], dir, &runs[i], curves + n_curves,
+                                    &rel[n_rel], run_err, sizeof run_err);
+            n_curves += (size_t)runs[i].epochs;
+            if (st == BLR_STATUS_OK && r.model.spec.task == BLR_TASK_CLASSIFICATION)
+                n_rel++;
+            if (st != BLR_STATUS_OK) {
+                rc = 1;
+                if (!opts->quiet)
+                    fprintf(stderr, "%s%s: %s\n", r.tty ? "\r\033[K" : "",
+                            blr_status_name(st), run_err);
+                snprintf(err, errlen, "%s", run_err);
+            }
+        }
+    }
+    if (!opts->quiet && r.tty)
+        fputc('\n', stderr);
+    if (rc != 2) {
+        char werr[512];
+        if (write_outputs(&r, dir, runs, n_runs, curves, n_curves, rel, n_rel, start, werr,
+                          sizeof werr) != 0) {
+            snprintf(err, errlen, "%s", werr);
+            rc = 1;
+        }
+    }
+    free(runs);
+    free(curves);
+    free(rel);
+    runner_free(&r);
+    free_data(&data);
+    return rc;
+}

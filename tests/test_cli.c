@@ -1,0 +1,326 @@
+/* End-to-end tests of the `blr` program (CONTRACT "Command line"): the binary named by the
+ * BLR_BIN environment variable (make test sets it) runs on small experiments written into a
+ * temporary directory. */
+#include <criterion/criterion.h>
+
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char cli_tmp[256];
+static char cli_out[300], cli_errf[300];
+
+static void cli_setup(void)
+{
+    snprintf(cli_tmp, sizeof cli_tmp, "/tmp/blr-cli-XXXXXX");
+    cr_assert_not_null(mkdtemp(cli_tmp));
+    snprintf(cli_out, sizeof cli_out, "%s/stdout", cli_tmp);
+    snprintf(cli_errf, sizeof cli_errf, "%s/stderr", cli_tmp);
+}
+
+static void cli_teardown(void)
+{
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", cli_tmp);
+    cr_assert_eq(system(cmd), 0);
+}
+
+static const char *cli_bin(void)
+{
+    const char *b = getenv("BLR_BIN");
+    return b ? b : "build/blr";
+}
+
+/* Runs `blr ARGS` with stdout and stderr to files; returns the exit status. */
+static int cli_run(const char *fmt, ...)
+{
+    char args[2048], cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "%s %s >'%s' 2>'%s' </dev/null", cli_bin(), args, cli_out,
+             cli_errf);
+    int st = system(cmd);
+    cr_assert(WIFEXITED(st), "blr did not exit normally: %s", cmd);
+    return WEXITSTATUS(st);
+}
+
+/* The whole of a small file (stdout, stderr, a result file) as a static string. */
+static const char *cli_slurp(const char *path)
+{
+    static char buf[1 << 16];
+    FILE *f = fopen(path, "r");
+    buf[0] = '\0';
+    if (!f)
+        return buf;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static const char *cli_file(const char *name)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s/%s", cli_tmp, name);
+    return cli_slurp(p);
+}
+
+static void cli_write(const char *name, const char *text)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s/%s", cli_tmp, name);
+    FILE *f = fopen(p, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static int cli_exists(const char *name)
+{
+    char p[600];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/%s", cli_tmp, name);
+    return stat(p, &st) == 0;
+}
+
+/* The first line of a result file. */
+static const char *cli_header(const char *name)
+{
+    static char line[4096];
+    const char *s = cli_file(name);
+    size_t n = strcspn(s, "\n");
+    snprintf(line, sizeof line, "%.*s", (int)n, s);
+    return line;
+}
+
+/* A small regression data set: y = 1 + 2 x1 - x2 + noise, from a fixed table. */
+static void cli_write_csv(void)
+{
+    FILE *f;
+    char p[600];
+    snprintf(p, sizeof p, "%s/reg.csv", cli_tmp);
+    f = fopen(p, "w");
+    cr_assert_not_null(f);
+    fputs("x1,x2,y\n", f);
+    for (int i = 0; i < 40; i++) {
+        double x1 = (i % 7) / 3.0 - 1.0, x2 = (i % 5) / 2.0 - 1.0;
+        double noise = ((i * 37) % 11 - 5) / 20.0;
+        fprintf(f, "%.6f,%.6f,%.6f\n", x1, x2, 1.0 + 2.0 * x1 - x2 + noise);
+    }
+    fclose(f);
+}
+
+static const char cli_csv_yaml[] =
+    "name: tiny\n"
+    "data:\n"
+    "  set: csv\n"
+    "  train: reg.csv\n"
+    "  test: reg.csv\n"
+    "  task: regression\n"
+    "  target: y\n"
+    "  noise_sd: 0.5\n"
+    "model:\n"
+    "  arch: linear\n"
+    "train:\n"
+    "  epochs: 20\n"
+    "  batch_size: 10\n"
+    "  mc_test: 8\n"
+    "seeds: [0, 1]\n"
+    "methods:\n"
+    "  - name: sgd\n"
+    "    rule: sgd\n"
+    "    lr: 0.05\n"
+    "  - name: affine\n"
+    "    rule: lie-affine\n"
+    "    base: [gaussian, laplace]\n"
+    "    base_scale: 0.1\n"
+    "    lr: 0.05\n"
+    "    lr2: 0.01\n"
+    "report:\n"
+    "  posterior: true\n";
+
+TestSuite(cli, .init = cli_setup, .fini = cli_teardown, .timeout = 240);
+
+Test(cli, help_and_version)
+{
+    cr_assert_eq(cli_run("--help"), 0);
+    const char *out = cli_slurp(cli_out);
+    for (const char *c = "run\0check\0list\0bench\0plot\0"; *c; c += strlen(c) + 1)
+        cr_assert(strstr(out, c), "--help does not mention %s", c);
+    cr_assert_eq(cli_run("--version"), 0);
+    cr_assert(strncmp(cli_slurp(cli_out), "blr ", 4) == 0);
+}
+
+Test(cli, bad_usage_exits_2)
+{
+    cr_assert_eq(cli_run("frobnicate"), 2);
+    cr_assert(strstr(cli_slurp(cli_errf), "unknown command 'frobnicate'"));
+    cr_assert_eq(cli_run(""), 2);
+    cr_assert_eq(cli_run("run"), 2);
+    cr_assert(strstr(cli_slurp(cli_errf), "missing the experiment file"));
+    cr_assert_eq(cli_run("run x.yaml --threads zero"), 2);
+    cr_assert_eq(cli_run("bench --rule nosuch"), 2);
+    cr_assert(strstr(cli_slurp(cli_errf), "unknown rule 'nosuch'"));
+    cr_assert_eq(cli_run("bench --hidden 12,x"), 2);
+    cr_assert_eq(cli_run("plot"), 2);
+}
+
+Test(cli, list_names_every_kind)
+{
+    cr_assert_eq(cli_run("list"), 0);
+    const char *out = cli_slurp(cli_out);
+    const char *want[] = {"sgd", "lie-additive", "lie-multiplicative", "lie-affine", "gaussian",
+                          "student-t", "rayleigh", "fashion-mnist", "mlp", "bayes_nll",
+                          "reliability"};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        cr_assert(strstr(out, want[i]), "blr list does not name %s", want[i]);
+}
+
+Test(cli, csv_run_writes_every_file)
+{
+    cli_write_csv();
+    cli_write("tiny.yaml", cli_csv_yaml);
+    cr_assert_eq(cli_run("check %s/tiny.yaml", cli_tmp), 0, "%s", cli_slurp(cli_errf));
+    const char *list = cli_slurp(cli_out);
+    cr_assert(strstr(list, "3 variants x 2 seeds = 6 runs"), "%s", list);
+    cr_assert(strstr(list, "affine-laplace,lie-affine,laplace,1,"), "%s", list);
+
+    cr_assert_eq(cli_run("run %s/tiny.yaml --out %s/res --quiet", cli_tmp, cli_tmp), 0, "%s",
+                 cli_slurp(cli_errf));
+    cr_assert_str_eq(cli_slurp(cli_errf), "", "--quiet printed to stderr");
+    const char *files[] = {"runs.csv", "curves.csv", "summary.csv", "table.md", "table.tex",
+                           "manifest.json", "posterior/sgd-s0.csv",
+                           "posterior/affine-laplace-s1.csv", "posterior/exact-s0.csv",
+                           "curves.png", "curves.svg", "curves.gp", "curves.dat",
+                           "posterior.png", "posterior.gp", "posterior.dat"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        char p[300];
+        snprintf(p, sizeof p, "res/%s", files[i]);
+        cr_assert(cli_exists(p), "missing %s", files[i]);
+    }
+    const char *h = cli_header("res/runs.csv");
+    cr_assert(strncmp(h, "variant,rule,base,seed,status,epochs,train_seconds,", 51) == 0, "%s", h);
+    cr_assert(strstr(h, "rmse") && strstr(h, "objective"), "%s", h);
+    cr_assert_str_eq(cli_header("res/curves.csv"), "variant,seed,epoch,train_loss,acc,nll,ece,seconds");
+    cr_assert(strstr(cli_file("res/runs.csv"), "affine-gaussian,lie-affine,gaussian,1,ok,20,"));
+    cr_assert(strstr(cli_header("res/posterior/sgd-s0.csv"), "index,mean,sd"));
+    const char *md = cli_file("res/table.md");
+    cr_assert(strstr(md, "sgd") && strstr(md, "affine-gaussian") && strstr(md, "affine-laplace"));
+    cr_assert(strstr(cli_file("res/manifest.json"), "\"experiment\""));
+    cr_assert(!cli_exists("res/runs.csv.tmp"));
+
+    /* `blr plot` redraws from the CSV files alone. */
+    cr_assert_eq(cli_run("plot %s/res", cli_tmp), 0, "%s", cli_slurp(cli_errf));
+    cr_assert_eq(cli_run("plot %s/nothing-here", cli_tmp), 2);
+}
+
+Test(cli, same_seed_same_numbers)
+{
+    cli_write_csv();
+    cli_write("tiny.yaml", cli_csv_yaml);
+    cr_assert_eq(cli_run("run %s/tiny.yaml --out %s/a --quiet", cli_tmp, cli_tmp), 0);
+    cr_assert_eq(cli_run("run %s/tiny.yaml --out %s/b --quiet", cli_tmp, cli_tmp), 0);
+    char a[1 << 16];
+    snprintf(a, sizeof a, "%s", cli_file("a/posterior/affine-laplace-s1.csv"));
+    cr_assert_gt(strlen(a), 20);
+    cr_assert_str_eq(a, cli_file("b/posterior/affine-laplace-s1.csv"));
+}
+
+Test(cli, divergence_is_reported_not_dropped)
+{
+    cli_write_csv();
+    char y[4096];
+    snprintf(y, sizeof y, "%s", cli_csv_yaml);
+    char *lr = strstr(y, "lr: 0.05");
+    memcpy(lr, "lr: 1e30", 8);
+    cli_write("div.yaml", y);
+    cr_assert_eq(cli_run("run %s/div.yaml --out %s/res --quiet", cli_tmp, cli_tmp), 1);
+    const char *runs = cli_file("res/runs.csv");
+    cr_assert(strstr(runs, "sgd,sgd,dirac,0,diverged,"), "%s", runs);
+    cr_assert(strstr(runs, "affine-gaussian,lie-affine,gaussian,0,ok,"), "%s", runs);
+    cr_assert(strstr(cli_slurp(cli_errf), "diverged"));
+}
+
+/* Each class of bad input: exit 2, a positioned message, and no results directory. */
+static void cli_expect_bad(const char *yaml, const char *fragment)
+{
+    cli_write("bad.yaml", yaml);
+    int rc = cli_run("run %s/bad.yaml --out %s/res --quiet", cli_tmp, cli_tmp);
+    const char *err = cli_slurp(cli_errf);
+    cr_assert_eq(rc, 2, "exit %d for %s", rc, fragment);
+    cr_assert(strstr(err, fragment), "expected '%s' in: %s", fragment, err);
+    cr_assert(strstr(err, "bad.yaml:"), "no file position in: %s", err);
+    cr_assert(!cli_exists("res"), "a results directory was written for bad input");
+    cr_assert_eq(cli_run("check %s/bad.yaml", cli_tmp), 2);
+}
+
+Test(cli, bad_input_gets_position_and_exit_2)
+{
+    cli_write_csv();
+    cli_expect_bad("name: x\ndata: [\n", "error");
+    char y[4096];
+    snprintf(y, sizeof y, "%snme: y\n", cli_csv_yaml);
+    cli_expect_bad(y, "unknown key 'nme'");
+    snprintf(y, sizeof y, "%s", cli_csv_yaml);
+    memcpy(strstr(y, "rule: lie-affine"), "rule: lie-afine ", 16);
+    cli_expect_bad(y, "lie-afine");
+    snprintf(y, sizeof y, "%s", cli_csv_yaml);
+    memcpy(strstr(y, "train: reg.csv"), "train: no.csv ", 14);
+    cli_expect_bad(y, "no.csv");
+    snprintf(y, sizeof y, "%s", cli_csv_yaml);
+    memcpy(strstr(y, "epochs: 20"), "epochs: -2", 10);
+    cli_expect_bad(y, "epochs");
+    cli_expect_bad("name: x\ndata:\n  set: csv\n  train: reg.csv\n  test: reg.csv\n"
+                   "model:\n  arch: linear\nmethods:\n  - name: m\n    rule: lie-multiplicative\n"
+                   "    base: gaussian\n",
+                   "gaussian");
+}
+
+Test(cli, bad_data_file_gets_record_and_exit_2)
+{
+    cli_write("reg.csv", "x1,x2,y\n1,2,3\n4,oops,6\n");
+    cli_write("tiny.yaml", cli_csv_yaml);
+    cr_assert_eq(cli_run("run %s/tiny.yaml --out %s/res --quiet", cli_tmp, cli_tmp), 2);
+    cr_assert(strstr(cli_slurp(cli_errf), "reg.csv:3:2: error:"), "%s", cli_slurp(cli_errf));
+    cr_assert(!cli_exists("res"));
+}
+
+Test(cli, fashion_mnist_subset_run)
+{
+    struct stat st;
+    if (stat("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", &st) != 0)
+        cr_skip_test("dataset-fashion-mnist is not installed");
+    cli_write("fm.yaml",
+              "name: fm\n"
+              "data: {set: fashion-mnist, train_subset: 500, test_subset: 300}\n"
+              "model: {arch: mlp, hidden: [32], activation: relu}\n"
+              "train: {epochs: 2, batch_size: 50, mc_test: 4}\n"
+              "methods:\n"
+              "  - {name: sgd, rule: sgd, lr: 0.1}\n"
+              "  - {name: mult, rule: lie-multiplicative, base: rayleigh, lr: 10, temperature: 0.01}\n"
+              "  - {name: affine, rule: lie-affine, base: student-t, nu: 5, base_scale: 0.005,"
+              " lr: 0.2, lr2: 0.05}\n");
+    cr_assert_eq(cli_run("run %s/fm.yaml --out %s/res --quiet", cli_tmp, cli_tmp), 0, "%s",
+                 cli_slurp(cli_errf));
+    const char *h = cli_header("res/runs.csv");
+    const char *cols[] = {"acc", "nll", "ece", "bayes_acc", "bayes_nll", "bayes_ece", "objective"};
+    for (size_t i = 0; i < sizeof cols / sizeof *cols; i++)
+        cr_assert(strstr(h, cols[i]), "runs.csv lacks %s: %s", cols[i], h);
+    const char *files[] = {"curves.csv", "summary.csv", "table.md", "table.tex", "manifest.json",
+                           "curves.png", "reliability.png", "reliability.gp",
+                           "reliability.dat"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        char p[300];
+        snprintf(p, sizeof p, "res/%s", files[i]);
+        cr_assert(cli_exists(p), "missing %s", files[i]);
+    }
+    const char *runs = cli_file("res/runs.csv");
+    cr_assert(strstr(runs, "mult,lie-multiplicative,rayleigh,0,ok,2,"), "%s", runs);
+}
