@@ -17,22 +17,34 @@ typedef struct {
 } blr_dataset;
 
 /* IDX images (magic 0x00000803, n × rows × cols bytes) and labels (0x00000801). gz or plain
- * (zlib's gzopen reads both). Pixels are scaled to [0,1]; k = max label + 1 (at least 10 for
- * idx digit sets is NOT assumed: k is the max label + 1). Errors: "FILE: record N: message"
- * (record 0 is the header). */
+ * (zlib reads both). Pixels are scaled to [0,1]; k = max label + 1 (nothing assumes 10).
+ * Every size must be > 0, rows × cols <= 2^20, the two counts equal, and each file exactly
+ * as long as its header says. Errors: "FILE: record N: message", where record 0 is the header
+ * and record i the i-th image or label (1-based), e.g. the first missing one of a truncated
+ * file; a file that cannot be opened gives "FILE: error: cannot open: <reason>".
+ * Returns 0, or -1 on error; `out` is written only on success. */
 int blr_data_load_idx(const char *images, const char *labels, blr_dataset *out, char *err,
                       size_t errlen);
 
-/* CSV with a header line. target names the target column (NULL: the last column).
- * classification: the target cells are integer class labels >= 0; regression: numbers.
- * Errors: "FILE:LINE:COL: error: message" (LINE counts the header; COL is 1-based). */
+/* CSV with a header line. target names the target column (NULL or "": the last column).
+ * classification: the target cells are integer class labels 0..65535 (k = max + 1);
+ * regression: numbers. Feature cells and regression targets must be whole finite numbers in
+ * float range (strtod syntax; nan and inf are rejected). Separator ','; spaces around cells
+ * are trimmed; CRLF is fine; empty lines may only end the file; every row has the header's
+ * number of fields. Quoted fields are not supported (a '"' is an error). Column names are
+ * unique, non-empty, at most 63 characters; feature_names holds the d feature columns' names.
+ * Errors: "FILE:LINE:COL: error: message" (LINE counts the header; COL is the 1-based field),
+ * or "FILE: error: cannot open: <reason>". Returns 0, or -1 on error; `out` is written only
+ * on success. */
 int blr_data_load_csv(const char *path, const char *target, int classification,
                       blr_dataset *out, char *err, size_t errlen);
 
+/* Frees every array and zeroes *d; safe on a zeroed struct and on NULL. */
 void blr_data_free(blr_dataset *d);
 
-/* Keeps k examples chosen by a seeded shuffle (k = 0 or k >= n keeps all, in shuffled order
- * only when k > 0 and k < n). */
+/* Keeps k examples chosen by a seeded shuffle: the first k of blr_data_permutation(n, rng),
+ * in that order. k = 0 or k >= n keeps all in their order and draws nothing from rng.
+ * Fails (-1) only when out of memory, leaving d unchanged. */
 int blr_data_subset(blr_dataset *d, size_t k, blr_rng *rng, char *err, size_t errlen);
 
 /* Fisher-Yates permutation of 0..n-1 into idx. */
@@ -42,10 +54,12 @@ void blr_data_permutation(size_t *idx, size_t n, blr_rng *rng);
 void blr_data_gather(const blr_dataset *d, const size_t *idx, size_t m, float *x, int *label,
                      float *target);
 
-/* Where the standard data sets live: Fashion-MNIST from the Debian package
- * (BLR_FASHION_DIR, overridable by the environment variable BLR_FASHION_DIR), MNIST under
- * data/mnist of the project (BLR_DATA_DIR env overrides the data/ root). Fills the four
- * paths (train images/labels, test images/labels). Returns 0, or -1 for an unknown set. */
+/* Where the standard data sets live: "fashion-mnist" in the Debian package's directory
+ * /usr/share/datasets/fashion-mnist (the environment variable BLR_FASHION_DIR overrides it),
+ * "mnist" in data/mnist (BLR_DATA_DIR overrides the data/ root; the default "data" is
+ * relative to the current directory, i.e. the project root when run from there). Fills the
+ * four paths (train images/labels, test images/labels). Returns 0, or -1 for an unknown set
+ * or a path longer than 511 characters. */
 int blr_data_standard_paths(const char *set, char paths[4][512]);
 
 #endif
