@@ -1225,6 +1225,11 @@ static int read_figures(const ctx *c, const ynode *list, blr_task task, unsigned
             return unknown_word(c, n, "figure", figure_names, BLR_FIGURE_COUNT);
         if (f == BLR_FIGURE_RELIABILITY && task != BLR_TASK_CLASSIFICATION)
             return fail(c, n, "figure 'reliability' needs a classification task");
+        /* Named in the format so experiment files can be written ahead of them (issue M3),
+         * but refused here rather than after hours of training. */
+        if (f == BLR_FIGURE_FILTERS || f == BLR_FIGURE_ABLATION)
+            return fail(c, n, "figure '%s' is not yet available (use curves, reliability, posterior)",
+                        n->text);
         *out |= 1u << f;
     }
     return 0;

@@ -311,7 +311,7 @@ Test(config, csv_keys_and_report_settings)
            "       train_subset: 7, test_subset: 3}\n"
            "model: {arch: mlp, hidden: [4, 3, 2], activation: elu}\n"
            "methods: [{name: s, rule: sgd}]\n"
-           "report: {metrics: [brier, bayes_ece], figures: [filters, ablation], posterior: on}\n",
+           "report: {metrics: [brier, bayes_ece], figures: [reliability, curves], posterior: on}\n",
            NULL);
     const blr_experiment *e = &cfg_ex;
     cr_assert_eq(e->data.task, BLR_TASK_CLASSIFICATION);
@@ -322,7 +322,7 @@ Test(config, csv_keys_and_report_settings)
     cr_assert(e->model.hidden[0] == 4 && e->model.hidden[1] == 3 && e->model.hidden[2] == 2);
     cr_assert_eq(e->model.act, BLR_ACT_ELU);
     cr_assert_eq(e->metrics, (1u << BLR_METRIC_BRIER) | (1u << BLR_METRIC_BAYES_ECE));
-    cr_assert_eq(e->figures, (1u << BLR_FIGURE_FILTERS) | (1u << BLR_FIGURE_ABLATION));
+    cr_assert_eq(e->figures, (1u << BLR_FIGURE_RELIABILITY) | (1u << BLR_FIGURE_CURVES));
     cr_assert_eq(e->posterior, 1);
     cfg_ok(CFG_HEAD "methods: [{name: s, rule: sgd}]\n"
            "report: {metrics: [rmse], posterior: false}\n", NULL);
@@ -695,6 +695,8 @@ Test(config, unknown_names)
               "unknown metric 'nlll' (did you mean 'nll'?)");
     cfg_fails(CFG_MIN "report: {figures: [curve]}\n", NULL, 7, 20,
               "unknown figure 'curve' (did you mean 'curves'?)");
+    cfg_fails(CFG_MIN "report: {figures: [curves, filters]}\n", NULL, 7, 28,
+              "figure 'filters' is not yet available");
     cfg_fails(CFG_MIN "train: {schedule: linear}\n", NULL, 7, 19, "unknown schedule 'linear'");
     cfg_fails(CFG_MIN "    hessian: exact\n", NULL, 7, 14, "unknown hessian 'exact'");
     cfg_fails("name: t\ndata: {set: csv, train: a.csv, test: b.csv, task: ranking}\n", NULL, 2,
