@@ -638,9 +638,12 @@ Test(report_plot, draws_every_figure_with_its_script_and_data)
     cr_assert(strstr(dat, "\n5 0.65 0.7 40\n"), "%s", dat);
     cr_assert_null(strstr(dat, "\n3 "), "%s", dat);
     free(dat);
-    /* sgd has seeds 0 and 7: seed 0 is drawn; exact comes first. */
+    /* sgd has seeds 0 and 7: seed 0 is drawn; exact comes first. Every method equals the
+     * exact posterior here: z = 0, sd ratio 1; the two methods sit at x offsets ∓0.2. */
     dat = slurp(d, "posterior.dat");
-    cr_assert_str_eq(line_of(dat, 0, line, sizeof line), "# exact seed 0: index x mean sd");
+    cr_assert_str_eq(line_of(dat, 1, line, sizeof line), "# exact seed 0: index x mean sd");
+    cr_assert(strstr(dat, "# affine-student-t seed 0: index x mean sd z sd_ratio\n"
+                          "0 -0.2000 1 0.100000001 0 1\n"), "%s", dat);
     cr_assert(strstr(dat, "# sgd seed 0:"), "%s", dat);
     cr_assert_null(strstr(dat, "seed 7"), "%s", dat);
     free(dat);
@@ -654,6 +657,145 @@ Test(report_plot, draws_every_figure_with_its_script_and_data)
     snprintf(cmd, sizeof cmd, "cd '%s' && rm reliability.png && gnuplot reliability.gp", d);
     cr_assert_eq(system(cmd), 0);
     cr_assert(exists(d, "reliability.png"));
+    remove_tree(d);
+}
+
+/* Width and height of a PNG, from its IHDR chunk (bytes 16-23, big-endian). */
+static void png_size(const char *dir, const char *name, unsigned long *w, unsigned long *h)
+{
+    char *png = slurp(dir, name);
+    const unsigned char *p = (const unsigned char *)png;
+    cr_assert_eq(memcmp(p, "\x89PNG\r\n\x1a\n", 8), 0);
+    *w = (unsigned long)p[16] << 24 | (unsigned long)p[17] << 16 | (unsigned long)p[18] << 8 |
+         p[19];
+    *h = (unsigned long)p[20] << 24 | (unsigned long)p[21] << 16 | (unsigned long)p[22] << 8 |
+         p[23];
+    free(png);
+}
+
+static void put_posteriors(const char *d, const char *const *files, int n)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/posterior", d);
+    cr_assert_eq(mkdir(path, 0777), 0);
+    for (int k = 0; k < n; k += 2)
+        put_file(d, files[k], files[k + 1]);
+}
+
+Test(report_plot, posterior_against_exact_adds_mean_error_and_sd_ratio_panels)
+{
+    if (!have_gnuplot())
+        cr_skip_test("gnuplot is not in PATH");
+    char *d = make_tmpdir(), err[512], line[512];
+    /* Exact: coordinate 0 mean 1 sd 0.5, 1: mean -2 sd 0.25, 2: sd 0 (nothing to measure
+     * against: nan). affine: z = (1.1 - 1) / 0.5 = 0.2 and (-2.05 + 2) / 0.25 = -0.2, sd
+     * ratio 0.55 / 0.5 = 1.1 and 0.2 / 0.25 = 0.8. sgd, a point mass: z 0, ratio 0. Two
+     * methods sit at x offsets -0.2 and +0.2 (slot width 0.8 / 2, centred); no runs.csv, so
+     * name order. */
+    const char *files[] = {"posterior/exact-s0.csv", "index,mean,sd\n0,1,0.5\n1,-2,0.25\n2,0,0\n",
+                           "posterior/affine-s0.csv",
+                           "index,mean,sd\n0,1.1,0.55\n1,-2.05,0.2\n2,3,0.1\n",
+                           "posterior/sgd-s0.csv", "index,mean,sd\n0,1,0\n1,-2,0\n2,0,0\n"};
+    put_posteriors(d, files, 6);
+    cr_assert_eq(blr_report_plot(d, 1u << BLR_FIGURE_POSTERIOR, err, sizeof err), 0, "%s",
+                 err);
+    char *dat = slurp(d, "posterior.dat");
+    const char *want[] = {"# exact seed 0: index x mean sd", "0 0.0000 1 0.5",
+                          "1 1.0000 -2 0.25", "2 2.0000 0 0", "", "",
+                          "# affine seed 0: index x mean sd z sd_ratio",
+                          "0 -0.2000 1.1 0.55 0.2 1.1", "1 0.8000 -2.05 0.2 -0.2 0.8",
+                          "2 1.8000 3 0.1 nan nan", "", "",
+                          "# sgd seed 0: index x mean sd z sd_ratio", "0 0.2000 1 0 0 0",
+                          "1 1.2000 -2 0 0 0", "2 2.2000 0 0 nan nan"};
+    cr_assert_eq(strncmp(dat, "# z = (mean - exact mean) / exact sd, sd_ratio = sd / exact sd",
+                         62), 0, "%s", dat);
+    for (int k = 0; k < (int)(sizeof want / sizeof want[0]); k++)
+        cr_assert_str_eq(line_of(dat, k + 1, line, sizeof line), want[k], "line %d", k + 1);
+    free(dat);
+
+    char *gp = slurp(d, "posterior.gp");
+    cr_assert(strstr(gp, "set multiplot\n"));
+    cr_assert(strstr(gp, "'(a) posterior mean ± sd per coordinate, seed 0'"), "%s", gp);
+    /* Within the tolerances the axes stay linear around the bands ±0.1 and 1 ± 10 %. */
+    cr_assert(strstr(gp, "'(b) standardized mean error (band: ±0.1)'"), "%s", gp);
+    cr_assert(strstr(gp, "set yrange [*<-0.2:0.2<*]\nset object 1 rectangle from graph 0, "
+                         "first -0.1 to graph 1, first 0.1 "), "%s", gp);
+    cr_assert(strstr(gp, "'(c) sd ratio (band: ±10 %), point masses omitted'"), "%s", gp);
+    cr_assert(strstr(gp, "set yrange [*<0.8:1.2<*]\nset object 1 rectangle from graph 0, "
+                         "first 0.9 to graph 1, first 1.1 "), "%s", gp);
+    /* Panel (b) draws both methods' z (column 5); panel (c) the ratio (column 6) of affine
+     * (block 1) but not of the point mass sgd (block 2). */
+    cr_assert(strstr(gp, "index 1 using 2:5 with points"), "%s", gp);
+    cr_assert(strstr(gp, "index 2 using 2:5 with points"), "%s", gp);
+    cr_assert(strstr(gp, "index 1 using 2:6 with points"), "%s", gp);
+    cr_assert_null(strstr(gp, "index 2 using 2:6"), "%s", gp);
+    cr_assert(strstr(gp, "title 'sgd'"), "%s", gp);
+    free(gp);
+    unsigned long w, h;
+    png_size(d, "posterior.png", &w, &h);
+    cr_assert(w == 1000 && h == 900, "%lux%lu", w, h);
+
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "cd '%s' && rm posterior.png posterior.svg && gnuplot posterior.gp",
+             d);
+    cr_assert_eq(system(cmd), 0);
+    cr_assert(exists(d, "posterior.png") && exists(d, "posterior.svg"));
+    remove_tree(d);
+}
+
+Test(report_plot, far_off_method_gets_asinh_and_log_axes)
+{
+    if (!have_gnuplot())
+        cr_skip_test("gnuplot is not in PATH");
+    char *d = make_tmpdir(), err[512];
+    /* Exact N(0, 1) twice; "far" has z = 8, 0 and sd ratios 0.04, 1: past ±10 tol and
+     * [0.5, 2], so the axes turn nonlinear.
+     * (b), u = asinh(y / 0.1): range -0.2 (the band's double) to 10 (the 1-2-5 step past
+     * 8), u from -1.4436 to 5.2983, padded 4 % of 6.7419 each side: y in [-0.268, 13.09].
+     * Ticks 0, ±0.1, ±0.2, 0.5, 1, 2, 5, 10 (u 0, ±0.881, ±1.444, 2.312, 2.998, 3.690,
+     * 4.605, 5.298): the closest pair, 0.562 apart, clears 1/24 of the span 7.281 (0.303).
+     * (c), u = log y: range 1/50 (the 1-2-5 step past 1/0.04 = 25) to 1.2, u from -3.912
+     * to 0.182, padded: y in [0.0170, 1.413]. 0.9, 1, 1.1 (u gaps 0.105, 0.095) are closer
+     * than 4.422 / 24 = 0.184, so only the 1-2-5 ladder stays: 0.02 ... 1, gaps >= log 2. */
+    const char *files[] = {"posterior/exact-s0.csv", "index,mean,sd\n0,0,1\n1,0,1\n",
+                           "posterior/far-s0.csv", "index,mean,sd\n0,8,0.04\n1,0,1\n"};
+    put_posteriors(d, files, 4);
+    cr_assert_eq(blr_report_plot(d, 0, err, sizeof err), 0, "%s", err);
+    char *gp = slurp(d, "posterior.gp");
+    cr_assert(strstr(gp, "'(b) standardized mean error (band: ±0.1; asinh axis, linear within "
+                         "the band)'"), "%s", gp);
+    cr_assert(strstr(gp, "set nonlinear y via asinh(y/0.1) inverse 0.1*sinh(y)\n"), "%s", gp);
+    cr_assert(strstr(gp, "set ytics (-0.2, -0.1, 0, 0.1, 0.2, 0.5, 1, 2, 5, 10)\n"), "%s", gp);
+    cr_assert(strstr(gp, "'(c) sd ratio (band: ±10 %; log axis)'"), "%s", gp);
+    cr_assert(strstr(gp, "set logscale y\n"), "%s", gp);
+    cr_assert(strstr(gp, "set ytics (0.02, 0.05, 0.1, 0.2, 0.5, 1)\n"), "%s", gp);
+    free(gp);
+    cr_assert(exists(d, "posterior.png"));
+    remove_tree(d);
+}
+
+Test(report_plot, posterior_without_exact_is_one_panel)
+{
+    if (!have_gnuplot())
+        cr_skip_test("gnuplot is not in PATH");
+    char *d = make_tmpdir(), err[512], line[512];
+    /* One method: its slot offset is 0. */
+    const char *files[] = {"posterior/a-s3.csv", "index,mean,sd\n0,1,0.5\n1,-2,0\n"};
+    put_posteriors(d, files, 2);
+    cr_assert_eq(blr_report_plot(d, 0, err, sizeof err), 0, "%s", err);
+    char *dat = slurp(d, "posterior.dat");
+    cr_assert_str_eq(line_of(dat, 0, line, sizeof line), "# a seed 3: index x mean sd");
+    cr_assert_str_eq(line_of(dat, 1, line, sizeof line), "0 0.0000 1 0.5");
+    cr_assert_str_eq(line_of(dat, 2, line, sizeof line), "1 1.0000 -2 0");
+    free(dat);
+    char *gp = slurp(d, "posterior.gp");
+    cr_assert_null(strstr(gp, "multiplot"), "%s", gp);
+    cr_assert(strstr(gp, "set title 'posterior mean ± sd per coordinate, seed 3'"), "%s", gp);
+    cr_assert(strstr(gp, "using 2:3:4 with yerrorbars lt 1 title 'a'"), "%s", gp);
+    free(gp);
+    unsigned long w, h;
+    png_size(d, "posterior.png", &w, &h);
+    cr_assert(w == 1000 && h == 520, "%lux%lu", w, h);
     remove_tree(d);
 }
 
