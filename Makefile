@@ -23,7 +23,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs openblas yaml-0.1 zlib 2>/dev/null) -lgsl -lm -lpthread
 
 CFLAGS  ?= $(OPT)
-CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -Ilib $(PKG_CFLAGS) $(SANFLAGS)
+CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -Ilib -Ibaselines $(PKG_CFLAGS) $(SANFLAGS)
 ifeq ($(CI),true)
 CFLAGS  += -Werror
 endif

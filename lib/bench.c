@@ -85,7 +85,7 @@ int blr_bench_run(const blr_bench_opts *o, blr_bench_result *res, char *err, siz
         blr_base_init(&cfg.base, BLR_BASE_GAUSSIAN, 0, 1e-3, err, errlen);
     if (blr_method_create(&m, &cfg, P, w0, w1, err, errlen) != 0)
         goto done;
-    int need_sq = (ops->flags & BLR_NEEDS_SQGRAD) != 0;
+    int need_sq = (m->flags & BLR_NEEDS_SQGRAD) != 0;
     double *t_sample = t_step + o->steps, *t_fb = t_sample + o->steps, *t_upd = t_fb + o->steps;
     /* A few untimed steps let OpenBLAS start its threads and the caches warm up. */
     int warm = o->steps < 10 ? o->steps : 10;

@@ -161,6 +161,16 @@ static int check_fields(const blr_method_ops *ops, const blr_method_cfg *cfg, si
 }
 
 /* check + the validated base; returns the method's ops or NULL with a message. */
+/* Every check of cfg against the method ops (field ranges, a base that fits). */
+static int check_ops(const blr_method_ops *ops, const blr_method_cfg *cfg, size_t n,
+                     blr_base *base, char *err, size_t errlen)
+{
+    if (check_fields(ops, cfg, n, err, errlen) != 0 ||
+        check_base(ops, cfg, base, err, errlen) != 0)
+        return -1;
+    return 0;
+}
+
 static const blr_method_ops *check_all(const blr_method_cfg *cfg, size_t n, blr_base *base,
                                        char *err, size_t errlen)
 {
@@ -169,10 +179,7 @@ static const blr_method_ops *check_all(const blr_method_cfg *cfg, size_t n, blr_
         snprintf(err, errlen, "rule: unknown rule '%s'", cfg->rule);
         return NULL;
     }
-    if (check_fields(ops, cfg, n, err, errlen) != 0 ||
-        check_base(ops, cfg, base, err, errlen) != 0)
-        return NULL;
-    return ops;
+    return check_ops(ops, cfg, n, base, err, errlen) == 0 ? ops : NULL;
 }
 
 int blr_method_check(const blr_method_cfg *cfg, size_t n, char *err, size_t errlen)
@@ -185,9 +192,20 @@ int blr_method_create(blr_method **out, const blr_method_cfg *cfg, size_t n, con
                       const float *w1, char *err, size_t errlen)
 {
     *out = NULL;
+    const blr_method_ops *ops = blr_method_find(cfg->rule);
+    if (!ops) {
+        snprintf(err, errlen, "rule: unknown rule '%s'", cfg->rule);
+        return -1;
+    }
+    return blr_method_create_ops(out, ops, cfg, n, w0, w1, err, errlen);
+}
+
+int blr_method_create_ops(blr_method **out, const blr_method_ops *ops, const blr_method_cfg *cfg,
+                          size_t n, const float *w0, const float *w1, char *err, size_t errlen)
+{
+    *out = NULL;
     blr_base base;
-    const blr_method_ops *ops = check_all(cfg, n, &base, err, errlen);
-    if (!ops)
+    if (check_ops(ops, cfg, n, &base, err, errlen) != 0)
         return -1;
     if (!w0 || ((ops->flags & BLR_NEEDS_TWO_INITS) && !w1)) {
         snprintf(err, errlen, "rule '%s': missing initial weights%s", ops->name,
@@ -200,6 +218,7 @@ int blr_method_create(blr_method **out, const blr_method_cfg *cfg, size_t n, con
         return -1;
     }
     m->ops = ops;
+    m->flags = ops->flags;
     m->cfg = *cfg;
     m->cfg.base = base;
     m->n = n;

@@ -81,6 +81,9 @@ typedef struct {
 
 struct blr_method {
     const blr_method_ops *ops;
+    unsigned flags;         /* in effect: ops->flags, plus what init adds for this cfg (e.g.
+                             * BLR_NEEDS_SQGRAD for a Gauss-Newton Hessian); the training loop
+                             * reads these */
     blr_method_cfg cfg;
     size_t n;               /* P */
     void *state;
@@ -102,6 +105,10 @@ int blr_method_check(const blr_method_cfg *cfg, size_t n, char *err, size_t errl
  * functions under another name). */
 int blr_method_create(blr_method **out, const blr_method_cfg *cfg, size_t n, const float *w0,
                       const float *w1, char *err, size_t errlen);
+/* The same for an ops table that need not be in the registry (tests of a method being
+ * written; cfg->rule is not looked up). */
+int blr_method_create_ops(blr_method **out, const blr_method_ops *ops, const blr_method_cfg *cfg,
+                          size_t n, const float *w0, const float *w1, char *err, size_t errlen);
 void blr_method_free(blr_method *m);
 
 /* Step-size factor at step t (0-based) of T: constant 1, or cosine 0.5(1 + cos(π t/T))

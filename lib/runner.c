@@ -306,9 +306,9 @@ static void evaluate_bayes(runner *r, blr_method *m, const blr_variant *v, int s
 {
     const blr_dataset *d = &r->data->test, *o = &r->data->ood;
     int k = r->model.spec.n_out;
-    /* A point mass gives the same θ every draw: one sample is the exact average. */
-    int S = (m->ops->flags & BLR_NO_BASE) || m->cfg.base.kind == BLR_BASE_DIRAC
-                ? 1 : v->train.mc_test;
+    /* A point mass (entropy -inf) gives the same θ every draw: one sample is the exact
+     * average. */
+    int S = isfinite(m->ops->entropy(m)) ? v->train.mc_test : 1;
     double prior_tilde = v->train.prior_precision / (double)r->data->train.n;
     blr_rng rng;
     blr_rng_init(&rng, (uint64_t)seed, BLR_RNG_TEST_NOISE, 0);
@@ -430,9 +430,7 @@ static blr_status run_one(runner *r, const blr_variant *v, int seed, const char 
     cfg.mc = t->mc_train;
     cfg.temperature = t->temperature;
     cfg.prior_precision = t->prior_precision;
-    const blr_method_ops *ops = blr_method_find(cfg.rule);
-    snprintf(res->base, sizeof res->base, "%s",
-             ops && (ops->flags & BLR_NO_BASE) ? "dirac" : blr_base_name(cfg.base.kind));
+    snprintf(res->base, sizeof res->base, "%s", blr_base_name(cfg.base.kind));
 
     /* Every variant of a seed starts from the same weights and sees the same data order. */
     blr_rng rng;
@@ -445,11 +443,13 @@ static blr_status run_one(runner *r, const blr_variant *v, int seed, const char 
         res->status = BLR_STATUS_FAILED;
         return res->status;
     }
+    /* The base in effect: methods with their own family (sgd: dirac) set it in init. */
+    snprintf(res->base, sizeof res->base, "%s", blr_base_name(m->cfg.base.kind));
     int B = train_batch_size(t, tr->n);
     long steps_per_epoch = (long)((tr->n + (size_t)B - 1) / (size_t)B);
     long total = steps_per_epoch * t->epochs, warmup = (long)(t->warmup_epochs * steps_per_epoch);
     double prior_tilde = t->prior_precision / (double)tr->n;
-    int need_sq = (m->ops->flags & BLR_NEEDS_SQGRAD) != 0;
+    int need_sq = (m->flags & BLR_NEEDS_SQGRAD) != 0;
     blr_rng noise;
     blr_rng_init(&noise, (uint64_t)seed, BLR_RNG_TRAIN_NOISE, 0);
     double t0 = now_seconds();
