@@ -16,77 +16,7 @@
 
 /* ---- (a) Bayesian linear regression ----------------------------------------------------- */
 
-#define LR_N 100
-#define LR_D 4
-
-/* lbar(θ) = (1/N) Σ_n ½ (y_n - x_n θ)²/σ² + δ~/2 ‖θ‖²; its Hessian h = XᵀX/(Nσ²) + δ~ I and
- * its minimizer solves h θ = Xᵀy/(Nσ²). q ∝ exp(-N lbar/τ) is N(μ, (h/τ~)^-1), and the
- * mean-field optimum has the same mean and sd_i = sqrt(τ~/h_ii). */
-typedef struct {
-    double x[LR_N][LR_D], y[LR_N];
-    double sigma, prior_tilde, tau_tilde;
-    double mean[LR_D], mf_sd[LR_D], full_sd[LR_D];
-} exact_linreg;
-
-static void exact_linreg_make(exact_linreg *p)
-{
-    blr_rng r;
-    blr_rng_init(&r, 2023, BLR_RNG_TEST, 100);
-    const double w_true[LR_D] = {1.0, -0.5, 0.25, 2.0};
-    p->sigma = 0.5;
-    p->prior_tilde = 1.0 / LR_N;
-    p->tau_tilde = 1.0 / LR_N;
-    for (int n = 0; n < LR_N; n++) {
-        /* correlated columns, so the mean-field sd differs from the full posterior's */
-        double z = blr_rng_normal(&r);
-        p->y[n] = 0.0;
-        for (int j = 0; j < LR_D; j++) {
-            p->x[n][j] = 0.7 * z + blr_rng_normal(&r) * (0.5 + 0.25 * j);
-            p->y[n] += p->x[n][j] * w_true[j];
-        }
-        p->y[n] += p->sigma * blr_rng_normal(&r);
-    }
-    gsl_matrix *h = gsl_matrix_alloc(LR_D, LR_D);
-    gsl_vector *rhs = gsl_vector_alloc(LR_D), *mu = gsl_vector_alloc(LR_D);
-    double s2n = p->sigma * p->sigma * LR_N;
-    for (int i = 0; i < LR_D; i++) {
-        double b = 0.0;
-        for (int n = 0; n < LR_N; n++)
-            b += p->x[n][i] * p->y[n];
-        gsl_vector_set(rhs, i, b / s2n);
-        for (int j = 0; j < LR_D; j++) {
-            double a = 0.0;
-            for (int n = 0; n < LR_N; n++)
-                a += p->x[n][i] * p->x[n][j];
-            gsl_matrix_set(h, i, j, a / s2n + (i == j ? p->prior_tilde : 0.0));
-        }
-        p->mf_sd[i] = sqrt(p->tau_tilde / gsl_matrix_get(h, i, i));
-    }
-    cr_assert_eq(gsl_linalg_cholesky_decomp1(h), 0);
-    gsl_linalg_cholesky_solve(h, rhs, mu);
-    gsl_linalg_cholesky_invert(h);
-    for (int i = 0; i < LR_D; i++) {
-        p->mean[i] = gsl_vector_get(mu, i);
-        p->full_sd[i] = sqrt(p->tau_tilde * gsl_matrix_get(h, i, i));
-    }
-    gsl_matrix_free(h);
-    gsl_vector_free(rhs);
-    gsl_vector_free(mu);
-}
-
-static void exact_linreg_grad(const exact_linreg *p, const float *theta, float *grad)
-{
-    double g[LR_D] = {0};
-    for (int n = 0; n < LR_N; n++) {
-        double res = -p->y[n];
-        for (int j = 0; j < LR_D; j++)
-            res += p->x[n][j] * theta[j];
-        for (int j = 0; j < LR_D; j++)
-            g[j] += p->x[n][j] * res;
-    }
-    for (int j = 0; j < LR_D; j++)
-        grad[j] = (float)(g[j] / (p->sigma * p->sigma * LR_N) + p->prior_tilde * theta[j]);
-}
+#include "fixture_linreg.h"
 
 /* Step sizes: the base scale s = 0.05 is near the posterior sd (sqrt(τ~/h_ii) ≈ 0.04-0.06),
  * so A stays near init_a = 1 and the b step α1 A² h stays well below 1 at α1 = 0.05 (the
