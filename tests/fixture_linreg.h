@@ -1,6 +1,7 @@
 /* A Bayesian linear-regression problem with a known exact posterior, shared by the tests
- * that check methods against it (test_exact.c, test_baselines_exact.c). Header-only: every
- * function is static, and the including file links GSL and Criterion. */
+ *  that check methods against it (test_exact.c, test_baselines_exact.c). Header-only: every
+ *  function is static inline (a file may use only some), and the including file links GSL
+ * and Criterion. */
 #ifndef BLR_TEST_FIXTURE_LINREG_H
 #define BLR_TEST_FIXTURE_LINREG_H
 
@@ -22,7 +23,7 @@ typedef struct {
     double mean[LR_D], mf_sd[LR_D], full_sd[LR_D];
 } exact_linreg;
 
-static void exact_linreg_make(exact_linreg *p)
+static inline void exact_linreg_make(exact_linreg *p)
 {
     blr_rng r;
     blr_rng_init(&r, 2023, BLR_RNG_TEST, 100);
@@ -68,7 +69,7 @@ static void exact_linreg_make(exact_linreg *p)
     gsl_vector_free(mu);
 }
 
-static void exact_linreg_grad(const exact_linreg *p, const float *theta, float *grad)
+static inline void exact_linreg_grad(const exact_linreg *p, const float *theta, float *grad)
 {
     double g[LR_D] = {0};
     for (int n = 0; n < LR_N; n++) {
@@ -84,7 +85,7 @@ static void exact_linreg_grad(const exact_linreg *p, const float *theta, float *
 
 /* The mean over examples of squared per-example gradients of the data term (what
  * blr_model_loss_grad writes into sqgrad): (1/N) Σ_n (x_nj r_n / σ²)², r_n = x_n θ - y_n. */
-static void exact_linreg_sqgrad(const exact_linreg *p, const float *theta, float *sq)
+static inline void exact_linreg_sqgrad(const exact_linreg *p, const float *theta, float *sq)
 {
     double s[LR_D] = {0};
     double s4 = pow(p->sigma, 4);
