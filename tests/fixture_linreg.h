@@ -1,6 +1,6 @@
 /* A Bayesian linear-regression problem with a known exact posterior, shared by the tests
- *  that check methods against it (test_exact.c, test_baselines_exact.c). Header-only: every
- *  function is static inline (a file may use only some), and the including file links GSL
+ * that check methods against it (test_exact.c, test_baselines_exact.c). Header-only: every
+ * function is static inline (a file may use only some), and the including file links GSL
  * and Criterion. */
 #ifndef BLR_TEST_FIXTURE_LINREG_H
 #define BLR_TEST_FIXTURE_LINREG_H
