@@ -40,6 +40,9 @@ LIBBLR   := $(BUILD)/libblr.a
 BLR      := $(BUILD)/blr
 # The objects a test binary links; a developer may narrow it while other modules are in flux.
 TEST_LINK ?= $(LIBBLR)
+# Tests count the heap allocations of library code (tests/alloc_count.c).
+TEST_LDFLAGS := -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
+ALLOC_COUNT := $(BUILD)/tests/alloc_count.o
 
 .PHONY: all run test bench install clean setup data FORCE
 all: $(BLR)
@@ -63,12 +66,12 @@ $(BLR): $(CLI_OBJ) $(LIBBLR)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBBLR) $(PKG_LIBS)
 
 # One Criterion binary holds every test file, so a run ends in one synthesis line.
-$(BUILD)/tests/blr_tests: $(TEST_OBJ) $(LIBBLR)
-	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(TEST_LINK) $(PKG_LIBS) -lcriterion
+$(BUILD)/tests/blr_tests: $(TEST_OBJ) $(ALLOC_COUNT) $(LIBBLR)
+	$(CC) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $(TEST_OBJ) $(ALLOC_COUNT) $(TEST_LINK) $(PKG_LIBS) -lcriterion
 
 # A single test file on its own: make build/tests/test_base
-$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_LINK)
-	$(CC) $(LDFLAGS) -o $@ $< $(TEST_LINK) $(PKG_LIBS) -lcriterion
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(ALLOC_COUNT) $(TEST_LINK)
+	$(CC) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $< $(ALLOC_COUNT) $(TEST_LINK) $(PKG_LIBS) -lcriterion
 
 setup:
 	@bash scripts/setup.sh
