@@ -1,0 +1,140 @@
+/* TEMPLATE for a new method — copy to baselines/<name>.c, rename `template` throughout, and
+ * replace the update with yours. `make test` compiles this file (it is not linked), so it
+ * stays a working starting point: plain gradient descent on a point mass.
+ *
+ * Adding a method takes three lines outside this file (baselines/README.md):
+ *   1. baselines/baselines.h:  extern const blr_method_ops blr_baseline_<name>_ops;
+ *   2. lib/rule.c, registry[]: &blr_baseline_<name>_ops,
+ *   3. an experiment:          - {name: mine, rule: <name>, lr: 0.1}
+ * tests/test_conformance.c then checks it against the interface automatically; add a
+ * tests/test_baseline_<name>.c for its own math (tests/fixture_linreg.h has an exact posterior).
+ *
+ * What the training loop guarantees (lib/rule.h): per step, `mc` times sample -> gradient ->
+ * accumulate, then one step(lr_factor). The gradient already includes the prior term δ~θ of
+ * the objective (DESIGN §2), so every method minimizes the same L(q). */
+#include <math.h>
+#include <stdlib.h>
+
+#include "baselines.h"
+
+typedef struct {
+    float *buf;
+    float *w;   /* the point estimate */
+    float *sum; /* Σ ∇ over this step's samples */
+    int count;
+} template_state;
+
+static int template_init(blr_method *m, const float *w0, const float *w1, char *err,
+                         size_t errlen)
+{
+    (void)w1;
+    template_state *s = calloc(1, sizeof *s);
+    if (!s || !(s->buf = calloc(2 * m->n, sizeof(float)))) {
+        free(s);
+        snprintf(err, errlen, "%s: out of memory for %zu parameters", m->ops->name, m->n);
+        return -1;
+    }
+    s->w = s->buf;
+    s->sum = s->buf + m->n;
+    for (size_t i = 0; i < m->n; i++)
+        s->w[i] = w0[i];
+    /* The family this method reports in runs.csv's base column. */
+    if (blr_base_init(&m->cfg.base, BLR_BASE_DIRAC, 0, 1, err, errlen) != 0) {
+        free(s->buf);
+        free(s);
+        return -1;
+    }
+    m->state = s;
+    return 0;
+}
+
+static void template_mean(const blr_method *m, float *theta)
+{
+    const template_state *s = m->state;
+    for (size_t i = 0; i < m->n; i++)
+        theta[i] = s->w[i];
+}
+
+/* A point mass: every draw is the mean. A method with noise draws from rng here and
+ * remembers the draw for accumulate. */
+static void template_sample(blr_method *m, float *theta, blr_rng *rng)
+{
+    (void)rng;
+    template_mean(m, theta);
+}
+
+static void template_accumulate(blr_method *m, const float *theta, const float *grad,
+                                const float *sqgrad)
+{
+    (void)theta;
+    (void)sqgrad;
+    template_state *s = m->state;
+    for (size_t i = 0; i < m->n; i++)
+        s->sum[i] += grad[i];
+    s->count++;
+}
+
+/* The update: w <- w - α E[∇] (cite the paper and equation of yours here). */
+static void template_step(blr_method *m, double lr_factor)
+{
+    template_state *s = m->state;
+    float scale = (float)(m->cfg.lr * lr_factor / (s->count > 0 ? s->count : 1));
+    for (size_t i = 0; i < m->n; i++) {
+        s->w[i] -= scale * s->sum[i];
+        s->sum[i] = 0.0f;
+    }
+    s->count = 0;
+}
+
+static void template_posterior(const blr_method *m, float *mean, float *sd)
+{
+    template_mean(m, mean);
+    for (size_t i = 0; i < m->n; i++)
+        sd[i] = 0.0f;
+}
+
+static double template_entropy(const blr_method *m)
+{
+    (void)m;
+    return -INFINITY; /* a point mass */
+}
+
+static int template_save(const blr_method *m, FILE *f)
+{
+    const template_state *s = m->state;
+    return blr_method_save_array(m, f, s->w, m->n);
+}
+
+static int template_load(blr_method *m, FILE *f)
+{
+    template_state *s = m->state;
+    s->count = 0;
+    for (size_t i = 0; i < m->n; i++)
+        s->sum[i] = 0.0f;
+    return blr_method_load_array(m, f, s->w, m->n);
+}
+
+static void template_free(blr_method *m)
+{
+    template_state *s = m->state;
+    if (s)
+        free(s->buf);
+    free(s);
+    m->state = NULL;
+}
+
+const blr_method_ops blr_baseline_template_ops = {
+    .name = "template",
+    .summary = "gradient descent on a point mass (the starting point for a new method)",
+    .flags = BLR_NO_BASE,
+    .init = template_init,
+    .sample = template_sample,
+    .accumulate = template_accumulate,
+    .step = template_step,
+    .mean = template_mean,
+    .posterior = template_posterior,
+    .entropy = template_entropy,
+    .save = template_save,
+    .load = template_load,
+    .free = template_free,
+};
