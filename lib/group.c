@@ -1,17 +1,28 @@
 /* Array forms of the three Lie groups of group.h: each loops over the per-coordinate
- * operations, so there is one definition of every group operation. */
+ * operations, so there is one definition of every group operation. The actions run in every
+ * sample() of the rules, so they go block by block (lib/fastmath.h) to vectorize; the other
+ * operations are for tests and users and stay plain loops. */
 #include "group.h"
+
+BLR_FASTMATH_INLINE void additive_act_block(size_t len, const float *restrict w,
+                                            const float *restrict xi, float *restrict theta)
+{
+    for (size_t i = 0; i < len; i++)
+        theta[i] = blr_group_additive_compose1(w[i], xi[i]);
+}
 
 void blr_group_additive_act(size_t n, const float *w, const float *xi, float *theta)
 {
-    for (size_t i = 0; i < n; i++)
-        theta[i] = w[i] + xi[i];
+    size_t i = 0;
+    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
+        additive_act_block(BLR_FASTMATH_BLOCK, w + i, xi + i, theta + i);
+    additive_act_block(n - i, w + i, xi + i, theta + i);
 }
 
 void blr_group_additive_compose(size_t n, const float *a, const float *b, float *out)
 {
     for (size_t i = 0; i < n; i++)
-        out[i] = (float)blr_group_additive_compose1(a[i], b[i]);
+        out[i] = blr_group_additive_compose1(a[i], b[i]);
 }
 
 void blr_group_additive_inverse(size_t n, const float *a, float *out)
@@ -23,22 +34,32 @@ void blr_group_additive_inverse(size_t n, const float *a, float *out)
 void blr_group_additive_exp(size_t n, const float *x, float *out)
 {
     for (size_t i = 0; i < n; i++)
-        out[i] = (float)blr_group_additive_exp1(x[i]);
+        out[i] = blr_group_additive_exp1(x[i]);
+}
+
+BLR_FASTMATH_INLINE void mult_act_block(size_t len, const float *restrict gp,
+                                        const float *restrict gm, const float *restrict xip,
+                                        const float *restrict xim, float *restrict theta)
+{
+    for (size_t i = 0; i < len; i++)
+        theta[i] = blr_group_mult_compose1(gp[i], xip[i]) - blr_group_mult_compose1(gm[i], xim[i]);
 }
 
 void blr_group_mult_act(size_t n, const float *gp, const float *gm, const float *xip,
                         const float *xim, float *theta)
 {
-    for (size_t i = 0; i < n; i++)
-        theta[i] = gp[i] * xip[i] - gm[i] * xim[i];
+    size_t i = 0;
+    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
+        mult_act_block(BLR_FASTMATH_BLOCK, gp + i, gm + i, xip + i, xim + i, theta + i);
+    mult_act_block(n - i, gp + i, gm + i, xip + i, xim + i, theta + i);
 }
 
 void blr_group_mult_compose(size_t n, const float *ap, const float *am, const float *bp,
                             const float *bm, float *outp, float *outm)
 {
     for (size_t i = 0; i < n; i++) {
-        outp[i] = (float)blr_group_mult_compose1(ap[i], bp[i]);
-        outm[i] = (float)blr_group_mult_compose1(am[i], bm[i]);
+        outp[i] = blr_group_mult_compose1(ap[i], bp[i]);
+        outm[i] = blr_group_mult_compose1(am[i], bm[i]);
     }
 }
 
@@ -54,16 +75,27 @@ void blr_group_mult_inverse(size_t n, const float *gp, const float *gm, float *o
 void blr_group_mult_exp(size_t n, const float *xp, const float *xm, float *outp, float *outm)
 {
     for (size_t i = 0; i < n; i++) {
-        outp[i] = (float)blr_group_mult_exp1(xp[i]);
-        outm[i] = (float)blr_group_mult_exp1(xm[i]);
+        outp[i] = blr_group_mult_exp1(xp[i]);
+        outm[i] = blr_group_mult_exp1(xm[i]);
     }
+}
+
+/* (A, b)·ξ = A ξ + b is the b-part of (A, b)(1, ξ). */
+BLR_FASTMATH_INLINE void affine_act_block(size_t len, const float *restrict a,
+                                          const float *restrict b, const float *restrict xi,
+                                          float *restrict theta)
+{
+    for (size_t i = 0; i < len; i++)
+        theta[i] = a[i] * xi[i] + b[i];
 }
 
 void blr_group_affine_act(size_t n, const float *a, const float *b, const float *xi,
                           float *theta)
 {
-    for (size_t i = 0; i < n; i++)
-        theta[i] = a[i] * xi[i] + b[i];
+    size_t i = 0;
+    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
+        affine_act_block(BLR_FASTMATH_BLOCK, a + i, b + i, xi + i, theta + i);
+    affine_act_block(n - i, a + i, b + i, xi + i, theta + i);
 }
 
 void blr_group_affine_compose(size_t n, const float *a1, const float *b1, const float *a2,
@@ -72,8 +104,8 @@ void blr_group_affine_compose(size_t n, const float *a1, const float *b1, const 
     for (size_t i = 0; i < n; i++) {
         blr_group_affine_elt g = {a1[i], b1[i]}, h = {a2[i], b2[i]};
         blr_group_affine_elt r = blr_group_affine_compose1(g, h);
-        aout[i] = (float)r.a;
-        bout[i] = (float)r.b;
+        aout[i] = r.a;
+        bout[i] = r.b;
     }
 }
 
@@ -92,7 +124,7 @@ void blr_group_affine_exp(size_t n, const float *u, const float *v, float *aout,
 {
     for (size_t i = 0; i < n; i++) {
         blr_group_affine_elt r = blr_group_affine_exp1(u[i], v[i]);
-        aout[i] = (float)r.a;
-        bout[i] = (float)r.b;
+        aout[i] = r.a;
+        bout[i] = r.b;
     }
 }

@@ -4,7 +4,6 @@
  * the registry lists the same functions under the name "sgd" with BLR_NO_BASE, and
  * blr_method_create gives every BLR_NO_BASE method the dirac base. There is no second
  * implementation. */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,11 +48,23 @@ static int additive_init(blr_method *m, const float *w0, const float *w1, char *
     return 0;
 }
 
+/* With the dirac base ξ ≡ 0 and θ = w exactly: `sgd` draws nothing. */
 static void additive_sample(blr_method *m, float *theta, blr_rng *rng)
 {
     additive_state *s = m->state;
+    if (m->cfg.base.kind == BLR_BASE_DIRAC) {
+        memcpy(theta, s->w, m->n * sizeof *theta);
+        return;
+    }
     blr_base_sample(&m->cfg.base, rng, s->xi, m->n);
     blr_group_additive_act(m->n, s->w, s->xi, theta);
+}
+
+BLR_FASTMATH_INLINE void additive_accumulate_block(size_t len, float *restrict sum,
+                                                   const float *restrict grad)
+{
+    for (size_t i = 0; i < len; i++)
+        sum[i] += grad[i];
 }
 
 static void additive_accumulate(blr_method *m, const float *theta, const float *grad,
@@ -62,25 +73,45 @@ static void additive_accumulate(blr_method *m, const float *theta, const float *
     (void)theta;
     (void)sqgrad;
     additive_state *s = m->state;
-    for (size_t i = 0; i < m->n; i++)
-        s->sum[i] += grad[i];
+    size_t n = m->n, i = 0;
+    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
+        additive_accumulate_block(BLR_FASTMATH_BLOCK, s->sum + i, grad + i);
+    additive_accumulate_block(n - i, s->sum + i, grad + i);
     s->count++;
 }
 
+/* The scalars of one step, in float like the state they update. */
+typedef struct {
+    float scale;          /* 1/count (÷ F_v under `fisher`) */
+    float beta1, beta1c;  /* β1 and 1 - β1 */
+    float alpha;          /* α times the schedule's factor */
+} additive_coef;
+
 /* Algorithm 1: X = E[∇] (÷ F_v under `fisher`); m <- β1 m + (1-β1) X;
- * w <- w · exp(-α m) = w - α m. */
+ * w <- w · exp(-α m) = w - α m. Then the sum is cleared for the next step. */
+BLR_FASTMATH_INLINE void additive_step_block(size_t len, additive_coef c, float *restrict w,
+                                             float *restrict mom, float *restrict sum)
+{
+    for (size_t i = 0; i < len; i++) {
+        const float x = sum[i] * c.scale;
+        mom[i] = c.beta1 * mom[i] + c.beta1c * x;
+        w[i] = blr_group_additive_compose1(w[i], blr_group_additive_exp1(-c.alpha * mom[i]));
+        sum[i] = 0.0f;
+    }
+}
+
 static void additive_step(blr_method *m, double lr_factor)
 {
     additive_state *s = m->state;
-    double scale = (s->count > 0 ? 1.0 / s->count : 0.0) * s->inv_fv;
-    double beta1 = m->cfg.beta1, alpha = m->cfg.lr * lr_factor;
-    for (size_t i = 0; i < m->n; i++) {
-        double x = s->sum[i] * scale;
-        s->m[i] = (float)(beta1 * s->m[i] + (1.0 - beta1) * x);
-        s->w[i] = (float)blr_group_additive_compose1(s->w[i],
-                                                     blr_group_additive_exp1(-alpha * s->m[i]));
-        s->sum[i] = 0.0f;
-    }
+    additive_coef c;
+    c.scale = (float)((s->count > 0 ? 1.0 / s->count : 0.0) * s->inv_fv);
+    c.beta1 = (float)m->cfg.beta1;
+    c.beta1c = (float)(1.0 - m->cfg.beta1);
+    c.alpha = (float)(m->cfg.lr * lr_factor);
+    size_t n = m->n, i = 0;
+    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
+        additive_step_block(BLR_FASTMATH_BLOCK, c, s->w + i, s->m + i, s->sum + i);
+    additive_step_block(n - i, c, s->w + i, s->m + i, s->sum + i);
     s->count = 0;
 }
 

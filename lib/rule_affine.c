@@ -59,44 +59,87 @@ static void affine_sample(blr_method *m, float *theta, blr_rng *rng)
     blr_group_affine_act(m->n, s->a, s->b, s->xi, theta);
 }
 
+BLR_FASTMATH_INLINE void affine_accumulate_block(size_t len, float *restrict su, float *restrict sv,
+                                                 const float *restrict a, const float *restrict xi,
+                                                 const float *restrict grad)
+{
+    for (size_t i = 0; i < len; i++) {
+        const float ag = a[i] * grad[i];
+        su[i] += ag * xi[i];
+        sv[i] += ag;
+    }
+}
+
 static void affine_accumulate(blr_method *m, const float *theta, const float *grad,
                               const float *sqgrad)
 {
     (void)theta;
     (void)sqgrad;
     affine_state *s = m->state;
-    for (size_t i = 0; i < m->n; i++) {
-        float ag = s->a[i] * grad[i];
-        s->su[i] += ag * s->xi[i];
-        s->sv[i] += ag;
-    }
+    size_t n = m->n, i = 0;
+    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
+        affine_accumulate_block(BLR_FASTMATH_BLOCK, s->su + i, s->sv + i, s->a + i, s->xi + i,
+                                grad + i);
+    affine_accumulate_block(n - i, s->su + i, s->sv + i, s->a + i, s->xi + i, grad + i);
     s->count++;
 }
+
+/* The scalars of one step, in float like the state they update. */
+typedef struct {
+    float avg;                  /* 1/count */
+    float tau;                  /* τ~ = τ/N */
+    float inv_fu, inv_fv;       /* 1/F_u, 1/F_v under `fisher`, else 1 */
+    float beta1, beta1c;        /* β1 and 1 - β1 (location) */
+    float beta2, beta2c;        /* β2 and 1 - β2 (log-scale) */
+    float alpha1, alpha2;       /* α1, α2 times the schedule's factor */
+} affine_coef;
 
 /* Algorithm 3: U = E[A ⊙ ξ ⊙ ∇] - τ~, V = E[A ⊙ ∇] (÷ F_u, F_v under `fisher`);
  * MU <- β2 MU + (1-β2) U, MV <- β1 MV + (1-β1) V;
  * (A, b) <- (A, b) · (exp(-α2 MU), MV φ_α1(MU)), i.e. b <- b + A ⊙ MV ⊙ φ(MU) with the old A
  * and A <- A ⊙ exp(-α2 MU). An A that leaves float32's range is saturated
- * (blr_group_positive_clamp) and counted in invalid_updates. */
-static void affine_step(blr_method *m, double lr_factor)
+ * (blr_group_positive_clamp); returns how many were. Then the sums are cleared for the
+ * next step. */
+BLR_FASTMATH_INLINE int affine_step_block(size_t len, affine_coef c, float *restrict a,
+                                          float *restrict b, float *restrict mu, float *restrict mv,
+                                          float *restrict su, float *restrict sv)
+{
+    int saturated = 0;
+    for (size_t i = 0; i < len; i++) {
+        const float u = (su[i] * c.avg - c.tau) * c.inv_fu;
+        const float v = sv[i] * c.avg * c.inv_fv;
+        mu[i] = c.beta2 * mu[i] + c.beta2c * u;
+        mv[i] = c.beta1 * mv[i] + c.beta1c * v;
+        blr_group_affine_elt g = {a[i], b[i]};
+        g = blr_group_affine_compose1(g, blr_group_affine_step1(mu[i], mv[i], c.alpha1,
+                                                                 c.alpha2));
+        a[i] = blr_group_positive_clamp(g.a, &saturated);
+        b[i] = g.b;
+        su[i] = sv[i] = 0.0f;
+    }
+    return saturated;
+}
+
+BLR_FASTMATH_CLONES static void affine_step(blr_method *m, double lr_factor)
 {
     affine_state *s = m->state;
-    double avg = s->count > 0 ? 1.0 / s->count : 0.0;
-    double tau = m->cfg.temperature / m->cfg.n_data;
-    double beta1 = m->cfg.beta1, beta2 = m->cfg.beta2;
-    double alpha1 = m->cfg.lr * lr_factor, alpha2 = m->cfg.lr2 * lr_factor;
-    for (size_t i = 0; i < m->n; i++) {
-        double u = (s->su[i] * avg - tau) * s->inv_fu;
-        double v = s->sv[i] * avg * s->inv_fv;
-        s->mu[i] = (float)(beta2 * s->mu[i] + (1.0 - beta2) * u);
-        s->mv[i] = (float)(beta1 * s->mv[i] + (1.0 - beta1) * v);
-        blr_group_affine_elt g = {s->a[i], s->b[i]};
-        g = blr_group_affine_compose1(g, blr_group_affine_step1(s->mu[i], s->mv[i], alpha1,
-                                                                 alpha2));
-        s->a[i] = (float)blr_group_positive_clamp(g.a, &m->invalid_updates);
-        s->b[i] = (float)g.b;
-        s->su[i] = s->sv[i] = 0.0f;
-    }
+    affine_coef c;
+    c.avg = (float)(s->count > 0 ? 1.0 / s->count : 0.0);
+    c.tau = (float)(m->cfg.temperature / m->cfg.n_data);
+    c.inv_fu = (float)s->inv_fu;
+    c.inv_fv = (float)s->inv_fv;
+    c.beta1 = (float)m->cfg.beta1;
+    c.beta1c = (float)(1.0 - m->cfg.beta1);
+    c.beta2 = (float)m->cfg.beta2;
+    c.beta2c = (float)(1.0 - m->cfg.beta2);
+    c.alpha1 = (float)(m->cfg.lr * lr_factor);
+    c.alpha2 = (float)(m->cfg.lr2 * lr_factor);
+    size_t n = m->n, i = 0;
+    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
+        m->invalid_updates += affine_step_block(BLR_FASTMATH_BLOCK, c, s->a + i, s->b + i,
+                                                s->mu + i, s->mv + i, s->su + i, s->sv + i);
+    m->invalid_updates += affine_step_block(n - i, c, s->a + i, s->b + i, s->mu + i, s->mv + i,
+                                            s->su + i, s->sv + i);
     s->count = 0;
 }
 

@@ -63,40 +63,80 @@ static void mult_sample(blr_method *m, float *theta, blr_rng *rng)
     blr_group_mult_act(m->n, s->gp, s->gm, s->xip, s->xim, theta);
 }
 
+BLR_FASTMATH_INLINE void mult_accumulate_block(size_t len, float *restrict sp, float *restrict sm,
+                                               const float *restrict gp, const float *restrict gm,
+                                               const float *restrict xip, const float *restrict xim,
+                                               const float *restrict grad)
+{
+    for (size_t i = 0; i < len; i++) {
+        sp[i] += grad[i] * gp[i] * xip[i];
+        sm[i] += grad[i] * gm[i] * xim[i];
+    }
+}
+
 static void mult_accumulate(blr_method *m, const float *theta, const float *grad,
                             const float *sqgrad)
 {
     (void)theta;
     (void)sqgrad;
     mult_state *s = m->state;
-    for (size_t i = 0; i < m->n; i++) {
-        s->sp[i] += grad[i] * s->gp[i] * s->xip[i];
-        s->sm[i] += grad[i] * s->gm[i] * s->xim[i];
-    }
+    size_t n = m->n, i = 0;
+    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
+        mult_accumulate_block(BLR_FASTMATH_BLOCK, s->sp + i, s->sm + i, s->gp + i, s->gm + i,
+                              s->xip + i, s->xim + i, grad + i);
+    mult_accumulate_block(n - i, s->sp + i, s->sm + i, s->gp + i, s->gm + i, s->xip + i,
+                          s->xim + i, grad + i);
     s->count++;
 }
 
+/* The scalars of one step, in float like the state they update. */
+typedef struct {
+    float avg;            /* 1/count */
+    float tau;            /* τ~ = τ/N */
+    float inv_fu;         /* 1/F_u under `fisher`, else 1 */
+    float beta1, beta1c;  /* β1 and 1 - β1 */
+    float alpha;          /* α times the schedule's factor */
+} mult_coef;
+
 /* Algorithm 2: X± = ±E[∇ ⊙ g± ⊙ ξ±] - τ~ (÷ F_u under `fisher`); M± <- β1 M± + (1-β1) X±;
  * g± <- g± · exp(-α M±). The -τ~ is the derivative of -τ~ H(q) in log g±. A step so large
- * that g± leaves float32's range is saturated (blr_group_positive_clamp) and counted in
- * invalid_updates. */
-static void mult_step(blr_method *m, double lr_factor)
+ * that g± leaves float32's range is saturated (blr_group_positive_clamp); returns how many
+ * were. Then the sums are cleared for the next step. */
+BLR_FASTMATH_INLINE int mult_step_block(size_t len, mult_coef c, float *restrict gp,
+                                        float *restrict gm, float *restrict mp, float *restrict mm,
+                                        float *restrict sp, float *restrict sm)
+{
+    int saturated = 0;
+    for (size_t i = 0; i < len; i++) {
+        const float xp = (sp[i] * c.avg - c.tau) * c.inv_fu;
+        const float xm = (-sm[i] * c.avg - c.tau) * c.inv_fu;
+        mp[i] = c.beta1 * mp[i] + c.beta1c * xp;
+        mm[i] = c.beta1 * mm[i] + c.beta1c * xm;
+        gp[i] = blr_group_positive_clamp(
+            blr_group_mult_compose1(gp[i], blr_group_mult_exp1(-c.alpha * mp[i])), &saturated);
+        gm[i] = blr_group_positive_clamp(
+            blr_group_mult_compose1(gm[i], blr_group_mult_exp1(-c.alpha * mm[i])), &saturated);
+        sp[i] = sm[i] = 0.0f;
+    }
+    return saturated;
+}
+
+BLR_FASTMATH_CLONES static void mult_step(blr_method *m, double lr_factor)
 {
     mult_state *s = m->state;
-    double avg = s->count > 0 ? 1.0 / s->count : 0.0;
-    double tau = m->cfg.temperature / m->cfg.n_data;
-    double beta1 = m->cfg.beta1, alpha = m->cfg.lr * lr_factor;
-    for (size_t i = 0; i < m->n; i++) {
-        double xp = (s->sp[i] * avg - tau) * s->inv_fu;
-        double xm = (-s->sm[i] * avg - tau) * s->inv_fu;
-        s->mp[i] = (float)(beta1 * s->mp[i] + (1.0 - beta1) * xp);
-        s->mm[i] = (float)(beta1 * s->mm[i] + (1.0 - beta1) * xm);
-        double gp = blr_group_mult_compose1(s->gp[i], blr_group_mult_exp1(-alpha * s->mp[i]));
-        double gm = blr_group_mult_compose1(s->gm[i], blr_group_mult_exp1(-alpha * s->mm[i]));
-        s->gp[i] = (float)blr_group_positive_clamp(gp, &m->invalid_updates);
-        s->gm[i] = (float)blr_group_positive_clamp(gm, &m->invalid_updates);
-        s->sp[i] = s->sm[i] = 0.0f;
-    }
+    mult_coef c;
+    c.avg = (float)(s->count > 0 ? 1.0 / s->count : 0.0);
+    c.tau = (float)(m->cfg.temperature / m->cfg.n_data);
+    c.inv_fu = (float)s->inv_fu;
+    c.beta1 = (float)m->cfg.beta1;
+    c.beta1c = (float)(1.0 - m->cfg.beta1);
+    c.alpha = (float)(m->cfg.lr * lr_factor);
+    size_t n = m->n, i = 0;
+    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
+        m->invalid_updates += mult_step_block(BLR_FASTMATH_BLOCK, c, s->gp + i, s->gm + i,
+                                              s->mp + i, s->mm + i, s->sp + i, s->sm + i);
+    m->invalid_updates += mult_step_block(n - i, c, s->gp + i, s->gm + i, s->mp + i, s->mm + i,
+                                          s->sp + i, s->sm + i);
     s->count = 0;
 }
 

@@ -247,8 +247,9 @@ Test(rule, create_needs_the_initial_draws)
 
 /* ---- sgd is heavy-ball SGD ------------------------------------------------------------- */
 
-/* Heavy-ball SGD written out: m <- β m + (1-β) g; w <- w - α f_t m, in float storage with
- * double arithmetic. With mc = 2 the gradient is the mean of two evaluations at w. */
+/* Heavy-ball SGD written out: m <- β m + (1-β) g; w <- w - α f_t m, in float like the
+ * rule's state, with β, 1 - β and α f_t rounded to float. With mc = 2 the gradient is the
+ * mean of two evaluations at w. */
 Test(rule, sgd_is_bit_identical_to_heavy_ball)
 {
     float w0[P], w1[P], w[P], mom[P] = {0}, theta[P], g[P], g2[P], g_ref[P];
@@ -277,11 +278,12 @@ Test(rule, sgd_is_bit_identical_to_heavy_ball)
         }
         double f = blr_schedule_factor(BLR_SCHEDULE_COSINE, t, T, 3);
         m->ops->step(m, f);
+        const float beta = 0.8f, one_minus_beta = 0.2f, alpha = (float)(0.07 * f);
         for (size_t i = 0; i < P; i++) {
             g_ref[i] = g2[i] + g[i];
-            double gbar = (double)g_ref[i] * 0.5;
-            mom[i] = (float)(0.8 * mom[i] + (1.0 - 0.8) * gbar);
-            w[i] = (float)(w[i] - 0.07 * f * mom[i]);
+            float gbar = g_ref[i] * 0.5f;
+            mom[i] = beta * mom[i] + one_minus_beta * gbar;
+            w[i] = w[i] - alpha * mom[i];
         }
         m->ops->mean(m, theta);
         cr_assert(memcmp(theta, w, sizeof w) == 0, "step %ld differs", t);
