@@ -5,6 +5,8 @@
  * compiler can vectorize, and each 64-bit word yields two floats. */
 #include "rng.h"
 
+#include "fastmath.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -141,7 +143,7 @@ static inline float rng_log(float x)
  * out[2i], out[2i+1]. Fixed trip counts let the compiler vectorize without epilogues. */
 typedef void (*rng_block_fn)(const uint64_t *w, float *out);
 
-static void rng_block_uniform(const uint64_t *w, float *out)
+BLR_FASTMATH_CLONES static void rng_block_uniform(const uint64_t *w, float *out)
 {
     for (size_t i = 0; i < RNG_BLOCK; i++) {
         out[2 * i] = rng_half_to_float((uint32_t)(w[i] >> 32));
@@ -149,7 +151,7 @@ static void rng_block_uniform(const uint64_t *w, float *out)
     }
 }
 
-static void rng_block_exponential(const uint64_t *w, float *out)
+BLR_FASTMATH_CLONES static void rng_block_exponential(const uint64_t *w, float *out)
 {
     for (size_t i = 0; i < RNG_BLOCK; i++) {
         out[2 * i] = -rng_log(rng_half_to_float((uint32_t)(w[i] >> 32)));
@@ -165,7 +167,7 @@ static void rng_block_exponential(const uint64_t *w, float *out)
  * sign. Those 8 maps send the sector |θ| < π/4 onto each quarter of the circle exactly
  * twice, so θ is uniform on the circle. On |φ| <= π/4 the Taylor series of sin to φ⁹ and
  * of cos to φ^10 are accurate to (π/4)^11/11! ≈ 2e-9, under float's rounding. */
-static void rng_block_normal(const uint64_t *w, float *out)
+BLR_FASTMATH_CLONES static void rng_block_normal(const uint64_t *w, float *out)
 {
     float rad[RNG_BLOCK], phi[RNG_BLOCK];
     uint32_t bits[RNG_BLOCK];
