@@ -2,6 +2,8 @@
  * schedule and the checkpoint helpers shared by every method (DESIGN §5). */
 #include "rule.h"
 
+#include "baselines.h"
+
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,6 +15,8 @@ static const blr_method_ops *const registry[] = {
     &blr_rule_additive_ops,
     &blr_rule_multiplicative_ops,
     &blr_rule_affine_ops,
+    &blr_baseline_adam_ops,
+    &blr_baseline_bbb_ops,
 };
 
 #define REGISTRY_COUNT (sizeof registry / sizeof registry[0])

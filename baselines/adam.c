@@ -1,0 +1,145 @@
+/* `adam` (Kingma & Ba 2015, Algorithm 1) on a point mass q = δ(θ - w): the τ -> 0 limit of
+ * the objective of DESIGN §2, like `sgd`. The gradient the training loop passes already
+ * contains the prior term δ~ θ, so weight decay is L2 through the objective (not AdamW's
+ * decoupled decay), exactly as for the Lie-group rules.
+ *
+ * Hyperparameters (blr_method_cfg, defaults of blr_method_cfg_defaults): lr α [0.1], beta1
+ * [0.9], beta2 [0.999], eps [1e-8]; the schedule's lr_factor multiplies α. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adam_moments.h"
+#include "baselines.h"
+
+/* Saved arrays come first in buf: w, m, v; then the scratch sum. */
+enum { SAVED_ARRAYS = 3, ALL_ARRAYS = 4 };
+
+typedef struct {
+    float *buf;
+    float *w;    /* the point estimate */
+    float *m, *v; /* Adam's first and second moments */
+    float *sum;  /* Σ ∇ over this step's samples */
+    int count;
+    long t;      /* steps taken, for the bias corrections */
+} adam_state;
+
+static int adam_init(blr_method *m, const float *w0, const float *w1, char *err, size_t errlen)
+{
+    (void)w1;
+    if (blr_adam_check(m, err, errlen) != 0)
+        return -1;
+    adam_state *s = calloc(1, sizeof *s);
+    size_t n = m->n;
+    if (!s || !(s->buf = calloc(ALL_ARRAYS * n, sizeof(float)))) {
+        free(s);
+        snprintf(err, errlen, "%s: out of memory for %zu parameters", m->ops->name, n);
+        return -1;
+    }
+    /* the family reported in runs.csv's base column */
+    if (blr_base_init(&m->cfg.base, BLR_BASE_DIRAC, 0, 1, err, errlen) != 0) {
+        free(s->buf);
+        free(s);
+        return -1;
+    }
+    s->w = s->buf;
+    s->m = s->buf + n;
+    s->v = s->buf + 2 * n;
+    s->sum = s->buf + 3 * n;
+    memcpy(s->w, w0, n * sizeof(float));
+    m->state = s;
+    return 0;
+}
+
+static void adam_mean(const blr_method *m, float *theta)
+{
+    const adam_state *s = m->state;
+    memcpy(theta, s->w, m->n * sizeof(float));
+}
+
+/* A point mass: every draw is w. */
+static void adam_sample(blr_method *m, float *theta, blr_rng *rng)
+{
+    (void)rng;
+    adam_mean(m, theta);
+}
+
+static void adam_accumulate(blr_method *m, const float *theta, const float *grad,
+                            const float *sqgrad)
+{
+    (void)theta;
+    (void)sqgrad;
+    adam_state *s = m->state;
+    for (size_t i = 0; i < m->n; i++)
+        s->sum[i] += grad[i];
+    s->count++;
+}
+
+/* Algorithm 1 with g = E[∇] (the mean of this step's accumulations):
+ * w <- w - α lr_factor m̂ / (√v̂ + ε) (the moments in blr_adam_delta). */
+static void adam_step(blr_method *m, double lr_factor)
+{
+    adam_state *s = m->state;
+    s->t++;
+    const blr_adam_coef c = blr_adam_coef_at(&m->cfg, lr_factor, s->t);
+    const float avg = (float)(s->count > 0 ? 1.0 / s->count : 0.0);
+    for (size_t i = 0; i < m->n; i++) {
+        s->w[i] -= blr_adam_delta(c, &s->m[i], &s->v[i], s->sum[i] * avg);
+        s->sum[i] = 0.0f;
+    }
+    s->count = 0;
+}
+
+static void adam_posterior(const blr_method *m, float *mean, float *sd)
+{
+    adam_mean(m, mean);
+    memset(sd, 0, m->n * sizeof(float));
+}
+
+static double adam_entropy(const blr_method *m)
+{
+    (void)m;
+    return -INFINITY; /* a point mass */
+}
+
+static int adam_save(const blr_method *m, FILE *f)
+{
+    const adam_state *s = m->state;
+    return blr_adam_save(m, f, s->buf, SAVED_ARRAYS * m->n, s->t);
+}
+
+/* A checkpoint is taken between steps: the sum starts empty. */
+static int adam_load(blr_method *m, FILE *f)
+{
+    adam_state *s = m->state;
+    if (blr_adam_load(m, f, s->buf, SAVED_ARRAYS * m->n, &s->t) != 0)
+        return -1;
+    memset(s->sum, 0, m->n * sizeof(float));
+    s->count = 0;
+    return 0;
+}
+
+static void adam_free(blr_method *m)
+{
+    adam_state *s = m->state;
+    if (s)
+        free(s->buf);
+    free(s);
+    m->state = NULL;
+}
+
+const blr_method_ops blr_baseline_adam_ops = {
+    .name = "adam",
+    .summary = "Adam (Kingma & Ba 2015) on a point mass; weight decay through the prior term",
+    .flags = BLR_NO_BASE,
+    .init = adam_init,
+    .sample = adam_sample,
+    .accumulate = adam_accumulate,
+    .step = adam_step,
+    .mean = adam_mean,
+    .posterior = adam_posterior,
+    .entropy = adam_entropy,
+    .save = adam_save,
+    .load = adam_load,
+    .free = adam_free,
+};
