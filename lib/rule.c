@@ -17,6 +17,8 @@ static const blr_method_ops *const registry[] = {
     &blr_rule_affine_ops,
     &blr_baseline_adam_ops,
     &blr_baseline_bbb_ops,
+    &blr_baseline_blr_ops,
+    &blr_baseline_vogn_ops,
 };
 
 #define REGISTRY_COUNT (sizeof registry / sizeof registry[0])
