@@ -151,8 +151,9 @@ static int cmd_check(int argc, char **argv)
         for (int v = 0; v < ex->n_variants; v++) {
             const blr_variant *var = &ex->variants[v];
             const blr_method_ops *ops = blr_method_find(var->method_cfg.rule);
+            /* Methods with their own family (sgd, the baselines) take no base. */
             const char *base = ops && (ops->flags & BLR_NO_BASE)
-                                   ? "dirac" : blr_base_name(var->method_cfg.base.kind);
+                                   ? "-" : blr_base_name(var->method_cfg.base.kind);
             printf("%s,%s,%s,%d,%d,%d,%d,%.9g\n", var->name, var->method_cfg.rule, base,
                    ex->seeds[s], var->train.epochs, var->train.batch_size, var->train.mc_train,
                    var->method_cfg.lr);

@@ -19,6 +19,7 @@ static const blr_method_ops *const registry[] = {
     &blr_baseline_bbb_ops,
     &blr_baseline_blr_ops,
     &blr_baseline_vogn_ops,
+    &blr_baseline_ivon_ops,
 };
 
 #define REGISTRY_COUNT (sizeof registry / sizeof registry[0])
