@@ -102,6 +102,38 @@ Test(rule_exact, affine_uniform_meanfield)
     exact_check_meanfield(BLR_BASE_UNIFORM, 0.0, 0.05);
 }
 
+/* sgd (the additive rule on a point mass) is the τ -> 0 limit: it reaches the posterior mean
+ * (DESIGN §4, "adam and sgd reach the posterior mean"). α = 0.05 keeps α·λ_max(h) ≈ 0.5 < 2. */
+Test(rule_exact, sgd_reaches_posterior_mean)
+{
+    exact_linreg p;
+    exact_linreg_make(&p);
+    blr_method_cfg c;
+    blr_method_cfg_defaults(&c);
+    snprintf(c.rule, sizeof c.rule, "sgd");
+    c.n_data = LR_N;
+    c.lr = 0.05;
+    c.beta1 = 0.9;
+    float w0[LR_D] = {0}, theta[LR_D], grad[LR_D];
+    char err[256];
+    blr_method *m = NULL;
+    cr_assert_eq(blr_method_create(&m, &c, LR_D, w0, NULL, err, sizeof err), 0, "%s", err);
+    blr_rng r;
+    blr_rng_init(&r, 8, BLR_RNG_TEST, 0);
+    const long T = 3000;
+    for (long t = 0; t < T; t++) {
+        m->ops->sample(m, theta, &r);
+        exact_linreg_grad(&p, theta, grad);
+        m->ops->accumulate(m, theta, grad, NULL);
+        m->ops->step(m, blr_schedule_factor(BLR_SCHEDULE_COSINE, t, T, 0));
+    }
+    m->ops->mean(m, theta);
+    for (int i = 0; i < LR_D; i++)
+        cr_expect(fabs(theta[i] - p.mean[i]) <= 0.1 * p.mf_sd[i], "mean[%d] %g, exact %g (sd %g)",
+                  i, theta[i], p.mean[i], p.mf_sd[i]);
+    blr_method_free(m);
+}
+
 /* ---- (b) Fisher-scaled affine step = classic BLR step + O(α²) --------------------------- */
 
 #define Q_D 3
