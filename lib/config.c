@@ -1250,21 +1250,26 @@ static int read_report(const ctx *c, const ynode *root, blr_experiment *out)
     } else {
         out->metrics = (1u << BLR_METRIC_RMSE) | (1u << BLR_METRIC_NLL) |
                        (1u << BLR_METRIC_BAYES_RMSE) | (1u << BLR_METRIC_BAYES_NLL);
-        out->figures = (1u << BLR_FIGURE_CURVES) | (1u << BLR_FIGURE_POSTERIOR);
+        out->figures = 1u << BLR_FIGURE_CURVES;
     }
     out->posterior = 0;
     const ynode *r = find(root, "report");
-    if (!r)
-        return 0;
-    if (want_map(c, r, "report settings") || check_keys(c, r, keys, 3))
+    if (r && (want_map(c, r, "report settings") || check_keys(c, r, keys, 3)))
         return BAD;
-    const ynode *n;
-    if ((n = find(r, "metrics")) && read_metrics(c, n, &out->data, &out->metrics))
+    const ynode *n, *figures = r ? find(r, "figures") : NULL;
+    if (r && (n = find(r, "metrics")) && read_metrics(c, n, &out->data, &out->metrics))
         return BAD;
-    if ((n = find(r, "figures")) && read_figures(c, n, out->data.task, &out->figures))
+    if (r && (n = find(r, "posterior")) && get_bool(c, n, &out->posterior))
         return BAD;
-    if ((n = find(r, "posterior")) && get_bool(c, n, &out->posterior))
+    /* The posterior figure is drawn from the posterior files: by default it comes with them,
+     * and asking for it without them is refused before any training. */
+    if (!figures && out->posterior && !cls)
+        out->figures |= 1u << BLR_FIGURE_POSTERIOR;
+    if (figures && read_figures(c, figures, out->data.task, &out->figures))
         return BAD;
+    if (figures && (out->figures & (1u << BLR_FIGURE_POSTERIOR)) && !out->posterior)
+        return fail(c, figures, "figure 'posterior' needs 'posterior: true' (it is drawn from "
+                                "the posterior files)");
     return 0;
 }
 

@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "rule.h"
+
 static char cli_tmp[256];
 static char cli_out[300], cli_errf[300];
 
@@ -219,6 +221,41 @@ Test(cli, csv_run_writes_every_file)
     /* `blr plot` redraws from the CSV files alone. */
     cr_assert_eq(cli_run("plot %s/res", cli_tmp), 0, "%s", cli_slurp(cli_errf));
     cr_assert_eq(cli_run("plot %s/nothing-here", cli_tmp), 2);
+}
+
+/* Every registered method runs end to end through the CLI and reports ok. */
+Test(cli, every_method_runs)
+{
+    cli_write_csv();
+    char y[8192];
+    int len = snprintf(y, sizeof y,
+                       "name: all\n"
+                       "data: {set: csv, train: reg.csv, test: reg.csv, task: regression,"
+                       " noise_sd: 0.5}\n"
+                       "model: {arch: linear}\n"
+                       "train: {epochs: 5, batch_size: 10, mc_test: 4}\n"
+                       "methods:\n");
+    for (size_t i = 0; i < blr_method_count(); i++) {
+        const blr_method_ops *o = blr_method_at(i);
+        const char *base = (o->flags & BLR_NO_BASE)         ? ""
+                           : (o->flags & BLR_POSITIVE_BASE) ? ", base: rayleigh"
+                                                            : ", base: gaussian, base_scale: 0.1";
+        len += snprintf(y + len, sizeof y - (size_t)len, "  - {name: m%zu, rule: %s, lr: 0.01%s}\n",
+                        i, o->name, base);
+    }
+    cli_write("all.yaml", y);
+    cr_assert_eq(cli_run("run %s/all.yaml --out %s/res --quiet", cli_tmp, cli_tmp), 0, "%s",
+                 cli_slurp(cli_errf));
+    const char *runs = cli_file("res/runs.csv");
+    for (size_t i = 0; i < blr_method_count(); i++) {
+        char row[128];
+        snprintf(row, sizeof row, "\nm%zu,%s,", i, blr_method_at(i)->name);
+        const char *at = strstr(runs, row);
+        cr_assert_not_null(at, "no row for %s", blr_method_at(i)->name);
+        char line[512];
+        snprintf(line, sizeof line, "%.*s", (int)strcspn(at + 1, "\n"), at + 1);
+        cr_expect(strstr(line, ",0,ok,"), "%s did not end ok: %s", blr_method_at(i)->name, line);
+    }
 }
 
 Test(cli, same_seed_same_numbers)

@@ -284,8 +284,19 @@ Test(config, defaults_fill_what_is_not_written)
     cr_assert(v->train.warmup_epochs == 0.0);
     cr_assert_eq(e->metrics, (1u << BLR_METRIC_RMSE) | (1u << BLR_METRIC_NLL) |
                              (1u << BLR_METRIC_BAYES_RMSE) | (1u << BLR_METRIC_BAYES_NLL));
-    cr_assert_eq(e->figures, (1u << BLR_FIGURE_CURVES) | (1u << BLR_FIGURE_POSTERIOR));
+    /* No posterior files by default, so no posterior figure either. */
+    cr_assert_eq(e->figures, 1u << BLR_FIGURE_CURVES);
     cr_assert_eq(e->posterior, 0);
+}
+
+Test(config, posterior_figure_follows_posterior_files)
+{
+    cfg_ok(CFG_MIN "report: {posterior: true}\n", NULL);
+    cr_assert_eq(cfg_ex.figures, (1u << BLR_FIGURE_CURVES) | (1u << BLR_FIGURE_POSTERIOR));
+    cr_assert_eq(cfg_ex.posterior, 1);
+    /* "report: {figures: " is 18 characters: the list starts at column 19. */
+    cfg_fails(CFG_MIN "report: {figures: [curves, posterior]}\n", NULL, 7, 19,
+              "figure 'posterior' needs 'posterior: true'");
 }
 
 Test(config, classification_defaults_add_ood_auroc_only_with_ood)
