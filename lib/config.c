@@ -671,6 +671,15 @@ static const key_def *find_def(const key_def *defs, size_t n, const char *key)
     return NULL;
 }
 
+/* A key and its number as a name suffix: nu5, lr0.1; lr2-0.05 and beta2-0.9, since a key
+ * ending in a digit would run into the value (lr20.05). */
+static void number_suffix(char *suffix, size_t slen, const char *key, const char *value)
+{
+    size_t k = strlen(key);
+    int sep = k > 0 && key[k - 1] >= '0' && key[k - 1] <= '9';
+    snprintf(suffix, slen, "%s%s%s", key, sep ? "-" : "", value);
+}
+
 /* Stores a table key's value into dst and describes it in suffix (the text a list
  * expansion appends to the variant name: nu5, lr0.1, fisher / no-fisher). */
 static int apply_def(const ctx *c, const key_def *d, const ynode *n, void *dst, char *suffix,
@@ -682,7 +691,9 @@ static int apply_def(const ctx *c, const key_def *d, const ynode *n, void *dst, 
         if (get_int(c, n, d->key, (long long)d->lo, INT_MAX, &v))
             return BAD;
         *(int *)(void *)field = (int)v;
-        snprintf(suffix, slen, "%s%lld", d->key, v);
+        char text[32];
+        snprintf(text, sizeof text, "%lld", v);
+        number_suffix(suffix, slen, d->key, text);
         return 0;
     }
     if (d->type == KEY_BOOL) {
@@ -700,7 +711,9 @@ static int apply_def(const ctx *c, const key_def *d, const ynode *n, void *dst, 
         return fail(c, n, "%s must be %s %g (got %s)", d->key, d->lo_open ? ">" : ">=", d->lo,
                     n->text);
     *(double *)(void *)field = v;
-    snprintf(suffix, slen, "%s%g", d->key, v);
+    char text[32];
+    snprintf(text, sizeof text, "%g", v);
+    number_suffix(suffix, slen, d->key, text);
     return 0;
 }
 

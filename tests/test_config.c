@@ -394,8 +394,11 @@ Test(config, number_and_bool_lists_name_variants_by_key)
            "  - {name: t, rule: lie-affine, base: student-t, nu: [3, 5]}\n"
            "  - {name: f, rule: lie-affine, fisher: [false, true]}\n"
            "  - {name: e, rule: sgd, epochs: [2, 3], schedule: [constant, cosine]}\n"
-           "  - {name: o, rule: lie-affine, init_offset: [1e-5]}\n", NULL);
-    cr_assert_eq(cfg_ex.n_variants, 9);
+           "  - {name: o, rule: lie-affine, init_offset: [1e-5]}\n"
+           "  - {name: g, rule: lie-affine, lr2: [0.05]}\n", NULL);
+    cr_assert_eq(cfg_ex.n_variants, 10);
+    /* a key ending in a digit is kept apart from its value */
+    cr_assert(cfg_variant("g-lr2-0.05")->method_cfg.lr2 == 0.05);
     cr_assert(cfg_variant("t-nu3")->method_cfg.base.nu == 3.0);
     cr_assert(cfg_variant("t-nu5")->method_cfg.base.nu == 5.0);
     cr_assert_eq(cfg_variant("f-no-fisher")->method_cfg.fisher, 0);
@@ -848,7 +851,7 @@ Test(config, exactly_max_variants_fit)
     cfg_ok(CFG_MIN "    lr: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]\n"
            "    beta1: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]\n", NULL);
     cr_assert_eq(cfg_ex.n_variants, BLR_MAX_VARIANTS);
-    cr_assert_str_eq(cfg_ex.variants[127].name, "s-lr16-beta10.7");
+    cr_assert_str_eq(cfg_ex.variants[127].name, "s-lr16-beta1-0.7");
 }
 
 /* ---- names --------------------------------------------------------------------------- */
