@@ -1,7 +1,7 @@
 /* baselines/adam.c: two steps against Algorithm 1 of Kingma & Ba (2015) written out here,
  * the point-mass interface (sample = mean, sd 0, entropy -inf, dirac base), convergence to
- * the exact posterior mean of Bayesian linear regression, the checkpoint round trip and the
- * configuration errors. */
+ * the exact posterior mean of Bayesian linear regression, and the configuration errors
+ * (checkpoints: tests/test_conformance.c). */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -154,66 +154,6 @@ Test(baseline_adam, reaches_the_posterior_mean)
         cr_expect(fabs(mean[i] - p.mean[i]) <= 0.1 * p.mf_sd[i], "mean[%d] %g, exact %g (sd %g)",
                   i, mean[i], p.mean[i], p.mf_sd[i]);
     blr_method_free(m);
-}
-
-/* 3 steps, save, 4 more; against: load into a method made from other weights, 4 more. The
- * step count is saved: a resumed run that restarted the bias corrections would differ. */
-Test(baseline_adam, checkpoint_round_trip)
-{
-    blr_method_cfg c = adam_cfg();
-    c.mc = 2;
-    const float w0[ADAM_P] = {0.4f, -1.2f, 2.0f}, other[ADAM_P] = {-1.0f, 0.5f, 0.0f};
-    blr_method *a = adam_make(&c, ADAM_P, w0);
-    blr_rng r;
-    blr_rng_init(&r, 7, BLR_RNG_TEST, 0);
-    adam_run(a, &r, 3, 0.9);
-    FILE *f = tmpfile();
-    cr_assert_not_null(f);
-    cr_assert_eq(a->ops->save(a, f), 0);
-    blr_rng r_saved = r;
-    adam_run(a, &r, 4, 0.7);
-
-    blr_method *b = adam_make(&c, ADAM_P, other);
-    rewind(f);
-    cr_assert_eq(b->ops->load(b, f), 0);
-    adam_run(b, &r_saved, 4, 0.7);
-    float wa[ADAM_P], wb[ADAM_P];
-    a->ops->mean(a, wa);
-    b->ops->mean(b, wb);
-    cr_expect(memcmp(wa, wb, sizeof wa) == 0, "resumed run differs");
-    blr_method_free(b);
-
-    /* another rule, another size, a file cut short (in the step count) are refused */
-    blr_method_cfg cs;
-    blr_method_cfg_defaults(&cs);
-    char err[256];
-    blr_method *wrong = NULL;
-    cr_assert_eq(blr_method_create_ops(&wrong, &blr_baseline_bbb_ops, &cs, ADAM_P, w0, NULL, err,
-                                       sizeof err),
-                 0, "%s", err);
-    rewind(f);
-    cr_expect_eq(wrong->ops->load(wrong, f), -1, "adam checkpoint loaded into bbb");
-    blr_method_free(wrong);
-    blr_method *small = adam_make(&c, ADAM_P - 1, w0);
-    rewind(f);
-    cr_expect_eq(small->ops->load(small, f), -1, "size mismatch accepted");
-    blr_method_free(small);
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    rewind(f);
-    char *bytes = malloc((size_t)len);
-    cr_assert_eq(fread(bytes, 1, (size_t)len, f), (size_t)len);
-    FILE *g = tmpfile();
-    cr_assert_not_null(g);
-    fwrite(bytes, 1, (size_t)len - 1, g);
-    rewind(g);
-    free(bytes);
-    blr_method *cut = adam_make(&c, ADAM_P, w0);
-    cr_expect_eq(cut->ops->load(cut, g), -1, "truncated file accepted");
-    blr_method_free(cut);
-    fclose(g);
-    fclose(f);
-    blr_method_free(a);
 }
 
 /* Creation fails with a message naming the field. */

@@ -1,7 +1,7 @@
 /* baselines/bbb.c: the gradients of the objective against finite differences of its closed
  * form on a 1-D quadratic, the draws by a KS test, the initial σ, posterior and entropy
  * against closed forms, convergence to the exact mean-field posterior of Bayesian linear
- * regression, the checkpoint round trip and the configuration errors. */
+ * regression, and the configuration errors (checkpoints: tests/test_conformance.c). */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -293,91 +293,7 @@ Test(baseline_bbb, reaches_the_meanfield_posterior)
     }
 }
 
-/* ---- checkpoints and errors ------------------------------------------------------------- */
-
-static void bbb_grad(const float *theta, float *grad)
-{
-    for (size_t i = 0; i < BBB_P; i++)
-        grad[i] = (float)((1.0 + (double)i) * (theta[i] - 0.3 * (double)i) - sin(theta[i]));
-}
-
-static void bbb_run(blr_method *m, blr_rng *r, int steps, double lr_factor)
-{
-    float theta[BBB_P], g[BBB_P];
-    for (int t = 0; t < steps; t++) {
-        for (int k = 0; k < m->cfg.mc; k++) {
-            m->ops->sample(m, theta, r);
-            bbb_grad(theta, g);
-            m->ops->accumulate(m, theta, g, NULL);
-        }
-        m->ops->step(m, lr_factor);
-    }
-}
-
-/* 3 steps, save, 4 more; against: load into a method made from other weights, 4 more with
- * the same noise. */
-Test(baseline_bbb, checkpoint_round_trip)
-{
-    blr_method_cfg c = bbb_cfg();
-    c.mc = 2;
-    c.init_sd = 0.2;
-    const float w0[BBB_P] = {0.4f, -1.2f, 2.0f}, other[BBB_P] = {-1.0f, 0.5f, 0.0f};
-    blr_method *a = bbb_make(&c, BBB_P, w0);
-    blr_rng r;
-    blr_rng_init(&r, 7, BLR_RNG_TEST, 0);
-    bbb_run(a, &r, 3, 0.9);
-    FILE *f = tmpfile();
-    cr_assert_not_null(f);
-    cr_assert_eq(a->ops->save(a, f), 0);
-    blr_rng r_saved = r;
-    bbb_run(a, &r, 4, 0.7);
-
-    blr_method_cfg c_other = c;
-    c_other.init_sd = 3.0;
-    blr_method *b = bbb_make(&c_other, BBB_P, other);
-    rewind(f);
-    cr_assert_eq(b->ops->load(b, f), 0);
-    bbb_run(b, &r_saved, 4, 0.7);
-    float ma[BBB_P], sa[BBB_P], mb[BBB_P], sb[BBB_P];
-    a->ops->posterior(a, ma, sa);
-    b->ops->posterior(b, mb, sb);
-    cr_expect(memcmp(ma, mb, sizeof ma) == 0, "means differ after resume");
-    cr_expect(memcmp(sa, sb, sizeof sa) == 0, "sds differ after resume");
-    cr_expect_eq(a->ops->entropy(a), b->ops->entropy(b));
-    blr_method_free(b);
-
-    /* another rule, another size, a file cut short (in the step count) are refused */
-    blr_method_cfg ca;
-    blr_method_cfg_defaults(&ca);
-    char err[256];
-    blr_method *wrong = NULL;
-    cr_assert_eq(blr_method_create_ops(&wrong, &blr_baseline_adam_ops, &ca, BBB_P, w0, NULL, err,
-                                       sizeof err),
-                 0, "%s", err);
-    rewind(f);
-    cr_expect_eq(wrong->ops->load(wrong, f), -1, "bbb checkpoint loaded into adam");
-    blr_method_free(wrong);
-    blr_method *small = bbb_make(&c, BBB_P - 1, w0);
-    rewind(f);
-    cr_expect_eq(small->ops->load(small, f), -1, "size mismatch accepted");
-    blr_method_free(small);
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    rewind(f);
-    char *bytes = malloc((size_t)len);
-    cr_assert_eq(fread(bytes, 1, (size_t)len, f), (size_t)len);
-    FILE *g = tmpfile();
-    cr_assert_not_null(g);
-    fwrite(bytes, 1, (size_t)len - 1, g);
-    rewind(g);
-    free(bytes);
-    blr_method *cut = bbb_make(&c, BBB_P, w0);
-    cr_expect_eq(cut->ops->load(cut, g), -1, "truncated file accepted");
-    blr_method_free(cut);
-    fclose(g);
-    fclose(f);
-    blr_method_free(a);
-}
+/* ---- errors ---------------------------------------------------------------------------- */
 
 /* Creation fails with a message naming the field. */
 static void bbb_expect_error(const blr_method_cfg *c, const char *field)

@@ -3,7 +3,8 @@
  *     Hessian estimate and with a Gauss-Newton one;
  * (b) a step whose Price estimate is adversarially negative turns exactly the expected
  *     coordinates' precisions non-positive; they are counted and repaired;
- * (c) checkpoints round-trip bit-identically; bad configurations and checkpoints fail. */
+ * (c) checkpoints round-trip bit-identically with either Hessian (other checkpoints are
+ *     refused: tests/test_conformance.c); bad configurations fail. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -208,31 +209,6 @@ Test(baseline_blr, checkpoint_round_trip)
         blr_method_free(a);
         blr_method_free(b);
     }
-}
-
-Test(baseline_blr, load_rejects_other_checkpoints)
-{
-    blr_method_cfg c;
-    vb_cfg(&c, BLR_HESSIAN_PRICE);
-    float w0[LR_D] = {0};
-    blr_method *m = vb_create(&c, LR_D, w0), *small = vb_create(&c, LR_D - 1, w0);
-    FILE *f = tmpfile();
-    cr_assert_not_null(f);
-    cr_assert_eq(small->ops->save(small, f), 0);
-    rewind(f);
-    cr_expect_eq(m->ops->load(m, f), -1, "a checkpoint of another size");
-    fclose(f);
-    f = tmpfile();
-    cr_assert_not_null(f);
-    cr_assert_eq(m->ops->save(m, f), 0);
-    fflush(f);
-    long len = ftell(f);
-    cr_assert_eq(ftruncate(fileno(f), len - 1), 0);
-    rewind(f);
-    cr_expect_eq(m->ops->load(m, f), -1, "a truncated checkpoint");
-    fclose(f);
-    blr_method_free(m);
-    blr_method_free(small);
 }
 
 static void vb_expect_error(const blr_method_cfg *c, const char *field)

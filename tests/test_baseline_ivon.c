@@ -2,7 +2,7 @@
  * the h-update keeps the posterior precision λ(h + δ) positive and finite under adversarial
  * gradients; on Bayesian linear regression it reaches the exact mean-field posterior; one
  * and two steps match the published equations evaluated by hand; samples are N(m, σ²) by a
- * KS test; checkpoints resume bit-identically; bad configurations are refused by name.
+ * KS test; bad configurations are refused by name (checkpoints: tests/test_conformance.c).
  *
  * Throughout, λ = n_data/temperature, δ = prior_precision/n_data and the posterior sd is
  * σ = 1/sqrt(λ(h + δ)), so a test reads h back from posterior() as 1/(λ σ²) - δ. */
@@ -381,91 +381,7 @@ Test(baseline_ivon, samples_posterior_and_entropy_at_init)
     blr_method_free(m);
 }
 
-/* ---- (4) checkpoint -------------------------------------------------------------------- */
-
-static void ivon_run(blr_method *m, blr_rng *r, int steps)
-{
-    float theta[H_P], grad[H_P];
-    double gd[H_P];
-    for (int t = 0; t < steps; t++) {
-        for (int k = 0; k < m->cfg.mc; k++) {
-            m->ops->sample(m, theta, r);
-            hand_grad(theta, ivon_delta(&m->cfg), grad, gd);
-            m->ops->accumulate(m, theta, grad, NULL);
-        }
-        m->ops->step(m, 0.7);
-    }
-}
-
-/* Saving after 3 steps and resuming in a method started elsewhere continues bit-identically
- * (the step count t is saved: at t = 3..8 the bias correction 1 - 0.9^t still matters);
- * another rule's, another size's or a truncated checkpoint is refused. */
-Test(baseline_ivon, checkpoint_round_trip)
-{
-    blr_method_cfg c = ivon_cfg();
-    c.mc = 2;
-    c.beta2 = 0.9;
-    const float w0[H_P] = {0.3f, -0.2f, 1.0f}, other[H_P] = {5.0f, 5.0f, -5.0f};
-    blr_method *a = ivon_make(&c, H_P, w0);
-    blr_rng r;
-    blr_rng_init(&r, 15, BLR_RNG_TEST, 0);
-    ivon_run(a, &r, 3);
-    FILE *f = tmpfile();
-    cr_assert_not_null(f);
-    cr_assert_eq(a->ops->save(a, f), 0);
-    blr_rng r_saved = r;
-    ivon_run(a, &r, 5);
-
-    blr_method *d = ivon_make(&c, H_P, other);
-    blr_rng r_other;
-    blr_rng_init(&r_other, 16, BLR_RNG_TEST, 0);
-    ivon_run(d, &r_other, 1); /* state the load must overwrite, the step count included */
-    rewind(f);
-    cr_assert_eq(d->ops->load(d, f), 0);
-    ivon_run(d, &r_saved, 5);
-    float ma[H_P], sa[H_P], md[H_P], sdd[H_P];
-    a->ops->posterior(a, ma, sa);
-    d->ops->posterior(d, md, sdd);
-    cr_assert(memcmp(ma, md, sizeof ma) == 0, "means differ after resume");
-    cr_assert(memcmp(sa, sdd, sizeof sa) == 0, "sds differ after resume");
-    cr_assert_eq(a->ops->entropy(a), d->ops->entropy(d));
-    blr_method_free(d);
-
-    /* another rule's checkpoint (the header names the rule), another size, a short file */
-    blr_method *wrong = NULL;
-    char err[256];
-    blr_method_cfg ca;
-    blr_method_cfg_defaults(&ca);
-    snprintf(ca.rule, sizeof ca.rule, "lie-affine");
-    cr_assert_eq(blr_method_create_ops(&wrong, &blr_rule_affine_ops, &ca, H_P, w0, NULL, err,
-                                       sizeof err), 0, "%s", err);
-    rewind(f);
-    cr_assert_eq(wrong->ops->load(wrong, f), -1, "ivon checkpoint loaded into lie-affine");
-    blr_method_free(wrong);
-    blr_method *small = ivon_make(&c, H_P - 1, w0);
-    rewind(f);
-    cr_assert_eq(small->ops->load(small, f), -1, "size mismatch accepted");
-    blr_method_free(small);
-    fseek(f, 0, SEEK_END);
-    const long len = ftell(f);
-    char *bytes = malloc((size_t)len);
-    cr_assert_not_null(bytes);
-    rewind(f);
-    cr_assert_eq(fread(bytes, 1, (size_t)len, f), (size_t)len);
-    FILE *g = tmpfile();
-    cr_assert_not_null(g);
-    fwrite(bytes, 1, (size_t)len - 1, g); /* cuts into the step count */
-    free(bytes);
-    rewind(g);
-    blr_method *cut = ivon_make(&c, H_P, w0);
-    cr_assert_eq(cut->ops->load(cut, g), -1, "truncated checkpoint accepted");
-    blr_method_free(cut);
-    fclose(g);
-    fclose(f);
-    blr_method_free(a);
-}
-
-/* ---- (5) errors ------------------------------------------------------------------------- */
+/* ---- (4) errors ------------------------------------------------------------------------- */
 
 static void expect_refused(const blr_method_cfg *c, const char *field)
 {

@@ -4,7 +4,7 @@
  * (b) fed per-example squared gradients (the empirical Fisher, what a training run gives it)
  *     it reaches the mean and the mean-field posterior of the empirical Fisher, computed
  *     in closed form here, whose gap to the exact sd is bounded by the theory below;
- * (c) two steps by hand; entropy; checkpoints round-trip bit-identically; errors. */
+ * (c) two steps by hand; entropy; errors (checkpoints: tests/test_conformance.c). */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -248,72 +248,7 @@ Test(baseline_vogn, two_steps_by_hand)
     blr_method_free(m);
 }
 
-/* ---- checkpoints and errors ----------------------------------------------------------------- */
-
-Test(baseline_vogn, checkpoint_round_trip)
-{
-    exact_linreg p;
-    exact_linreg_make(&p);
-    blr_method_cfg c;
-    vg_cfg(&c);
-    c.mc = 2;
-    float w0[LR_D] = {0.1f, -0.2f, 0.3f, 0.0f};
-    blr_method *a = vg_create(&c, LR_D, w0), *b = vg_create(&c, LR_D, w0);
-    blr_rng ra, rb;
-    blr_rng_init(&ra, 5, BLR_RNG_TEST, 2);
-    vg_train(a, &p, 0, &ra, 0, 10, 40);
-    FILE *f = tmpfile();
-    cr_assert_not_null(f);
-    cr_assert_eq(a->ops->save(a, f), 0);
-    rewind(f);
-    cr_assert_eq(b->ops->load(b, f), 0);
-    fclose(f);
-    rb = ra;
-    /* the bias correction depends on the step count, which must survive the round trip */
-    vg_train(a, &p, 0, &ra, 10, 10, 40);
-    vg_train(b, &p, 0, &rb, 10, 10, 40);
-    float ma[LR_D], sa[LR_D], mb[LR_D], sb[LR_D];
-    a->ops->posterior(a, ma, sa);
-    b->ops->posterior(b, mb, sb);
-    cr_expect_eq(memcmp(ma, mb, sizeof ma), 0);
-    cr_expect_eq(memcmp(sa, sb, sizeof sa), 0);
-    cr_expect_eq(a->ops->entropy(a), b->ops->entropy(b));
-    blr_method_free(a);
-    blr_method_free(b);
-}
-
-Test(baseline_vogn, load_rejects_bad_checkpoints)
-{
-    blr_method_cfg c;
-    vg_cfg(&c);
-    float w0[LR_D] = {0};
-    blr_method *m = vg_create(&c, LR_D, w0);
-    /* another rule's checkpoint of the same size */
-    blr_method_cfg cb;
-    blr_method_cfg_defaults(&cb);
-    cb.n_data = LR_N;
-    char err[256];
-    blr_method *other = NULL;
-    cr_assert_eq(blr_method_create_ops(&other, &blr_baseline_blr_ops, &cb, LR_D, w0, NULL, err,
-                                       sizeof err), 0, "%s", err);
-    FILE *f = tmpfile();
-    cr_assert_not_null(f);
-    cr_assert_eq(other->ops->save(other, f), 0);
-    rewind(f);
-    cr_expect_eq(m->ops->load(m, f), -1, "a blr checkpoint");
-    fclose(f);
-    /* a vogn checkpoint without its step count */
-    f = tmpfile();
-    cr_assert_not_null(f);
-    cr_assert_eq(blr_method_write_header(m, f), 0);
-    float zeros[3 * LR_D] = {0};
-    cr_assert_eq(blr_method_write_floats(f, zeros, 3 * LR_D), 0);
-    rewind(f);
-    cr_expect_eq(m->ops->load(m, f), -1, "a checkpoint missing the step count");
-    fclose(f);
-    blr_method_free(other);
-    blr_method_free(m);
-}
+/* ---- errors ----------------------------------------------------------------------------- */
 
 static void vg_expect_error(const blr_method_cfg *c, const char *field)
 {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alloc_count.h"
 #include "fixture_linreg.h"
@@ -28,16 +29,22 @@ static void conf_cfg(const blr_method_ops *ops, blr_method_cfg *cfg)
         cr_assert_eq(blr_base_init(&cfg->base, BLR_BASE_GAUSSIAN, 0, 0.05, NULL, 0), 0);
 }
 
-static blr_method *conf_create(const blr_method_ops *ops)
+/* A method of n <= LR_D parameters. */
+static blr_method *conf_create_n(const blr_method_ops *ops, size_t n)
 {
     blr_method_cfg cfg;
     conf_cfg(ops, &cfg);
     float w0[LR_D] = {0.1f, -0.2f, 0.3f, 0.05f}, w1[LR_D] = {-0.3f, 0.1f, 0.2f, -0.15f};
     blr_method *m = NULL;
     char err[256];
-    cr_assert_eq(blr_method_create(&m, &cfg, LR_D, w0, w1, err, sizeof err), 0, "%s: %s",
+    cr_assert_eq(blr_method_create(&m, &cfg, n, w0, w1, err, sizeof err), 0, "%s: %s",
                  ops->name, err);
     return m;
+}
+
+static blr_method *conf_create(const blr_method_ops *ops)
+{
+    return conf_create_n(ops, LR_D);
 }
 
 /* steps full-batch steps of m on the fixture, drawing from r. */
@@ -142,6 +149,45 @@ Test(conformance, checkpoint_continues_bit_identically)
         conf_expect_same(a, b, "the run and its restored checkpoint");
         blr_method_free(a);
         blr_method_free(b);
+    }
+}
+
+/* A checkpoint names its rule and size and is read whole: another method's file, another
+ * size's and a file one byte short are all refused. */
+Test(conformance, checkpoint_refuses_a_wrong_file)
+{
+    exact_linreg p;
+    exact_linreg_make(&p);
+    size_t count = blr_method_count();
+    for (size_t i = 0; i < count; i++) {
+        const blr_method_ops *ops = blr_method_at(i), *other = blr_method_at((i + 1) % count);
+        blr_method *a = conf_create(ops);
+        blr_rng r;
+        blr_rng_init(&r, 5, BLR_RNG_TEST, i);
+        conf_train(a, &p, &r, 3);
+        FILE *f = tmpfile();
+        cr_assert_not_null(f);
+        cr_assert_eq(a->ops->save(a, f), 0, "%s: save failed", ops->name);
+        long len = ftell(f);
+
+        blr_method *b = conf_create(other);
+        rewind(f);
+        cr_expect_eq(b->ops->load(b, f), -1, "%s's checkpoint loaded into %s", ops->name,
+                     other->name);
+        blr_method_free(b);
+        b = conf_create_n(ops, LR_D - 1);
+        rewind(f);
+        cr_expect_eq(b->ops->load(b, f), -1, "%s: a checkpoint of another size loaded",
+                     ops->name);
+        blr_method_free(b);
+        cr_assert_eq(fflush(f), 0);
+        cr_assert_eq(ftruncate(fileno(f), len - 1), 0);
+        b = conf_create(ops);
+        rewind(f);
+        cr_expect_eq(b->ops->load(b, f), -1, "%s: a truncated checkpoint loaded", ops->name);
+        blr_method_free(b);
+        fclose(f);
+        blr_method_free(a);
     }
 }
 

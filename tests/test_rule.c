@@ -1,7 +1,8 @@
 /* The method interface of lib/rule.h and the three Lie-group rules, one step at a time:
  * the registry, configuration checks, `sgd` against a heavy-ball loop, each rule's update
  * against its algorithm written out here, entropies and posteriors against closed forms,
- * checkpoints, and the step-size schedule. Convergence is tests/test_exact.c. */
+ * and the step-size schedule. Convergence is tests/test_exact.c; checkpoints are
+ * tests/test_conformance.c. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stddef.h>
@@ -458,88 +459,6 @@ Test(rule, additive_posterior_and_entropy)
     double h = P * log(0.25 * sqrt(2.0 * PI * exp(1.0)));
     cr_assert(fabs(m->ops->entropy(m) - h) < 1e-9, "%g vs %g", m->ops->entropy(m), h);
     blr_method_free(m);
-}
-
-/* ---- checkpoints ------------------------------------------------------------------------ */
-
-/* k steps, save, then K more steps; versus: the same k steps, load into a fresh method (made
- * from other initial weights) and K more steps with the same noise stream. */
-static void rule_run(blr_method *m, blr_rng *r, int steps)
-{
-    float theta[P], g[P];
-    for (int t = 0; t < steps; t++) {
-        for (int s = 0; s < m->cfg.mc; s++) {
-            m->ops->sample(m, theta, r);
-            rule_grad(theta, g);
-            m->ops->accumulate(m, theta, g, NULL);
-        }
-        m->ops->step(m, 0.9);
-    }
-}
-
-Test(rule, checkpoint_round_trip)
-{
-    const char *rules[] = {"sgd", "lie-additive", "lie-multiplicative", "lie-affine"};
-    const blr_base_kind bases[] = {BLR_BASE_GAUSSIAN, BLR_BASE_STUDENT_T, BLR_BASE_LOGNORMAL,
-                                   BLR_BASE_UNIFORM};
-    for (size_t k = 0; k < 4; k++) {
-        float w0[P], w1[P], other[P];
-        rule_init_weights(w0, w1);
-        for (size_t i = 0; i < P; i++)
-            other[i] = -3.0f * w0[i] + 1.0f;
-        blr_method_cfg c = rule_cfg(rules[k], bases[k], 0.2);
-        c.mc = 2;
-        blr_method *a = rule_make(&c, w0, w1);
-        blr_rng r;
-        blr_rng_init(&r, 41, BLR_RNG_TEST, k);
-        rule_run(a, &r, 5);
-        FILE *f = tmpfile();
-        cr_assert_not_null(f);
-        cr_assert_eq(a->ops->save(a, f), 0);
-        blr_rng r_saved = r;
-        rule_run(a, &r, 6);
-
-        blr_method *b = rule_make(&c, other, other);
-        rewind(f);
-        cr_assert_eq(b->ops->load(b, f), 0, "%s: load failed", rules[k]);
-        rule_run(b, &r_saved, 6);
-        float ma[P], sa[P], mb[P], sb[P];
-        a->ops->posterior(a, ma, sa);
-        b->ops->posterior(b, mb, sb);
-        cr_assert(memcmp(ma, mb, sizeof ma) == 0, "%s: means differ after resume", rules[k]);
-        cr_assert(memcmp(sa, sb, sizeof sa) == 0, "%s: sds differ after resume", rules[k]);
-        cr_assert_eq(a->ops->entropy(a), b->ops->entropy(b));
-        blr_method_free(b);
-
-        /* the header is checked: another rule, another size, a short file */
-        const char *other_rule = k == 3 ? "lie-additive" : "lie-affine";
-        blr_method_cfg c2 = rule_cfg(other_rule, BLR_BASE_GAUSSIAN, 0.2);
-        blr_method *wrong = rule_make(&c2, w0, w1);
-        rewind(f);
-        cr_assert_eq(wrong->ops->load(wrong, f), -1, "%s loaded into %s", rules[k], other_rule);
-        blr_method_free(wrong);
-        char err[256];
-        blr_method *small = NULL;
-        cr_assert_eq(blr_method_create(&small, &c, P - 1, w0, w1, err, sizeof err), 0, "%s", err);
-        rewind(f);
-        cr_assert_eq(small->ops->load(small, f), -1, "%s: size mismatch accepted", rules[k]);
-        blr_method_free(small);
-        fseek(f, 0, SEEK_END);
-        long len = ftell(f);
-        FILE *g = tmpfile();
-        rewind(f);
-        char *bytes = malloc((size_t)len);
-        cr_assert_eq(fread(bytes, 1, (size_t)len, f), (size_t)len);
-        fwrite(bytes, 1, (size_t)len - 1, g);
-        free(bytes);
-        rewind(g);
-        blr_method *cut = rule_make(&c, w0, w1);
-        cr_assert_eq(cut->ops->load(cut, g), -1, "%s: truncated file accepted", rules[k]);
-        blr_method_free(cut);
-        fclose(g);
-        fclose(f);
-        blr_method_free(a);
-    }
 }
 
 /* ---- schedule --------------------------------------------------------------------------- */
