@@ -35,7 +35,7 @@ static const char usage[] =
     "        re-render the figures of a results directory from its CSV files\n"
     "  --help, --version\n"
     "\n"
-    "The experiment file format and the result files are described in README.md.\n";
+    "The experiment file format and the result files: docs/experiments.md.\n";
 
 static int bad_usage(const char *fmt, const char *arg)
 {
