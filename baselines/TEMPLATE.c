@@ -13,38 +13,33 @@
  * accumulate, then one step(lr_factor). The gradient already includes the prior term δ~θ of
  * the objective (DESIGN §2), so every method minimizes the same L(q). */
 #include <math.h>
-#include <stdlib.h>
 
 #include "baselines.h"
 
+/* The arrays of the state, in one allocation: the first SAVED_ARRAYS make the checkpoint
+ * (blr_method_flat_save), the rest are per-step scratch that a load clears. */
+enum { SAVED_ARRAYS = 1, ALL_ARRAYS = 2 };
+
 typedef struct {
-    float *buf;
-    float *w;   /* the point estimate */
-    float *sum; /* Σ ∇ over this step's samples */
-    int count;
+    blr_method_flat flat; /* first: the shared new/save/load/free use it */
+    float *w;             /* the point estimate */
+    float *sum;           /* Σ ∇ over this step's samples */
 } template_state;
 
 static int template_init(blr_method *m, const float *w0, const float *w1, char *err,
                          size_t errlen)
 {
     (void)w1;
-    template_state *s = calloc(1, sizeof *s);
-    if (!s || !(s->buf = calloc(2 * m->n, sizeof(float)))) {
-        free(s);
-        snprintf(err, errlen, "%s: out of memory for %zu parameters", m->ops->name, m->n);
+    /* The family this method reports in runs.csv's base column. */
+    if (blr_base_init(&m->cfg.base, BLR_BASE_DIRAC, 0, 1, err, errlen) != 0)
         return -1;
-    }
-    s->w = s->buf;
-    s->sum = s->buf + m->n;
+    template_state *s = blr_method_flat_new(m, sizeof *s, ALL_ARRAYS, SAVED_ARRAYS, err, errlen);
+    if (!s)
+        return -1;
+    s->w = s->flat.buf;
+    s->sum = s->flat.buf + m->n;
     for (size_t i = 0; i < m->n; i++)
         s->w[i] = w0[i];
-    /* The family this method reports in runs.csv's base column. */
-    if (blr_base_init(&m->cfg.base, BLR_BASE_DIRAC, 0, 1, err, errlen) != 0) {
-        free(s->buf);
-        free(s);
-        return -1;
-    }
-    m->state = s;
     return 0;
 }
 
@@ -71,19 +66,19 @@ static void template_accumulate(blr_method *m, const float *theta, const float *
     template_state *s = m->state;
     for (size_t i = 0; i < m->n; i++)
         s->sum[i] += grad[i];
-    s->count++;
+    s->flat.count++;
 }
 
 /* The update: w <- w - α E[∇] (cite the paper and equation of yours here). */
 static void template_step(blr_method *m, double lr_factor)
 {
     template_state *s = m->state;
-    float scale = (float)(m->cfg.lr * lr_factor / (s->count > 0 ? s->count : 1));
+    float scale = (float)(m->cfg.lr * lr_factor / (s->flat.count > 0 ? s->flat.count : 1));
     for (size_t i = 0; i < m->n; i++) {
         s->w[i] -= scale * s->sum[i];
         s->sum[i] = 0.0f;
     }
-    s->count = 0;
+    s->flat.count = 0;
 }
 
 static void template_posterior(const blr_method *m, float *mean, float *sd)
@@ -99,30 +94,6 @@ static double template_entropy(const blr_method *m)
     return -INFINITY; /* a point mass */
 }
 
-static int template_save(const blr_method *m, FILE *f)
-{
-    const template_state *s = m->state;
-    return blr_method_save_array(m, f, s->w, m->n);
-}
-
-static int template_load(blr_method *m, FILE *f)
-{
-    template_state *s = m->state;
-    s->count = 0;
-    for (size_t i = 0; i < m->n; i++)
-        s->sum[i] = 0.0f;
-    return blr_method_load_array(m, f, s->w, m->n);
-}
-
-static void template_free(blr_method *m)
-{
-    template_state *s = m->state;
-    if (s)
-        free(s->buf);
-    free(s);
-    m->state = NULL;
-}
-
 const blr_method_ops blr_baseline_template_ops = {
     .name = "template",
     .summary = "gradient descent on a point mass (the starting point for a new method)",
@@ -134,7 +105,7 @@ const blr_method_ops blr_baseline_template_ops = {
     .mean = template_mean,
     .posterior = template_posterior,
     .entropy = template_entropy,
-    .save = template_save,
-    .load = template_load,
-    .free = template_free,
+    .save = blr_method_flat_save,
+    .load = blr_method_flat_load,
+    .free = blr_method_flat_free,
 };

@@ -16,12 +16,10 @@
 enum { SAVED_ARRAYS = 3, ALL_ARRAYS = 4 };
 
 typedef struct {
-    float *buf;
+    blr_method_flat flat; /* buf, count, t (lib/rule.h) */
     float *w;    /* the point estimate */
     float *m, *v; /* Adam's first and second moments */
     float *sum;  /* Σ ∇ over this step's samples */
-    int count;
-    long t;      /* steps taken, for the bias corrections */
 } adam_state;
 
 static int adam_init(blr_method *m, const float *w0, const float *w1, char *err, size_t errlen)
@@ -29,23 +27,19 @@ static int adam_init(blr_method *m, const float *w0, const float *w1, char *err,
     (void)w1;
     if (blr_adam_check(m, err, errlen) != 0)
         return -1;
-    adam_state *s = calloc(1, sizeof *s);
-    size_t n = m->n;
-    if (!s || !(s->buf = calloc(ALL_ARRAYS * n, sizeof(float)))) {
-        free(s);
-        snprintf(err, errlen, "%s: out of memory for %zu parameters", m->ops->name, n);
+    adam_state *s = blr_method_flat_new(m, sizeof *s, ALL_ARRAYS, SAVED_ARRAYS, err, errlen);
+    if (!s)
         return -1;
-    }
+    size_t n = m->n;
     /* the family reported in runs.csv's base column */
     if (blr_base_init(&m->cfg.base, BLR_BASE_DIRAC, 0, 1, err, errlen) != 0) {
-        free(s->buf);
-        free(s);
+        blr_method_flat_free(m);
         return -1;
     }
-    s->w = s->buf;
-    s->m = s->buf + n;
-    s->v = s->buf + 2 * n;
-    s->sum = s->buf + 3 * n;
+    s->w = s->flat.buf;
+    s->m = s->flat.buf + n;
+    s->v = s->flat.buf + 2 * n;
+    s->sum = s->flat.buf + 3 * n;
     memcpy(s->w, w0, n * sizeof(float));
     m->state = s;
     return 0;
@@ -72,7 +66,7 @@ static void adam_accumulate(blr_method *m, const float *theta, const float *grad
     adam_state *s = m->state;
     for (size_t i = 0; i < m->n; i++)
         s->sum[i] += grad[i];
-    s->count++;
+    s->flat.count++;
 }
 
 /* Algorithm 1 with g = E[∇] (the mean of this step's accumulations):
@@ -80,14 +74,14 @@ static void adam_accumulate(blr_method *m, const float *theta, const float *grad
 static void adam_step(blr_method *m, double lr_factor)
 {
     adam_state *s = m->state;
-    s->t++;
-    const blr_adam_coef c = blr_adam_coef_at(&m->cfg, lr_factor, s->t);
-    const float avg = (float)(s->count > 0 ? 1.0 / s->count : 0.0);
+    s->flat.t++;
+    const blr_adam_coef c = blr_adam_coef_at(&m->cfg, lr_factor, s->flat.t);
+    const float avg = (float)(s->flat.count > 0 ? 1.0 / s->flat.count : 0.0);
     for (size_t i = 0; i < m->n; i++) {
         s->w[i] -= blr_adam_delta(c, &s->m[i], &s->v[i], s->sum[i] * avg);
         s->sum[i] = 0.0f;
     }
-    s->count = 0;
+    s->flat.count = 0;
 }
 
 static void adam_posterior(const blr_method *m, float *mean, float *sd)
@@ -102,32 +96,6 @@ static double adam_entropy(const blr_method *m)
     return -INFINITY; /* a point mass */
 }
 
-static int adam_save(const blr_method *m, FILE *f)
-{
-    const adam_state *s = m->state;
-    return blr_adam_save(m, f, s->buf, SAVED_ARRAYS * m->n, s->t);
-}
-
-/* A checkpoint is taken between steps: the sum starts empty. */
-static int adam_load(blr_method *m, FILE *f)
-{
-    adam_state *s = m->state;
-    if (blr_adam_load(m, f, s->buf, SAVED_ARRAYS * m->n, &s->t) != 0)
-        return -1;
-    memset(s->sum, 0, m->n * sizeof(float));
-    s->count = 0;
-    return 0;
-}
-
-static void adam_free(blr_method *m)
-{
-    adam_state *s = m->state;
-    if (s)
-        free(s->buf);
-    free(s);
-    m->state = NULL;
-}
-
 const blr_method_ops blr_baseline_adam_ops = {
     .name = "adam",
     .summary = "Adam (Kingma & Ba 2015) on a point mass; weight decay through the prior term",
@@ -139,7 +107,7 @@ const blr_method_ops blr_baseline_adam_ops = {
     .mean = adam_mean,
     .posterior = adam_posterior,
     .entropy = adam_entropy,
-    .save = adam_save,
-    .load = adam_load,
-    .free = adam_free,
+    .save = blr_method_flat_save,
+    .load = blr_method_flat_load,
+    .free = blr_method_flat_free,
 };

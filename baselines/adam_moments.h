@@ -5,9 +5,7 @@
 #ifndef BLR_ADAM_MOMENTS_H
 #define BLR_ADAM_MOMENTS_H
 
-#include <limits.h>
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 
 #include "rule.h"
@@ -57,26 +55,6 @@ static inline int blr_adam_check(const blr_method *m, char *err, size_t errlen)
         snprintf(err, errlen, "%s: eps %g underflows float32", m->ops->name, m->cfg.eps);
         return -1;
     }
-    return 0;
-}
-
-/* A checkpoint: the header and the n saved floats, then the step count t (uint64), which
- * the bias corrections need. load returns -1 on a header mismatch or a short file. */
-static inline int blr_adam_save(const blr_method *m, FILE *f, const float *x, size_t n, long t)
-{
-    uint64_t u = (uint64_t)t;
-    if (blr_method_save_array(m, f, x, n) != 0 || fwrite(&u, sizeof u, 1, f) != 1)
-        return -1;
-    return 0;
-}
-
-static inline int blr_adam_load(const blr_method *m, FILE *f, float *x, size_t n, long *t)
-{
-    uint64_t u;
-    if (blr_method_load_array(m, f, x, n) != 0 || fread(&u, sizeof u, 1, f) != 1 ||
-        u > (uint64_t)LONG_MAX)
-        return -1;
-    *t = (long)u;
     return 0;
 }
 

@@ -21,14 +21,12 @@
 enum { SAVED_ARRAYS = 6, ALL_ARRAYS = 10 };
 
 typedef struct {
-    float *buf;
+    blr_method_flat flat; /* buf, count, t (lib/rule.h) */
     float *mu, *rho; /* q's parameters; rho = mu + n, so (μ, ρ) is one 2P vector */
     float *m, *v;    /* Adam's moments over (μ, ρ) */
     float *sigma;    /* softplus(ρ) */
     float *sg, *sge; /* Σ ∇ and Σ ∇ ⊙ ε over this step's samples */
     float *eps;      /* the last ε drawn */
-    int count;
-    long t;          /* steps taken, for the bias corrections */
 } bbb_state;
 
 /* softplus(x) = log(1 + e^x), without overflow for large x. */
@@ -71,20 +69,16 @@ static int bbb_init(blr_method *m, const float *w0, const float *w1, char *err, 
                  m->cfg.init_sd);
         return -1;
     }
-    bbb_state *s = calloc(1, sizeof *s);
-    size_t n = m->n;
-    if (!s || !(s->buf = calloc(ALL_ARRAYS * n, sizeof(float)))) {
-        free(s);
-        snprintf(err, errlen, "%s: out of memory for %zu parameters", m->ops->name, n);
+    bbb_state *s = blr_method_flat_new(m, sizeof *s, ALL_ARRAYS, SAVED_ARRAYS, err, errlen);
+    if (!s)
         return -1;
-    }
+    size_t n = m->n;
     /* the family reported in runs.csv's base column */
     if (blr_base_init(&m->cfg.base, BLR_BASE_GAUSSIAN, 0, 1, err, errlen) != 0) {
-        free(s->buf);
-        free(s);
+        blr_method_flat_free(m);
         return -1;
     }
-    float *p = s->buf;
+    float *p = s->flat.buf;
     s->mu = p;
     s->rho = p + n;
     s->m = p + 2 * n;
@@ -121,7 +115,7 @@ static void bbb_accumulate(blr_method *m, const float *theta, const float *grad,
         s->sg[i] += grad[i];
         s->sge[i] += grad[i] * s->eps[i];
     }
-    s->count++;
+    s->flat.count++;
 }
 
 /* The reparameterized gradients of L = E_q[lbar] - τ~ Σ log σ (Blundell et al. §3.2
@@ -132,9 +126,9 @@ static void bbb_step(blr_method *m, double lr_factor)
 {
     bbb_state *s = m->state;
     size_t n = m->n;
-    s->t++;
-    const blr_adam_coef c = blr_adam_coef_at(&m->cfg, lr_factor, s->t);
-    const float avg = (float)(s->count > 0 ? 1.0 / s->count : 0.0);
+    s->flat.t++;
+    const blr_adam_coef c = blr_adam_coef_at(&m->cfg, lr_factor, s->flat.t);
+    const float avg = (float)(s->flat.count > 0 ? 1.0 / s->flat.count : 0.0);
     const float tau = (float)(m->cfg.temperature / m->cfg.n_data);
     for (size_t i = 0; i < n; i++) {
         const float g_mu = s->sg[i] * avg;
@@ -144,7 +138,7 @@ static void bbb_step(blr_method *m, double lr_factor)
         s->sigma[i] = bbb_softplus(s->rho[i]);
         s->sg[i] = s->sge[i] = 0.0f;
     }
-    s->count = 0;
+    s->flat.count = 0;
 }
 
 static void bbb_mean(const blr_method *m, float *theta)
@@ -170,31 +164,13 @@ static double bbb_entropy(const blr_method *m)
     return sum + 0.5 * (double)m->n * log(2.0 * 3.14159265358979323846 * exp(1.0));
 }
 
-static int bbb_save(const blr_method *m, FILE *f)
-{
-    const bbb_state *s = m->state;
-    return blr_adam_save(m, f, s->buf, SAVED_ARRAYS * m->n, s->t);
-}
-
-/* A checkpoint is taken between steps: the scratch arrays start empty, σ from ρ. */
+/* σ is a cache of softplus(ρ): recompute it after a load. */
 static int bbb_load(blr_method *m, FILE *f)
 {
-    bbb_state *s = m->state;
-    if (blr_adam_load(m, f, s->buf, SAVED_ARRAYS * m->n, &s->t) != 0)
+    if (blr_method_flat_load(m, f) != 0)
         return -1;
-    memset(s->buf + SAVED_ARRAYS * m->n, 0, (ALL_ARRAYS - SAVED_ARRAYS) * m->n * sizeof(float));
-    bbb_refresh_sigma(s, m->n);
-    s->count = 0;
+    bbb_refresh_sigma(m->state, m->n);
     return 0;
-}
-
-static void bbb_free(blr_method *m)
-{
-    bbb_state *s = m->state;
-    if (s)
-        free(s->buf);
-    free(s);
-    m->state = NULL;
 }
 
 const blr_method_ops blr_baseline_bbb_ops = {
@@ -208,7 +184,7 @@ const blr_method_ops blr_baseline_bbb_ops = {
     .mean = bbb_mean,
     .posterior = bbb_posterior,
     .entropy = bbb_entropy,
-    .save = bbb_save,
+    .save = blr_method_flat_save,
     .load = bbb_load,
-    .free = bbb_free,
+    .free = blr_method_flat_free,
 };

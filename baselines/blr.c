@@ -42,11 +42,10 @@
 enum { SAVED_ARRAYS = 2, ALL_ARRAYS = 5 };
 
 typedef struct {
-    float *buf;
+    blr_method_flat flat; /* buf, count, t (lib/rule.h) */
     float *mu, *prec; /* q = N(mu, 1/prec) */
     float *sg, *sh;   /* Σ ∇ and Σ (per-sample curvature estimate) over this step's samples */
     float *z;         /* the last draw's ε/σ = (θ - m) S, the Price weight */
-    int count;
 } vb_state;
 
 static int vb_init(blr_method *m, const float *w0, const float *w1, char *err, size_t errlen)
@@ -60,18 +59,15 @@ static int vb_init(blr_method *m, const float *w0, const float *w1, char *err, s
     }
     if (gmf_init_base(m, err, errlen) != 0)
         return -1;
-    vb_state *s = calloc(1, sizeof *s);
-    size_t n = m->n;
-    if (!s || !(s->buf = calloc(ALL_ARRAYS * n, sizeof(float)))) {
-        free(s);
-        snprintf(err, errlen, "%s: out of memory for %zu parameters", m->ops->name, n);
+    vb_state *s = blr_method_flat_new(m, sizeof *s, ALL_ARRAYS, SAVED_ARRAYS, err, errlen);
+    if (!s)
         return -1;
-    }
-    s->mu = s->buf;
-    s->prec = s->buf + n;
-    s->sg = s->buf + 2 * n;
-    s->sh = s->buf + 3 * n;
-    s->z = s->buf + 4 * n;
+    size_t n = m->n;
+    s->mu = s->flat.buf;
+    s->prec = s->flat.buf + n;
+    s->sg = s->flat.buf + 2 * n;
+    s->sh = s->flat.buf + 3 * n;
+    s->z = s->flat.buf + 4 * n;
     const float s0 = (float)(m->cfg.hess_init / (m->cfg.temperature / m->cfg.n_data));
     for (size_t i = 0; i < n; i++) {
         s->mu[i] = w0[i];
@@ -105,7 +101,7 @@ static void vb_accumulate(blr_method *m, const float *theta, const float *grad,
         s->sg[i] += grad[i];
         s->sh[i] += price ? grad[i] * s->z[i] : sqgrad[i];
     }
-    s->count++;
+    s->flat.count++;
 }
 
 /* Khan & Rue 2021's variational online Newton for the diagonal Gaussian, in DESIGN §4's
@@ -115,7 +111,7 @@ static void vb_step(blr_method *m, double lr_factor)
 {
     vb_state *s = m->state;
     const double tau = m->cfg.temperature / m->cfg.n_data;
-    const float avg = (float)(s->count > 0 ? 1.0 / s->count : 0.0);
+    const float avg = (float)(s->flat.count > 0 ? 1.0 / s->flat.count : 0.0);
     const float rho = (float)(m->cfg.lr * lr_factor);
     const float keep = 1.0f - rho;
     const float rho_tau = (float)(m->cfg.lr * lr_factor / tau);
@@ -135,7 +131,7 @@ static void vb_step(blr_method *m, double lr_factor)
         s->sg[i] = s->sh[i] = 0.0f;
     }
     m->invalid_updates += invalid;
-    s->count = 0;
+    s->flat.count = 0;
 }
 
 static void vb_mean(const blr_method *m, float *theta)
@@ -156,32 +152,6 @@ static double vb_entropy(const blr_method *m)
     return gmf_entropy(m->n, s->prec, 0.0, 1.0);
 }
 
-static int vb_save(const blr_method *m, FILE *f)
-{
-    const vb_state *s = m->state;
-    return blr_method_save_array(m, f, s->buf, SAVED_ARRAYS * m->n);
-}
-
-/* A checkpoint is taken between steps: the scratch arrays start empty. */
-static int vb_load(blr_method *m, FILE *f)
-{
-    vb_state *s = m->state;
-    if (blr_method_load_array(m, f, s->buf, SAVED_ARRAYS * m->n) != 0)
-        return -1;
-    memset(s->buf + SAVED_ARRAYS * m->n, 0, (ALL_ARRAYS - SAVED_ARRAYS) * m->n * sizeof(float));
-    s->count = 0;
-    return 0;
-}
-
-static void vb_free(blr_method *m)
-{
-    vb_state *s = m->state;
-    if (s)
-        free(s->buf);
-    free(s);
-    m->state = NULL;
-}
-
 const blr_method_ops blr_baseline_blr_ops = {
     .name = "blr",
     .summary = "classic Bayesian learning rule / variational online Newton, diagonal Gaussian",
@@ -193,7 +163,7 @@ const blr_method_ops blr_baseline_blr_ops = {
     .mean = vb_mean,
     .posterior = vb_posterior,
     .entropy = vb_entropy,
-    .save = vb_save,
-    .load = vb_load,
-    .free = vb_free,
+    .save = blr_method_flat_save,
+    .load = blr_method_flat_load,
+    .free = blr_method_flat_free,
 };

@@ -32,15 +32,13 @@
 enum { SAVED_ARRAYS = 3, ALL_ARRAYS = 6 };
 
 typedef struct {
-    float *buf;
+    blr_method_flat flat; /* buf, count, t (lib/rule.h) */
     float *m;      /* posterior mean */
     float *s;      /* h + δ: the posterior precision divided by λ */
     float *g;      /* momentum of the data gradient (not bias-corrected) */
     float *sum_g;  /* Σ ĝ over this step's samples, ĝ = ∇ - δ θ the data gradient */
     float *sum_ge; /* Σ ĝ ⊙ ε, ε = (θ - m)/σ the last standardized draw */
     float *eps;    /* the last ε drawn */
-    int count;
-    int64_t t;     /* steps taken, for the bias correction 1 - β1^t */
     double lambda; /* λ = N/τ */
     double delta;  /* δ = δ~ */
 } ivon_state;
@@ -70,19 +68,16 @@ static int ivon_init(blr_method *m, const float *w0, const float *w1, char *err,
     (void)w1;
     if (ivon_check(&m->cfg, err, errlen) != 0 || gmf_init_base(m, err, errlen) != 0)
         return -1;
-    ivon_state *s = calloc(1, sizeof *s);
-    const size_t n = m->n;
-    if (!s || !(s->buf = calloc(ALL_ARRAYS * n, sizeof(float)))) {
-        free(s);
-        snprintf(err, errlen, "%s: out of memory for %zu parameters", m->ops->name, n);
+    ivon_state *s = blr_method_flat_new(m, sizeof *s, ALL_ARRAYS, SAVED_ARRAYS, err, errlen);
+    if (!s)
         return -1;
-    }
-    s->m = s->buf;
-    s->s = s->buf + n;
-    s->g = s->buf + 2 * n;
-    s->sum_g = s->buf + 3 * n;
-    s->sum_ge = s->buf + 4 * n;
-    s->eps = s->buf + 5 * n;
+    const size_t n = m->n;
+    s->m = s->flat.buf;
+    s->s = s->flat.buf + n;
+    s->g = s->flat.buf + 2 * n;
+    s->sum_g = s->flat.buf + 3 * n;
+    s->sum_ge = s->flat.buf + 4 * n;
+    s->eps = s->flat.buf + 5 * n;
     s->lambda = m->cfg.n_data / m->cfg.temperature;
     s->delta = m->cfg.prior_precision / m->cfg.n_data;
     const float s0 = (float)(m->cfg.hess_init + s->delta);
@@ -118,7 +113,7 @@ static void ivon_accumulate(blr_method *m, const float *theta, const float *grad
         s->sum_g[i] += gd;
         s->sum_ge[i] += gd * s->eps[i];
     }
-    s->count++;
+    s->flat.count++;
 }
 
 /* Algorithm 1, lines 3-7, with E over this step's samples:
@@ -132,11 +127,11 @@ static void ivon_step(blr_method *m, double lr_factor)
 {
     ivon_state *s = m->state;
     const blr_method_cfg *c = &m->cfg;
-    const double avg = s->count > 0 ? 1.0 / s->count : 0.0;
+    const double avg = s->flat.count > 0 ? 1.0 / s->flat.count : 0.0;
     const double delta = s->delta, b1 = c->beta1, b2 = c->beta2, r = c->clip_radius;
     const double alpha = c->lr * lr_factor * (c->hess_init + delta);
-    s->t++;
-    const double debias = 1.0 - pow(b1, (double)s->t);
+    s->flat.t++;
+    const double debias = 1.0 - pow(b1, (double)s->flat.t);
     int saturated = 0;
     for (size_t i = 0; i < m->n; i++) {
         const double si = s->s[i];
@@ -157,7 +152,7 @@ static void ivon_step(blr_method *m, double lr_factor)
         s->sum_g[i] = s->sum_ge[i] = 0.0f;
     }
     m->invalid_updates += saturated;
-    s->count = 0;
+    s->flat.count = 0;
 }
 
 static void ivon_mean(const blr_method *m, float *theta)
@@ -179,36 +174,6 @@ static double ivon_entropy(const blr_method *m)
     return gmf_entropy(m->n, s->s, 0.0, s->lambda);
 }
 
-/* header, m, s, g, then the step count (the bias correction needs it to resume exactly) */
-static int ivon_save(const blr_method *m, FILE *f)
-{
-    const ivon_state *s = m->state;
-    if (blr_method_save_array(m, f, s->buf, SAVED_ARRAYS * m->n) != 0)
-        return -1;
-    return fwrite(&s->t, sizeof s->t, 1, f) == 1 ? 0 : -1;
-}
-
-/* A checkpoint is taken between steps: the scratch arrays start empty. */
-static int ivon_load(blr_method *m, FILE *f)
-{
-    ivon_state *s = m->state;
-    if (blr_method_load_array(m, f, s->buf, SAVED_ARRAYS * m->n) != 0 ||
-        fread(&s->t, sizeof s->t, 1, f) != 1)
-        return -1;
-    memset(s->buf + SAVED_ARRAYS * m->n, 0, (ALL_ARRAYS - SAVED_ARRAYS) * m->n * sizeof(float));
-    s->count = 0;
-    return 0;
-}
-
-static void ivon_free(blr_method *m)
-{
-    ivon_state *s = m->state;
-    if (s)
-        free(s->buf);
-    free(s);
-    m->state = NULL;
-}
-
 const blr_method_ops blr_baseline_ivon_ops = {
     .name = "ivon",
     .summary = "improved variational online Newton (Shen et al. 2024), Price Hessian",
@@ -220,7 +185,7 @@ const blr_method_ops blr_baseline_ivon_ops = {
     .mean = ivon_mean,
     .posterior = ivon_posterior,
     .entropy = ivon_entropy,
-    .save = ivon_save,
-    .load = ivon_load,
-    .free = ivon_free,
+    .save = blr_method_flat_save,
+    .load = blr_method_flat_load,
+    .free = blr_method_flat_free,
 };

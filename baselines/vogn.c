@@ -41,11 +41,9 @@
 enum { SAVED_ARRAYS = 3, ALL_ARRAYS = 5 };
 
 typedef struct {
-    float *buf;
+    blr_method_flat flat; /* buf, count, t (lib/rule.h) */
     float *mu, *curv, *mom; /* m, s, g_m */
     float *sg, *sh;         /* Σ (∇ - δ~θ) and Σ sq over this step's samples */
-    int count;
-    uint64_t t;             /* steps taken, for the bias correction */
 } vogn_state;
 
 static int vogn_init(blr_method *m, const float *w0, const float *w1, char *err,
@@ -60,18 +58,15 @@ static int vogn_init(blr_method *m, const float *w0, const float *w1, char *err,
     }
     if (gmf_init_base(m, err, errlen) != 0)
         return -1;
-    vogn_state *s = calloc(1, sizeof *s);
-    size_t n = m->n;
-    if (!s || !(s->buf = calloc(ALL_ARRAYS * n, sizeof(float)))) {
-        free(s);
-        snprintf(err, errlen, "%s: out of memory for %zu parameters", m->ops->name, n);
+    vogn_state *s = blr_method_flat_new(m, sizeof *s, ALL_ARRAYS, SAVED_ARRAYS, err, errlen);
+    if (!s)
         return -1;
-    }
-    s->mu = s->buf;
-    s->curv = s->buf + n;
-    s->mom = s->buf + 2 * n;
-    s->sg = s->buf + 3 * n;
-    s->sh = s->buf + 4 * n;
+    size_t n = m->n;
+    s->mu = s->flat.buf;
+    s->curv = s->flat.buf + n;
+    s->mom = s->flat.buf + 2 * n;
+    s->sg = s->flat.buf + 3 * n;
+    s->sh = s->flat.buf + 4 * n;
     for (size_t i = 0; i < n; i++) {
         s->mu[i] = w0[i];
         s->curv[i] = (float)m->cfg.hess_init;
@@ -110,7 +105,7 @@ static void vogn_accumulate(blr_method *m, const float *theta, const float *grad
         s->sg[i] += grad[i] - prior * theta[i];
         s->sh[i] += sqgrad[i];
     }
-    s->count++;
+    s->flat.count++;
 }
 
 /* Osawa et al. 2019, Algorithm 1 in DESIGN §4's scaling — the equations of the top
@@ -118,13 +113,13 @@ static void vogn_accumulate(blr_method *m, const float *theta, const float *grad
 static void vogn_step(blr_method *m, double lr_factor)
 {
     vogn_state *s = m->state;
-    s->t++;
-    const float avg = (float)(s->count > 0 ? 1.0 / s->count : 0.0);
+    s->flat.t++;
+    const float avg = (float)(s->flat.count > 0 ? 1.0 / s->flat.count : 0.0);
     const float prior = vogn_prior(m);
     const float b1 = (float)m->cfg.beta1, b1c = (float)(1.0 - m->cfg.beta1);
     const float b2 = (float)m->cfg.beta2, b2c = (float)(1.0 - m->cfg.beta2);
     const float step = (float)(m->cfg.lr * lr_factor /
-                               (1.0 - pow(m->cfg.beta1, (double)s->t)));
+                               (1.0 - pow(m->cfg.beta1, (double)s->flat.t)));
     for (size_t i = 0; i < m->n; i++) {
         const float g = s->sg[i] * avg + prior * s->mu[i];
         s->mom[i] = b1 * s->mom[i] + b1c * g;
@@ -132,7 +127,7 @@ static void vogn_step(blr_method *m, double lr_factor)
         s->mu[i] -= step * s->mom[i] / (s->curv[i] + prior);
         s->sg[i] = s->sh[i] = 0.0f;
     }
-    s->count = 0;
+    s->flat.count = 0;
 }
 
 static void vogn_mean(const blr_method *m, float *theta)
@@ -154,36 +149,6 @@ static double vogn_entropy(const blr_method *m)
                        m->cfg.n_data / m->cfg.temperature);
 }
 
-/* header, m, s, g_m, then the step count t. */
-static int vogn_save(const blr_method *m, FILE *f)
-{
-    const vogn_state *s = m->state;
-    if (blr_method_save_array(m, f, s->buf, SAVED_ARRAYS * m->n) != 0)
-        return -1;
-    return fwrite(&s->t, sizeof s->t, 1, f) == 1 ? 0 : -1;
-}
-
-/* A checkpoint is taken between steps: the scratch arrays start empty. */
-static int vogn_load(blr_method *m, FILE *f)
-{
-    vogn_state *s = m->state;
-    if (blr_method_load_array(m, f, s->buf, SAVED_ARRAYS * m->n) != 0 ||
-        fread(&s->t, sizeof s->t, 1, f) != 1)
-        return -1;
-    memset(s->buf + SAVED_ARRAYS * m->n, 0, (ALL_ARRAYS - SAVED_ARRAYS) * m->n * sizeof(float));
-    s->count = 0;
-    return 0;
-}
-
-static void vogn_free(blr_method *m)
-{
-    vogn_state *s = m->state;
-    if (s)
-        free(s->buf);
-    free(s);
-    m->state = NULL;
-}
-
 const blr_method_ops blr_baseline_vogn_ops = {
     .name = "vogn",
     .summary = "VOGN (Osawa et al. 2019): Adam-like variational online Gauss-Newton",
@@ -195,7 +160,7 @@ const blr_method_ops blr_baseline_vogn_ops = {
     .mean = vogn_mean,
     .posterior = vogn_posterior,
     .entropy = vogn_entropy,
-    .save = vogn_save,
-    .load = vogn_load,
-    .free = vogn_free,
+    .save = blr_method_flat_save,
+    .load = blr_method_flat_load,
+    .free = blr_method_flat_free,
 };

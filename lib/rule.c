@@ -4,6 +4,7 @@
 
 #include "baselines.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -294,14 +295,53 @@ int blr_method_read_header(const blr_method *m, FILE *f)
     return 0;
 }
 
-int blr_method_save_array(const blr_method *m, FILE *f, const float *x, size_t n)
+void *blr_method_flat_new(blr_method *m, size_t size, size_t arrays, size_t saved, char *err,
+                          size_t errlen)
 {
-    return blr_method_write_header(m, f) == 0 ? blr_method_write_floats(f, x, n) : -1;
+    blr_method_flat *s = calloc(1, size);
+    if (!s || !(s->buf = calloc(arrays * m->n, sizeof(float)))) {
+        free(s);
+        snprintf(err, errlen, "%s: out of memory for %zu parameters", m->ops->name, m->n);
+        return NULL;
+    }
+    s->arrays = arrays;
+    s->saved = saved;
+    m->state = s;
+    return s;
 }
 
-int blr_method_load_array(const blr_method *m, FILE *f, float *x, size_t n)
+int blr_method_flat_save(const blr_method *m, FILE *f)
 {
-    return blr_method_read_header(m, f) == 0 ? blr_method_read_floats(f, x, n) : -1;
+    const blr_method_flat *s = m->state;
+    uint64_t t = (uint64_t)s->t;
+    if (blr_method_write_header(m, f) != 0 ||
+        blr_method_write_floats(f, s->buf, s->saved * m->n) != 0 ||
+        fwrite(&t, sizeof t, 1, f) != 1)
+        return -1;
+    return 0;
+}
+
+int blr_method_flat_load(blr_method *m, FILE *f)
+{
+    blr_method_flat *s = m->state;
+    uint64_t t;
+    if (blr_method_read_header(m, f) != 0 ||
+        blr_method_read_floats(f, s->buf, s->saved * m->n) != 0 ||
+        fread(&t, sizeof t, 1, f) != 1 || t > (uint64_t)LONG_MAX)
+        return -1;
+    s->t = (long)t;
+    memset(s->buf + s->saved * m->n, 0, (s->arrays - s->saved) * m->n * sizeof(float));
+    s->count = 0;
+    return 0;
+}
+
+void blr_method_flat_free(blr_method *m)
+{
+    blr_method_flat *s = m->state;
+    if (s)
+        free(s->buf);
+    free(s);
+    m->state = NULL;
 }
 
 int blr_method_fisher_scale(const blr_method_cfg *cfg, double *inv_fv, double *inv_fu,

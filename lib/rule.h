@@ -125,10 +125,27 @@ int blr_method_read_floats(FILE *f, float *x, size_t n);
  * the machine's byte order: checkpoints are for resuming on the same machine. */
 int blr_method_write_header(const blr_method *m, FILE *f);
 int blr_method_read_header(const blr_method *m, FILE *f);
-/* header + n floats of x: the whole save/load of a method that keeps its saved state in
- * one array. */
-int blr_method_save_array(const blr_method *m, FILE *f, const float *x, size_t n);
-int blr_method_load_array(const blr_method *m, FILE *f, float *x, size_t n);
+
+/* The flat state every method keeps (DESIGN §6): one allocation of `arrays` float arrays of
+ * length P, of which the first `saved` are the checkpoint and the rest per-step scratch;
+ * `count` accumulate calls since the last step; `t` steps taken (for bias corrections). A
+ * method's state struct starts with this header, so that the shared new/save/load/free below
+ * serve every method, and a checkpoint is: header, the saved arrays, t. */
+typedef struct {
+    float *buf;
+    size_t arrays, saved;
+    int count;
+    long t;
+} blr_method_flat;
+
+/* Allocates a zeroed state struct of `size` bytes (starting with blr_method_flat) and its
+ * arrays into m->state, and returns it; NULL with a message when out of memory. */
+void *blr_method_flat_new(blr_method *m, size_t size, size_t arrays, size_t saved, char *err,
+                          size_t errlen);
+int blr_method_flat_save(const blr_method *m, FILE *f);
+/* Loading happens between steps: the scratch arrays and count start empty. */
+int blr_method_flat_load(blr_method *m, FILE *f);
+void blr_method_flat_free(blr_method *m);
 
 /* Helper for methods with an option `fisher`: the reciprocals of q0's Fisher constants
  * (location 1/F_v, log-scale 1/F_u; DESIGN §3), or 1 and 1 when cfg->fisher is off.

@@ -14,10 +14,9 @@
 enum { SAVED_ARRAYS = 2, ALL_ARRAYS = 4 };
 
 typedef struct {
-    float *buf;
+    blr_method_flat flat; /* buf, count, t (lib/rule.h) */
     float *w, *m;   /* group element and momentum */
     float *sum, *xi; /* Σ ∇ over this step's samples; the last ξ drawn */
-    int count;      /* accumulate calls since the last step */
     double inv_fv;  /* 1/F_v of q0 under `fisher`, else 1 */
 } additive_state;
 
@@ -25,23 +24,19 @@ static int additive_init(blr_method *m, const float *w0, const float *w1, char *
                          size_t errlen)
 {
     (void)w1;
-    additive_state *s = calloc(1, sizeof *s);
-    size_t n = m->n;
-    if (!s || !(s->buf = calloc(ALL_ARRAYS * n, sizeof(float)))) {
-        free(s);
-        snprintf(err, errlen, "%s: out of memory for %zu parameters", m->ops->name, n);
+    additive_state *s = blr_method_flat_new(m, sizeof *s, ALL_ARRAYS, SAVED_ARRAYS, err, errlen);
+    if (!s)
         return -1;
-    }
+    size_t n = m->n;
     double inv_fu;
     if (blr_method_fisher_scale(&m->cfg, &s->inv_fv, &inv_fu, err, errlen) != 0) {
-        free(s->buf);
-        free(s);
+        blr_method_flat_free(m);
         return -1;
     }
-    s->w = s->buf;
-    s->m = s->buf + n;
-    s->sum = s->buf + 2 * n;
-    s->xi = s->buf + 3 * n;
+    s->w = s->flat.buf;
+    s->m = s->flat.buf + n;
+    s->sum = s->flat.buf + 2 * n;
+    s->xi = s->flat.buf + 3 * n;
     for (size_t i = 0; i < n; i++)
         s->w[i] = w0[i];
     m->state = s;
@@ -77,7 +72,7 @@ static void additive_accumulate(blr_method *m, const float *theta, const float *
     for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
         additive_accumulate_block(BLR_FASTMATH_BLOCK, s->sum + i, grad + i);
     additive_accumulate_block(n - i, s->sum + i, grad + i);
-    s->count++;
+    s->flat.count++;
 }
 
 /* The scalars of one step, in float like the state they update. */
@@ -104,7 +99,7 @@ static void additive_step(blr_method *m, double lr_factor)
 {
     additive_state *s = m->state;
     additive_coef c;
-    c.scale = (float)((s->count > 0 ? 1.0 / s->count : 0.0) * s->inv_fv);
+    c.scale = (float)((s->flat.count > 0 ? 1.0 / s->flat.count : 0.0) * s->inv_fv);
     c.beta1 = (float)m->cfg.beta1;
     c.beta1c = (float)(1.0 - m->cfg.beta1);
     c.alpha = (float)(m->cfg.lr * lr_factor);
@@ -112,7 +107,7 @@ static void additive_step(blr_method *m, double lr_factor)
     for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
         additive_step_block(BLR_FASTMATH_BLOCK, c, s->w + i, s->m + i, s->sum + i);
     additive_step_block(n - i, c, s->w + i, s->m + i, s->sum + i);
-    s->count = 0;
+    s->flat.count = 0;
 }
 
 static void additive_mean(const blr_method *m, float *theta)
@@ -138,32 +133,6 @@ static double additive_entropy(const blr_method *m)
     return (double)m->n * blr_base_entropy(&m->cfg.base);
 }
 
-static int additive_save(const blr_method *m, FILE *f)
-{
-    const additive_state *s = m->state;
-    return blr_method_save_array(m, f, s->buf, SAVED_ARRAYS * m->n);
-}
-
-/* A checkpoint is taken between steps: the scratch arrays start empty. */
-static int additive_load(blr_method *m, FILE *f)
-{
-    additive_state *s = m->state;
-    if (blr_method_load_array(m, f, s->buf, SAVED_ARRAYS * m->n) != 0)
-        return -1;
-    memset(s->buf + SAVED_ARRAYS * m->n, 0, (ALL_ARRAYS - SAVED_ARRAYS) * m->n * sizeof(float));
-    s->count = 0;
-    return 0;
-}
-
-static void additive_free(blr_method *m)
-{
-    additive_state *s = m->state;
-    if (s)
-        free(s->buf);
-    free(s);
-    m->state = NULL;
-}
-
 const blr_method_ops blr_rule_additive_ops = {
     .name = "lie-additive",
     .summary = "additive Lie-group BLR (Algorithm 1): theta = w + xi, momentum on E[grad]",
@@ -175,9 +144,9 @@ const blr_method_ops blr_rule_additive_ops = {
     .mean = additive_mean,
     .posterior = additive_posterior,
     .entropy = additive_entropy,
-    .save = additive_save,
-    .load = additive_load,
-    .free = additive_free,
+    .save = blr_method_flat_save,
+    .load = blr_method_flat_load,
+    .free = blr_method_flat_free,
 };
 
 const blr_method_ops blr_rule_sgd_ops = {
@@ -191,7 +160,7 @@ const blr_method_ops blr_rule_sgd_ops = {
     .mean = additive_mean,
     .posterior = additive_posterior,
     .entropy = additive_entropy,
-    .save = additive_save,
-    .load = additive_load,
-    .free = additive_free,
+    .save = blr_method_flat_save,
+    .load = blr_method_flat_load,
+    .free = blr_method_flat_free,
 };

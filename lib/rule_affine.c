@@ -11,12 +11,11 @@
 enum { SAVED_ARRAYS = 4, ALL_ARRAYS = 7 };
 
 typedef struct {
-    float *buf;
+    blr_method_flat flat; /* buf, count, t (lib/rule.h) */
     float *a, *b;       /* group element (A, b) */
     float *mu, *mv;     /* momenta of the log-scale and location directions */
     float *su, *sv;     /* Σ A ⊙ ξ ⊙ ∇ and Σ A ⊙ ∇ over this step's samples */
     float *xi;          /* the last ξ drawn */
-    int count;
     double inv_fu, inv_fv; /* 1/F_u, 1/F_v of q0 under `fisher`, else 1 */
 } affine_state;
 
@@ -24,19 +23,15 @@ static int affine_init(blr_method *m, const float *w0, const float *w1, char *er
                        size_t errlen)
 {
     (void)w1;
-    affine_state *s = calloc(1, sizeof *s);
+    affine_state *s = blr_method_flat_new(m, sizeof *s, ALL_ARRAYS, SAVED_ARRAYS, err, errlen);
+    if (!s)
+        return -1;
     size_t n = m->n;
-    if (!s || !(s->buf = calloc(ALL_ARRAYS * n, sizeof(float)))) {
-        free(s);
-        snprintf(err, errlen, "%s: out of memory for %zu parameters", m->ops->name, n);
-        return -1;
-    }
     if (blr_method_fisher_scale(&m->cfg, &s->inv_fv, &s->inv_fu, err, errlen) != 0) {
-        free(s->buf);
-        free(s);
+        blr_method_flat_free(m);
         return -1;
     }
-    float *p = s->buf;
+    float *p = s->flat.buf;
     s->a = p;
     s->b = p + n;
     s->mu = p + 2 * n;
@@ -81,7 +76,7 @@ static void affine_accumulate(blr_method *m, const float *theta, const float *gr
         affine_accumulate_block(BLR_FASTMATH_BLOCK, s->su + i, s->sv + i, s->a + i, s->xi + i,
                                 grad + i);
     affine_accumulate_block(n - i, s->su + i, s->sv + i, s->a + i, s->xi + i, grad + i);
-    s->count++;
+    s->flat.count++;
 }
 
 /* The scalars of one step, in float like the state they update. */
@@ -124,7 +119,7 @@ BLR_FASTMATH_CLONES static void affine_step(blr_method *m, double lr_factor)
 {
     affine_state *s = m->state;
     affine_coef c;
-    c.avg = (float)(s->count > 0 ? 1.0 / s->count : 0.0);
+    c.avg = (float)(s->flat.count > 0 ? 1.0 / s->flat.count : 0.0);
     c.tau = (float)(m->cfg.temperature / m->cfg.n_data);
     c.inv_fu = (float)s->inv_fu;
     c.inv_fv = (float)s->inv_fv;
@@ -140,7 +135,7 @@ BLR_FASTMATH_CLONES static void affine_step(blr_method *m, double lr_factor)
                                                 s->mu + i, s->mv + i, s->su + i, s->sv + i);
     m->invalid_updates += affine_step_block(n - i, c, s->a + i, s->b + i, s->mu + i, s->mv + i,
                                             s->su + i, s->sv + i);
-    s->count = 0;
+    s->flat.count = 0;
 }
 
 static void affine_mean(const blr_method *m, float *theta)
@@ -171,32 +166,6 @@ static double affine_entropy(const blr_method *m)
     return sum + (double)m->n * blr_base_entropy(&m->cfg.base);
 }
 
-static int affine_save(const blr_method *m, FILE *f)
-{
-    const affine_state *s = m->state;
-    return blr_method_save_array(m, f, s->buf, SAVED_ARRAYS * m->n);
-}
-
-/* A checkpoint is taken between steps: the scratch arrays start empty. */
-static int affine_load(blr_method *m, FILE *f)
-{
-    affine_state *s = m->state;
-    if (blr_method_load_array(m, f, s->buf, SAVED_ARRAYS * m->n) != 0)
-        return -1;
-    memset(s->buf + SAVED_ARRAYS * m->n, 0, (ALL_ARRAYS - SAVED_ARRAYS) * m->n * sizeof(float));
-    s->count = 0;
-    return 0;
-}
-
-static void affine_free(blr_method *m)
-{
-    affine_state *s = m->state;
-    if (s)
-        free(s->buf);
-    free(s);
-    m->state = NULL;
-}
-
 const blr_method_ops blr_rule_affine_ops = {
     .name = "lie-affine",
     .summary = "diagonal affine Lie-group BLR (Algorithm 3): theta = b + A xi",
@@ -208,7 +177,7 @@ const blr_method_ops blr_rule_affine_ops = {
     .mean = affine_mean,
     .posterior = affine_posterior,
     .entropy = affine_entropy,
-    .save = affine_save,
-    .load = affine_load,
-    .free = affine_free,
+    .save = blr_method_flat_save,
+    .load = blr_method_flat_load,
+    .free = blr_method_flat_free,
 };

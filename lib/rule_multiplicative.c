@@ -11,31 +11,26 @@
 enum { SAVED_ARRAYS = 4, ALL_ARRAYS = 8 };
 
 typedef struct {
-    float *buf;
+    blr_method_flat flat; /* buf, count, t (lib/rule.h) */
     float *gp, *gm;     /* group element (g+, g-) */
     float *mp, *mm;     /* momenta M+, M- */
     float *sp, *sm;     /* Σ ∇ ⊙ g± ⊙ ξ± over this step's samples */
     float *xip, *xim;   /* the last ξ± drawn */
-    int count;
     double inv_fu;      /* 1/F_u of q0 under `fisher`, else 1 */
 } mult_state;
 
 static int mult_init(blr_method *m, const float *w0, const float *w1, char *err, size_t errlen)
 {
-    mult_state *s = calloc(1, sizeof *s);
-    size_t n = m->n;
-    if (!s || !(s->buf = calloc(ALL_ARRAYS * n, sizeof(float)))) {
-        free(s);
-        snprintf(err, errlen, "%s: out of memory for %zu parameters", m->ops->name, n);
+    mult_state *s = blr_method_flat_new(m, sizeof *s, ALL_ARRAYS, SAVED_ARRAYS, err, errlen);
+    if (!s)
         return -1;
-    }
+    size_t n = m->n;
     double inv_fv;
     if (blr_method_fisher_scale(&m->cfg, &inv_fv, &s->inv_fu, err, errlen) != 0) {
-        free(s->buf);
-        free(s);
+        blr_method_flat_free(m);
         return -1;
     }
-    float *p = s->buf;
+    float *p = s->flat.buf;
     s->gp = p;
     s->gm = p + n;
     s->mp = p + 2 * n;
@@ -86,7 +81,7 @@ static void mult_accumulate(blr_method *m, const float *theta, const float *grad
                               s->xip + i, s->xim + i, grad + i);
     mult_accumulate_block(n - i, s->sp + i, s->sm + i, s->gp + i, s->gm + i, s->xip + i,
                           s->xim + i, grad + i);
-    s->count++;
+    s->flat.count++;
 }
 
 /* The scalars of one step, in float like the state they update. */
@@ -125,7 +120,7 @@ BLR_FASTMATH_CLONES static void mult_step(blr_method *m, double lr_factor)
 {
     mult_state *s = m->state;
     mult_coef c;
-    c.avg = (float)(s->count > 0 ? 1.0 / s->count : 0.0);
+    c.avg = (float)(s->flat.count > 0 ? 1.0 / s->flat.count : 0.0);
     c.tau = (float)(m->cfg.temperature / m->cfg.n_data);
     c.inv_fu = (float)s->inv_fu;
     c.beta1 = (float)m->cfg.beta1;
@@ -137,7 +132,7 @@ BLR_FASTMATH_CLONES static void mult_step(blr_method *m, double lr_factor)
                                               s->mp + i, s->mm + i, s->sp + i, s->sm + i);
     m->invalid_updates += mult_step_block(n - i, c, s->gp + i, s->gm + i, s->mp + i, s->mm + i,
                                           s->sp + i, s->sm + i);
-    s->count = 0;
+    s->flat.count = 0;
 }
 
 /* The point estimate "at g" of the paper: θ with ξ± replaced by 1. */
@@ -172,32 +167,6 @@ static double mult_entropy(const blr_method *m)
     return sum + 2.0 * (double)m->n * blr_base_entropy(&m->cfg.base);
 }
 
-static int mult_save(const blr_method *m, FILE *f)
-{
-    const mult_state *s = m->state;
-    return blr_method_save_array(m, f, s->buf, SAVED_ARRAYS * m->n);
-}
-
-/* A checkpoint is taken between steps: the scratch arrays start empty. */
-static int mult_load(blr_method *m, FILE *f)
-{
-    mult_state *s = m->state;
-    if (blr_method_load_array(m, f, s->buf, SAVED_ARRAYS * m->n) != 0)
-        return -1;
-    memset(s->buf + SAVED_ARRAYS * m->n, 0, (ALL_ARRAYS - SAVED_ARRAYS) * m->n * sizeof(float));
-    s->count = 0;
-    return 0;
-}
-
-static void mult_free(blr_method *m)
-{
-    mult_state *s = m->state;
-    if (s)
-        free(s->buf);
-    free(s);
-    m->state = NULL;
-}
-
 const blr_method_ops blr_rule_multiplicative_ops = {
     .name = "lie-multiplicative",
     .summary = "signed multiplicative Lie-group BLR (Algorithm 2): theta = g+ xi+ - g- xi-",
@@ -209,7 +178,7 @@ const blr_method_ops blr_rule_multiplicative_ops = {
     .mean = mult_mean,
     .posterior = mult_posterior,
     .entropy = mult_entropy,
-    .save = mult_save,
-    .load = mult_load,
-    .free = mult_free,
+    .save = blr_method_flat_save,
+    .load = blr_method_flat_load,
+    .free = blr_method_flat_free,
 };
