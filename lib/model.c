@@ -1,9 +1,14 @@
-/* Dense networks on one flat parameter buffer (DESIGN §6).
+/* Dense and convolutional networks on one flat parameter buffer (DESIGN §6).
  *
- * θ holds, layer after layer, W (out × in, row-major) then b (out). A pass is
- * forward → head (loss and output delta) → backward, all on workspace sized at init for
- * max_batch rows; larger batches run chunk by chunk with the gradient GEMMs accumulating
- * (beta = 1), which is exact because the mean loss is a sum over rows. */
+ * θ holds, layer after layer, W (out × in, row-major) then b (out), conv blocks first. A
+ * pass is forward → head (loss and output delta) → backward, all on workspace sized at init
+ * for max_batch rows; larger batches run chunk by chunk with the gradient GEMMs accumulating
+ * (beta = 1), which is exact because the mean loss is a sum over rows.
+ *
+ * Convolutions go example by example through im2col: the example's input patches become a
+ * (c_in·k²) × side_conv² matrix, so the conv is one GEMM with W (c_out × c_in·k²). Going per
+ * example keeps the scratch at one example's columns and gives the per-example weight
+ * gradient that sqgrad needs for free. */
 #include "model.h"
 #include "fastmath.h"
 
@@ -19,7 +24,7 @@
 #define SQ_CHUNK 256
 #define LOG_2PI 1.83787706640934548356
 
-static const char *const arch_names[] = {"linear", "mlp"};
+static const char *const arch_names[] = {"linear", "mlp", "cnn"};
 static const char *const act_names[] = {"tanh", "relu", "elu"};
 #define N_ARCH ((int)(sizeof arch_names / sizeof arch_names[0]))
 #define N_ACT ((int)(sizeof act_names / sizeof act_names[0]))
@@ -56,6 +61,50 @@ int blr_act_from_name(const char *name, blr_act *a)
 
 /* ---- construction ---- */
 
+void blr_model_cnn_default(blr_model_spec *s)
+{
+    blr_model_spec d = {.arch = BLR_ARCH_CNN, .n_in = 28 * 28, .n_out = 10, .n_hidden = 1,
+                        .hidden = {256}, .n_conv = 2, .conv_channels = {32, 64}, .kernel = 5,
+                        .image_side = 28, .image_channels = 1, .act = BLR_ACT_ELU,
+                        .task = BLR_TASK_CLASSIFICATION};
+    *s = d;
+}
+
+static int check_cnn(const blr_model_spec *s, char *err, size_t errlen)
+{
+    if (s->n_conv < 1 || s->n_conv > BLR_MAX_CONV) {
+        snprintf(err, errlen, "model: a cnn needs 1 to %d conv layers, got n_conv %d",
+                 BLR_MAX_CONV, s->n_conv);
+        return -1;
+    }
+    if (s->kernel < 1 || s->image_side < 1 || s->image_channels < 1) {
+        snprintf(err, errlen, "model: cnn kernel (%d), image_side (%d) and image_channels (%d) "
+                 "must be >= 1", s->kernel, s->image_side, s->image_channels);
+        return -1;
+    }
+    if ((double)s->n_in != (double)s->image_channels * s->image_side * s->image_side) {
+        snprintf(err, errlen, "model: cnn n_in (%d) must be image_channels · image_side² = "
+                 "%d · %d²", s->n_in, s->image_channels, s->image_side);
+        return -1;
+    }
+    int side = s->image_side;
+    for (int c = 0; c < s->n_conv; c++) {
+        if (s->conv_channels[c] < 1) {
+            snprintf(err, errlen, "model: conv layer %d has %d channels, must be >= 1", c + 1,
+                     s->conv_channels[c]);
+            return -1;
+        }
+        int conv = side - s->kernel + 1;
+        if (conv < 2) {
+            snprintf(err, errlen, "model: conv layer %d: kernel %d on side %d leaves %d, "
+                     "below the 2 a 2×2 pool needs", c + 1, s->kernel, side, conv);
+            return -1;
+        }
+        side = conv / 2;
+    }
+    return 0;
+}
+
 static int check_spec(const blr_model_spec *s, int max_batch, char *err, size_t errlen)
 {
     if ((int)s->arch < 0 || (int)s->arch >= N_ARCH) {
@@ -79,11 +128,18 @@ static int check_spec(const blr_model_spec *s, int max_batch, char *err, size_t 
                  s->noise_sd);
         return -1;
     }
-    if (s->arch != BLR_ARCH_MLP)
+    if (s->arch == BLR_ARCH_LINEAR)
         return 0;
-    if (s->n_hidden < 1 || s->n_hidden > BLR_MAX_LAYERS - 1) {
-        snprintf(err, errlen, "model: an mlp needs 1 to %d hidden layers, got %d (use arch "
-                 "linear for none)", BLR_MAX_LAYERS - 1, s->n_hidden);
+    if (s->arch == BLR_ARCH_CNN && check_cnn(s, err, errlen) != 0)
+        return -1;
+    int min_hidden = s->arch == BLR_ARCH_MLP ? 1 : 0;
+    if (s->n_hidden < min_hidden || s->n_hidden > BLR_MAX_LAYERS - 1) {
+        if (s->arch == BLR_ARCH_CNN)
+            snprintf(err, errlen, "model: a cnn takes 0 to %d dense hidden layers, got %d",
+                     BLR_MAX_LAYERS - 1, s->n_hidden);
+        else
+            snprintf(err, errlen, "model: an mlp needs 1 to %d hidden layers, got %d (use "
+                     "arch linear for none)", BLR_MAX_LAYERS - 1, s->n_hidden);
         return -1;
     }
     for (int i = 0; i < s->n_hidden; i++)
@@ -118,6 +174,118 @@ static float *take(float **cursor, size_t rows, size_t cols)
     return p;
 }
 
+static size_t conv_in_size(const blr_conv *v)
+{
+    return (size_t)v->c_in * (size_t)v->side_in * (size_t)v->side_in;
+}
+
+static size_t conv_out_size(const blr_conv *v)
+{
+    return (size_t)v->c_out * (size_t)v->side_conv * (size_t)v->side_conv;
+}
+
+static size_t pool_size(const blr_conv *v)
+{
+    return (size_t)v->c_out * (size_t)v->side_pool * (size_t)v->side_pool;
+}
+
+static size_t patch_size(const blr_conv *v)
+{
+    return (size_t)v->c_in * (size_t)v->kernel * (size_t)v->kernel;
+}
+
+/* Lays the conv blocks out at the start of θ; *width becomes the flattened feature size. */
+static int layout_conv(blr_model *m, size_t *P, int *width)
+{
+    const blr_model_spec *s = &m->spec;
+    m->n_conv = s->n_conv;
+    int c_in = s->image_channels, side = s->image_side;
+    for (int c = 0; c < m->n_conv; c++) {
+        blr_conv *v = &m->conv[c];
+        v->c_in = c_in;
+        v->side_in = side;
+        v->c_out = s->conv_channels[c];
+        v->kernel = s->kernel;
+        v->side_conv = side - s->kernel + 1;
+        v->side_pool = v->side_conv / 2;
+        v->w_off = *P;
+        if (add_block(P, (size_t)v->c_out, patch_size(v)) != 0)
+            return -1;
+        v->b_off = *P;
+        if (add_block(P, (size_t)v->c_out, 1) != 0)
+            return -1;
+        c_in = v->c_out;
+        side = v->side_pool;
+    }
+    size_t feat = (size_t)c_in * (size_t)side * (size_t)side;
+    if (feat > INT32_MAX)
+        return -1;
+    *width = (int)feat;
+    return 0;
+}
+
+static size_t max_size(size_t a, size_t b)
+{
+    return a > b ? a : b;
+}
+
+/* The per-example scratch: sz[0] im2col columns, sz[1] a conv output, sz[2] a gradient of
+ * one block (W and b). A product that overflows saturates, so add_block rejects it. */
+static void conv_scratch(const blr_model *m, size_t sz[3])
+{
+    sz[0] = sz[1] = sz[2] = 0;
+    for (int c = 0; c < m->n_conv; c++) {
+        const blr_conv *v = &m->conv[c];
+        size_t hw = (size_t)v->side_conv * (size_t)v->side_conv, p = patch_size(v);
+        sz[0] = max_size(sz[0], p > SIZE_MAX / hw ? SIZE_MAX : p * hw);
+        sz[1] = max_size(sz[1], conv_out_size(v));
+        sz[2] = max_size(sz[2], (p + 1) * (size_t)v->c_out);
+    }
+}
+
+/* Adds the cnn's share of the float workspace to *len (in the order conv_take carves it). */
+static int conv_work(const blr_model *m, size_t *len)
+{
+    size_t B = (size_t)m->max_batch, sz[3];
+    for (int c = 0; c < m->n_conv; c++) {
+        const blr_conv *v = &m->conv[c];
+        if (add_block(len, B, conv_out_size(v)) != 0 || add_block(len, B, pool_size(v)) != 0 ||
+            (c < m->n_conv - 1 && add_block(len, B, pool_size(v)) != 0))
+            return -1;
+    }
+    conv_scratch(m, sz);
+    for (int j = 0; j < 3; j++)
+        if (add_block(len, sz[j], 1) != 0)
+            return -1;
+    return 0;
+}
+
+static int conv_take(blr_model *m, float **cur)
+{
+    size_t B = (size_t)m->max_batch, sz[3], args = 0;
+    for (int c = 0; c < m->n_conv; c++) {
+        const blr_conv *v = &m->conv[c];
+        m->conv_act[c] = take(cur, B, conv_out_size(v));
+        m->pool_out[c] = take(cur, B, pool_size(v));
+        if (c < m->n_conv - 1)
+            m->pool_delta[c] = take(cur, B, pool_size(v));
+        args += B * pool_size(v);
+    }
+    conv_scratch(m, sz);
+    m->col = take(cur, sz[0], 1);
+    m->conv_z = take(cur, sz[1], 1);
+    m->conv_g = take(cur, sz[2], 1);
+    m->arg_work = malloc(args * sizeof(int));
+    if (!m->arg_work)
+        return -1;
+    int *a = m->arg_work;
+    for (int c = 0; c < m->n_conv; c++) {
+        m->pool_arg[c] = a;
+        a += B * pool_size(&m->conv[c]);
+    }
+    return 0;
+}
+
 int blr_model_init(blr_model *m, const blr_model_spec *spec, int max_batch, char *err,
                    size_t errlen)
 {
@@ -126,10 +294,12 @@ int blr_model_init(blr_model *m, const blr_model_spec *spec, int max_batch, char
         return -1;
     m->spec = *spec;
     m->max_batch = max_batch;
-    m->n_layers = spec->arch == BLR_ARCH_MLP ? spec->n_hidden + 1 : 1;
+    m->n_layers = spec->arch == BLR_ARCH_LINEAR ? 1 : spec->n_hidden + 1;
 
     int width = spec->n_in, max_in = 0, max_out = 0;
     size_t P = 0;
+    if (spec->arch == BLR_ARCH_CNN && layout_conv(m, &P, &width) != 0)
+        goto too_big;
     for (int l = 0; l < m->n_layers; l++) {
         blr_dense *d = &m->layer[l];
         d->n_in = width;
@@ -154,7 +324,13 @@ int blr_model_init(blr_model *m, const blr_model_spec *spec, int max_batch, char
         if (add_block(&len, B, (size_t)m->layer[l].n_out) != 0)
             goto too_big;
     }
-    if (add_block(&len, B, 2 * (size_t)max_out) != 0 || add_block(&len, B, 1) != 0 ||
+    /* A cnn also backpropagates into the features, the first dense layer's input. */
+    size_t delta_width = (size_t)max_out;
+    if (m->n_conv > 0 && (size_t)m->layer[0].n_in > delta_width)
+        delta_width = (size_t)m->layer[0].n_in;
+    if (m->n_conv > 0 && conv_work(m, &len) != 0)
+        goto too_big;
+    if (add_block(&len, B, 2 * delta_width) != 0 || add_block(&len, B, 1) != 0 ||
         add_block(&len, (size_t)m->sq_rows, (size_t)max_in + (size_t)max_out) != 0 ||
         len > SIZE_MAX / sizeof(float))
         goto too_big;
@@ -174,8 +350,13 @@ int blr_model_init(blr_model *m, const blr_model_spec *spec, int max_batch, char
             m->act_in[l] = take(&cur, B, (size_t)m->layer[l].n_in);
         m->pre[l] = take(&cur, B, (size_t)m->layer[l].n_out);
     }
-    m->delta_a = take(&cur, B, (size_t)max_out);
-    m->delta_b = take(&cur, B, (size_t)max_out);
+    if (m->n_conv > 0 && conv_take(m, &cur) != 0) {
+        blr_model_free(m);
+        snprintf(err, errlen, "model: out of memory for the pooling argmax");
+        return -1;
+    }
+    m->delta_a = take(&cur, B, delta_width);
+    m->delta_b = take(&cur, B, delta_width);
     m->ones = take(&cur, B, 1);
     m->sq_a = take(&cur, (size_t)m->sq_rows, (size_t)max_in);
     m->sq_d = take(&cur, (size_t)m->sq_rows, (size_t)max_out);
@@ -193,6 +374,13 @@ void blr_model_free(blr_model *m)
 {
     free(m->work);
     free(m->act_in);
+    free(m->arg_work);
+    m->arg_work = NULL;
+    m->conv_z = m->col = m->conv_g = NULL;
+    for (int c = 0; c < BLR_MAX_CONV; c++) {
+        m->conv_act[c] = m->pool_out[c] = m->pool_delta[c] = NULL;
+        m->pool_arg[c] = NULL;
+    }
     m->work = NULL;
     m->act_in = m->pre = NULL;
     m->delta_a = m->delta_b = m->ones = m->sq_a = m->sq_d = NULL;
@@ -201,16 +389,27 @@ void blr_model_free(blr_model *m)
 
 /* PyTorch's default for nn.Linear weights, so results are comparable with the reference
  * code's initialization scale. */
+static void init_weights(blr_rng *rng, float *theta, size_t w_off, size_t b_off, size_t n_out,
+                         size_t fan_in)
+{
+    size_t nw = n_out * fan_in;
+    float *w = theta + w_off, k = (float)(1.0 / sqrt((double)fan_in));
+    blr_rng_fill_uniform(rng, w, nw);
+    for (size_t j = 0; j < nw; j++)
+        w[j] = (2.0f * w[j] - 1.0f) * k;
+    memset(theta + b_off, 0, n_out * sizeof(float));
+}
+
+/* Conv weights the same way with PyTorch's fan_in of a conv, c_in · kernel². */
 void blr_model_init_params(const blr_model *m, blr_rng *rng, float *theta)
 {
+    for (int c = 0; c < m->n_conv; c++) {
+        const blr_conv *v = &m->conv[c];
+        init_weights(rng, theta, v->w_off, v->b_off, (size_t)v->c_out, patch_size(v));
+    }
     for (int l = 0; l < m->n_layers; l++) {
         const blr_dense *d = &m->layer[l];
-        size_t nw = (size_t)d->n_out * (size_t)d->n_in;
-        float *w = theta + d->w_off, k = (float)(1.0 / sqrt((double)d->n_in));
-        blr_rng_fill_uniform(rng, w, nw);
-        for (size_t j = 0; j < nw; j++)
-            w[j] = (2.0f * w[j] - 1.0f) * k;
-        memset(theta + d->b_off, 0, (size_t)d->n_out * sizeof(float));
+        init_weights(rng, theta, d->w_off, d->b_off, (size_t)d->n_out, (size_t)d->n_in);
     }
 }
 
@@ -281,9 +480,94 @@ static const float *layer_input(const blr_model *m, const float *x, int l)
     return l == 0 ? x : m->act_in[l];
 }
 
+/* Patches of one example's c_in × side_in² input as rows of col ((c_in·k²) × side_conv²):
+ * row (ch, ky, kx) holds in[ch][y + ky][x + kx] over the output positions (y, x). */
+static void im2col(const blr_conv *v, const float *in, float *col)
+{
+    int k = v->kernel, so = v->side_conv, si = v->side_in;
+    for (int ch = 0; ch < v->c_in; ch++)
+        for (int ky = 0; ky < k; ky++)
+            for (int kx = 0; kx < k; kx++) {
+                const float *src = in + ((size_t)ch * (size_t)si + (size_t)ky) * (size_t)si + kx;
+                for (int y = 0; y < so; y++)
+                    memcpy(col + (size_t)y * (size_t)so, src + (size_t)y * (size_t)si,
+                           (size_t)so * sizeof(float));
+                col += (size_t)so * (size_t)so;
+            }
+}
+
+/* The adjoint of im2col: in = Σ of the patch entries of col at their input position. */
+static void col2im(const blr_conv *v, const float *col, float *in)
+{
+    int k = v->kernel, so = v->side_conv, si = v->side_in;
+    memset(in, 0, conv_in_size(v) * sizeof(float));
+    for (int ch = 0; ch < v->c_in; ch++)
+        for (int ky = 0; ky < k; ky++)
+            for (int kx = 0; kx < k; kx++) {
+                float *dst = in + ((size_t)ch * (size_t)si + (size_t)ky) * (size_t)si + kx;
+                for (int y = 0; y < so; y++, dst += si, col += so)
+                    for (int x = 0; x < so; x++)
+                        dst[x] += col[x];
+            }
+}
+
+/* 2×2 max-pooling with stride 2 of one example, remembering where each max came from
+ * (the first of equal values) for the backward pass. */
+static void max_pool(const blr_conv *v, const float *a, float *out, int *arg)
+{
+    int sc = v->side_conv, sp = v->side_pool;
+    for (int ch = 0; ch < v->c_out; ch++)
+        for (int y = 0; y < sp; y++)
+            for (int x = 0; x < sp; x++) {
+                int best = (ch * sc + 2 * y) * sc + 2 * x;
+                int cand[3] = {best + 1, best + sc, best + sc + 1};
+                for (int j = 0; j < 3; j++)
+                    best = a[cand[j]] > a[best] ? cand[j] : best;
+                *out++ = a[best];
+                *arg++ = best;
+            }
+}
+
+static const float *conv_input(const blr_model *m, const float *x, int c, int i)
+{
+    const float *base = c == 0 ? x : m->pool_out[c - 1];
+    return base + (size_t)i * conv_in_size(&m->conv[c]);
+}
+
+/* The conv blocks on n <= max_batch rows: Z = W · im2col(input) + b, act, pool. */
+static void conv_forward(blr_model *m, const float *theta, const float *x, int n)
+{
+    for (int c = 0; c < m->n_conv; c++) {
+        const blr_conv *v = &m->conv[c];
+        int hw = v->side_conv * v->side_conv, p = (int)patch_size(v);
+        for (int i = 0; i < n; i++) {
+            im2col(v, conv_input(m, x, c, i), m->col);
+            for (int o = 0; o < v->c_out; o++)
+                for (int j = 0; j < hw; j++)
+                    m->conv_z[(size_t)o * (size_t)hw + (size_t)j] = theta[v->b_off + (size_t)o];
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, v->c_out, hw, p, 1.0f,
+                        theta + v->w_off, p, m->col, hw, 1.0f, m->conv_z, hw);
+            float *a = m->conv_act[c] + (size_t)i * conv_out_size(v);
+            act_forward(m->spec.act, m->conv_z, a, conv_out_size(v));
+            max_pool(v, a, m->pool_out[c] + (size_t)i * pool_size(v),
+                     m->pool_arg[c] + (size_t)i * pool_size(v));
+        }
+    }
+}
+
+/* The dense layers' input: the rows of x, or a cnn's pooled features. */
+static const float *features(const blr_model *m, const float *x)
+{
+    return m->n_conv > 0 ? m->pool_out[m->n_conv - 1] : x;
+}
+
 /* n <= max_batch rows; leaves the last layer's output (logits or mean) in pre[L-1]. */
 static void forward(blr_model *m, const float *theta, const float *x, int n)
 {
+    if (m->n_conv > 0) {
+        conv_forward(m, theta, x, n);
+        x = features(m, x);
+    }
     for (int l = 0; l < m->n_layers; l++) {
         const blr_dense *d = &m->layer[l];
         float *z = m->pre[l];
@@ -379,11 +663,12 @@ static void sq_layer(blr_model *m, const blr_dense *d, const float *a, const flo
     }
 }
 
-/* Backpropagates the per-example output deltas in delta_a through n rows and adds scale
- * times the summed gradients into grad (and the squared ones into sqgrad); first = 1
- * overwrites instead. delta_a and delta_b are clobbered. */
-static void backward(blr_model *m, const float *theta, const float *x, int n, float scale,
-                     int first, float *grad, float *sqgrad)
+/* Backpropagates the per-example output deltas in delta_a through the dense layers of n
+ * rows whose input is x and adds scale times the summed gradients into grad (and the squared
+ * ones into sqgrad); first = 1 overwrites instead. delta_a and delta_b are clobbered. For a
+ * cnn, returns the delta of x (one of them); NULL otherwise. */
+static float *dense_backward(blr_model *m, const float *theta, const float *x, int n,
+                             float scale, int first, float *grad, float *sqgrad)
 {
     float *delta = m->delta_a, *delta_in = m->delta_b;
     float beta = first ? 0.0f : 1.0f;
@@ -396,16 +681,103 @@ static void backward(blr_model *m, const float *theta, const float *x, int n, fl
         col_sums(m, delta, n, d->n_out, scale, first, grad + d->b_off);
         if (sqgrad)
             sq_layer(m, d, a, delta, n, scale, first, sqgrad);
-        if (l == 0)
+        if (l == 0 && m->n_conv == 0)
             break;
-        /* δ_in = (δ W) ⊙ act'(input of this layer) */
+        /* δ_in = (δ W) ⊙ act'(input of this layer); a cnn's features are pooled activations,
+         * whose act' is applied before the pooling, in conv_backward. */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, d->n_in, d->n_out, 1.0f,
                     delta, d->n_out, theta + d->w_off, d->n_in, 0.0f, delta_in, d->n_in);
-        act_backward(m->spec.act, a, delta_in, (size_t)n * (size_t)d->n_in);
+        if (l > 0)
+            act_backward(m->spec.act, a, delta_in, (size_t)n * (size_t)d->n_in);
         float *t = delta;
         delta = delta_in;
         delta_in = t;
     }
+    return m->n_conv > 0 ? delta : NULL;
+}
+
+/* One example's gradient of a conv block from its conv delta dz (c_out × side_conv²) and
+ * its im2col columns: dW = dz colᵀ, db = dz 1. Added scaled into grad directly, or, with
+ * sqgrad, formed in conv_g first so that its square can be added too (VOGN's per-example
+ * squared gradient: the sum over positions comes before the square). */
+static void conv_grad_example(blr_model *m, const blr_conv *v, float scale, float *grad,
+                              float *sqgrad)
+{
+    int hw = v->side_conv * v->side_conv, p = (int)patch_size(v);
+    size_t nw = (size_t)v->c_out * (size_t)p;
+    const float *dz = m->conv_z;
+    if (!sqgrad) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, v->c_out, p, hw, scale, dz, hw,
+                    m->col, hw, 1.0f, grad + v->w_off, p);
+        for (int o = 0; o < v->c_out; o++) {
+            double sb = 0.0;
+            for (int j = 0; j < hw; j++)
+                sb += dz[(size_t)o * (size_t)hw + (size_t)j];
+            grad[v->b_off + (size_t)o] += scale * (float)sb;
+        }
+        return;
+    }
+    float *g = m->conv_g;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, v->c_out, p, hw, 1.0f, dz, hw, m->col,
+                hw, 0.0f, g, p);
+    for (int o = 0; o < v->c_out; o++) {
+        double sb = 0.0;
+        for (int j = 0; j < hw; j++)
+            sb += dz[(size_t)o * (size_t)hw + (size_t)j];
+        g[nw + (size_t)o] = (float)sb;
+    }
+    /* W and b are adjacent in θ (b_off = w_off + nw), so one loop covers both. */
+    float *gr = grad + v->w_off, *sq = sqgrad + v->w_off;
+    for (size_t j = 0; j < nw + (size_t)v->c_out; j++) {
+        gr[j] += scale * g[j];
+        sq[j] += scale * g[j] * g[j];
+    }
+}
+
+/* Backpropagates delta (n × features, the delta of the last pooled output) through the conv
+ * blocks, example by example, adding scale times the gradients (and squared per-example
+ * gradients) into grad and sqgrad; first = 1 overwrites instead. */
+static void conv_backward(blr_model *m, const float *theta, const float *x, int n, float scale,
+                          int first, const float *delta, float *grad, float *sqgrad)
+{
+    size_t conv_params = m->conv[m->n_conv - 1].b_off + (size_t)m->conv[m->n_conv - 1].c_out;
+    if (first) {
+        memset(grad, 0, conv_params * sizeof(float));
+        if (sqgrad)
+            memset(sqgrad, 0, conv_params * sizeof(float));
+    }
+    for (int c = m->n_conv - 1; c >= 0; c--) {
+        const blr_conv *v = &m->conv[c];
+        int hw = v->side_conv * v->side_conv, p = (int)patch_size(v);
+        size_t np = pool_size(v), no = conv_out_size(v);
+        const float *dpool = c == m->n_conv - 1 ? delta : m->pool_delta[c];
+        for (int i = 0; i < n; i++) {
+            /* Max-pooling routes each pooled delta to its window's argmax; positions that
+             * were no max (or dropped by an odd side) get zero. */
+            const float *dp = dpool + (size_t)i * np;
+            const int *arg = m->pool_arg[c] + (size_t)i * np;
+            memset(m->conv_z, 0, no * sizeof(float));
+            for (size_t j = 0; j < np; j++)
+                m->conv_z[arg[j]] = dp[j];
+            act_backward(m->spec.act, m->conv_act[c] + (size_t)i * no, m->conv_z, no);
+            im2col(v, conv_input(m, x, c, i), m->col);
+            conv_grad_example(m, v, scale, grad, sqgrad);
+            if (c == 0)
+                continue;
+            /* δ of the input: col2im(Wᵀ dz), the columns no longer needed hold Wᵀ dz. */
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, p, hw, v->c_out, 1.0f,
+                        theta + v->w_off, p, m->conv_z, hw, 0.0f, m->col, hw);
+            col2im(v, m->col, m->pool_delta[c - 1] + (size_t)i * conv_in_size(v));
+        }
+    }
+}
+
+static void backward(blr_model *m, const float *theta, const float *x, int n, float scale,
+                     int first, float *grad, float *sqgrad)
+{
+    float *delta = dense_backward(m, theta, features(m, x), n, scale, first, grad, sqgrad);
+    if (delta)
+        conv_backward(m, theta, x, n, scale, first, delta, grad, sqgrad);
 }
 
 static int batch_ok(const blr_model *m, const int *label, const float *target, int n)
@@ -483,9 +855,14 @@ void blr_model_predict(blr_model *m, const float *theta, const float *x, int n, 
 double blr_model_flops(const blr_model *m, int n)
 {
     double flops = 0.0;
+    for (int c = 0; c < m->n_conv; c++) {
+        const blr_conv *v = &m->conv[c];
+        double gemm = 2.0 * n * (double)patch_size(v) * v->c_out * v->side_conv * v->side_conv;
+        flops += (c == 0 ? 2.0 : 3.0) * gemm;
+    }
     for (int l = 0; l < m->n_layers; l++) {
         double gemm = 2.0 * n * (double)m->layer[l].n_in * (double)m->layer[l].n_out;
-        flops += (l == 0 ? 2.0 : 3.0) * gemm;
+        flops += (l == 0 && m->n_conv == 0 ? 2.0 : 3.0) * gemm;
     }
     return flops;
 }

@@ -4,7 +4,16 @@
  * length n_params; gradients and every optimizer state are flat arrays of the same length.
  * Dense layers compute Y = X Wᵀ + b with W stored row-major (out × in) through
  * cblas_sgemm. Activations and losses are float32 like the reference code; the returned
- * loss is accumulated in double. */
+ * loss is accumulated in double.
+ *
+ * arch cnn: n_conv blocks conv → act → max-pool, then the dense layers of an mlp (hidden[]
+ * may be empty) on the flattened features. Images are square, rows of x hold them
+ * channel-major (c, y, x) like PyTorch's NCHW, so n_in = image_channels · image_side².
+ * Convolutions are square kernel × kernel, stride 1, 'valid' padding (LeNet): a side s
+ * becomes s - kernel + 1; each conv weight is stored (out channel, in channel, ky, kx)
+ * row-major then its bias per out channel. Pooling is 2×2 with stride 2 and takes the floor
+ * of an odd side (the last row/column is dropped). The default (blr_model_cnn_default):
+ * 28×28×1 → conv5-32 → pool → conv5-64 → pool → dense-256 → dense-10, elu. */
 #ifndef BLR_MODEL_H
 #define BLR_MODEL_H
 
@@ -12,8 +21,9 @@
 #include "rng.h"
 
 #define BLR_MAX_LAYERS 16
+#define BLR_MAX_CONV 4
 
-typedef enum { BLR_ARCH_LINEAR, BLR_ARCH_MLP } blr_arch;
+typedef enum { BLR_ARCH_LINEAR, BLR_ARCH_MLP, BLR_ARCH_CNN } blr_arch;
 typedef enum { BLR_ACT_TANH, BLR_ACT_RELU, BLR_ACT_ELU } blr_act;
 typedef enum { BLR_TASK_CLASSIFICATION, BLR_TASK_REGRESSION } blr_task;
 
@@ -21,8 +31,13 @@ typedef struct {
     blr_arch arch;
     int n_in;
     int n_out;                     /* classes, or 1 for regression */
-    int n_hidden;                  /* mlp only */
+    int n_hidden;                  /* mlp (>= 1) and cnn (>= 0): dense hidden layers */
     int hidden[BLR_MAX_LAYERS - 1];
+    int n_conv;                    /* cnn only: conv+pool blocks, 1..BLR_MAX_CONV */
+    int conv_channels[BLR_MAX_CONV]; /* cnn: output channels of each conv */
+    int kernel;                    /* cnn: kernel side */
+    int image_side;                /* cnn: input images are image_side² ... */
+    int image_channels;            /* ... × image_channels */
     blr_act act;
     blr_task task;
     double noise_sd;               /* regression likelihood N(y; f(x), noise_sd²) */
@@ -33,9 +48,18 @@ typedef struct {
     size_t w_off, b_off; /* offsets into θ */
 } blr_dense;
 
+/* One conv → act → pool block: c_in × side_in² in, c_out × side_conv² after the
+ * convolution, c_out × side_pool² out. */
+typedef struct {
+    int c_in, side_in, c_out, side_conv, side_pool, kernel;
+    size_t w_off, b_off;
+} blr_conv;
+
 typedef struct {
     blr_model_spec spec;
-    int n_layers;
+    int n_conv; /* 0 unless cnn; conv parameters come first in θ, the dense ones after */
+    blr_conv conv[BLR_MAX_CONV];
+    int n_layers; /* dense layers */
     blr_dense layer[BLR_MAX_LAYERS];
     size_t n_params;
     int max_batch;
@@ -50,7 +74,18 @@ typedef struct {
     float *ones;     /* max_batch ones, for bias gradients as a GEMV */
     float *sq_a, *sq_d; /* squared activations / deltas of a chunk of rows (sqgrad only) */
     int sq_rows;        /* rows per such chunk */
+    /* cnn only (NULL otherwise), per block c: its activated conv output, its pooled output
+     * (the last one is the dense layers' input) with the argmax of each pool window, and the
+     * delta of the pooled output (c < n_conv - 1); per-example scratch: im2col columns, a
+     * conv pre-activation or delta, and a per-example gradient. */
+    float *conv_act[BLR_MAX_CONV], *pool_out[BLR_MAX_CONV], *pool_delta[BLR_MAX_CONV];
+    int *pool_arg[BLR_MAX_CONV];
+    int *arg_work;
+    float *col, *conv_z, *conv_g;
 } blr_model;
+
+/* Fills s with the default LeNet-like cnn above for classification (n_in, n_out, act set). */
+void blr_model_cnn_default(blr_model_spec *s);
 
 const char *blr_arch_name(blr_arch a);
 int blr_arch_from_name(const char *name, blr_arch *a);
@@ -59,7 +94,9 @@ int blr_act_from_name(const char *name, blr_act *a);
 
 /* Builds the layer list and workspace for batches of up to max_batch rows.
  * Returns 0, or -1 with a message (sizes < 1, too many layers, an mlp without hidden layers,
- * max_batch < 1, noise_sd not finite and > 0 for regression, unknown arch/act/task, no memory).
+ * max_batch < 1, noise_sd not finite and > 0 for regression, unknown arch/act/task, no memory;
+ * for a cnn also n_conv out of range, a kernel larger than the image, a conv output side
+ * below 2, or n_in != image_channels · image_side²).
  *
  * Batches: the functions below take any n >= 1. A batch larger than max_batch is processed in
  * chunks of max_batch rows (the same result up to float summation order), so max_batch sizes
@@ -83,7 +120,10 @@ void blr_model_predict(blr_model *m, const float *theta, const float *x, int n, 
  * Gaussian NLL with the fixed noise sd including its constant, summed over the n_out outputs
  * of a row; target is n × n_out), and into grad (n_params, overwritten) the
  * gradient of that mean. When sqgrad is not NULL it receives the batch mean of squared
- * per-example gradients (Σ_i a_i² ⊗ δ_i² / n for dense layers: one extra GEMM).
+ * per-example gradients (Σ_i a_i² ⊗ δ_i² / n for dense layers: one extra GEMM; for conv
+ * layers the per-example gradient is a sum over positions, so it is formed per example —
+ * the conv weight gradient runs as n per-example GEMMs anyway, sqgrad adds
+ * O(n · c_out · c_in · kernel²) squaring and accumulation).
  * label is used for classification, target for regression. */
 double blr_model_loss_grad(blr_model *m, const float *theta, const float *x, const int *label,
                            const float *target, int n, float *grad, float *sqgrad);
@@ -94,7 +134,9 @@ double blr_model_loss(blr_model *m, const float *theta, const float *x, const in
 
 /* Floating-point operations of one forward + backward pass on n rows (for bench): the GEMMs
  * only, 2·n·in·out each for the forward product, the weight gradient and, except at the first
- * layer (whose input needs no delta), the delta product. The sqgrad GEMM is not counted. */
+ * layer (whose input needs no delta), the delta product. A conv counts as a dense layer with
+ * in = c_in · kernel², out = c_out applied at each of its side_conv² positions. The sqgrad
+ * GEMM is not counted. */
 double blr_model_flops(const blr_model *m, int n);
 
 #endif

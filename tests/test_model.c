@@ -1,6 +1,7 @@
-/* Networks on a flat buffer: gradients against central differences of an independent
- * double-precision reference forward pass, squared per-example gradients against brute force,
- * chunked batches, softmax stability, initialization, and every init error path. */
+/* Networks on a flat buffer: gradients (dense, conv and pooling layers) against central
+ * differences of an independent double-precision reference forward pass, squared
+ * per-example gradients against brute force, chunked batches, softmax stability,
+ * initialization, layouts by hand, and every init error path. */
 #include <criterion/criterion.h>
 #include <gsl/gsl_cdf.h>
 #include <math.h>
@@ -10,7 +11,8 @@
 #include "model.h"
 #include "rng.h"
 
-#define REF_MAX_WIDTH 16
+#define REF_MAX_WIDTH 64
+#define REF_MAX_IMAGE 512
 #define LOG_2PI 1.83787706640934548356
 
 static double ref_act(blr_act act, double z)
@@ -26,6 +28,49 @@ static double ref_act(blr_act act, double z)
     return NAN;
 }
 
+/* A cnn's conv blocks on one example by their definition, in double: z[o][y][x] = b[o] +
+ * Σ_{c,ky,kx} W[o][c][ky][kx] in[c][y+ky][x+kx] ('valid', stride 1), then act, then the
+ * max of each 2×2 window at stride 2 (an odd side's last row and column dropped). The
+ * parameter offsets come from the documented layout alone: per block W (c_out × c_in × k ×
+ * k) then b, from θ[0]. Writes the flattened (channel, y, x) features, returns their count. */
+static int ref_conv(const blr_model_spec *s, const double *th, const float *x, double *out)
+{
+    double in[REF_MAX_IMAGE], z[REF_MAX_IMAGE];
+    int ch = s->image_channels, side = s->image_side, k = s->kernel;
+    cr_assert(s->n_in <= REF_MAX_IMAGE);
+    for (int j = 0; j < s->n_in; j++)
+        in[j] = x[j];
+    size_t w_off = 0;
+    for (int c = 0; c < s->n_conv; c++) {
+        int co = s->conv_channels[c], sc = side - k + 1, sp = sc / 2;
+        size_t b_off = w_off + (size_t)(co * ch * k * k);
+        cr_assert(co * sc * sc <= REF_MAX_IMAGE);
+        for (int o = 0; o < co; o++)
+            for (int y = 0; y < sc; y++)
+                for (int xx = 0; xx < sc; xx++) {
+                    double v = th[b_off + (size_t)o];
+                    for (int ci = 0; ci < ch; ci++)
+                        for (int ky = 0; ky < k; ky++)
+                            for (int kx = 0; kx < k; kx++)
+                                v += th[w_off + (size_t)(((o * ch + ci) * k + ky) * k + kx)] *
+                                     in[(ci * side + y + ky) * side + xx + kx];
+                    z[(o * sc + y) * sc + xx] = ref_act(s->act, v);
+                }
+        for (int o = 0; o < co; o++)
+            for (int y = 0; y < sp; y++)
+                for (int xx = 0; xx < sp; xx++) {
+                    const double *w = z + (o * sc + 2 * y) * sc + 2 * xx;
+                    in[(o * sp + y) * sp + xx] = fmax(fmax(w[0], w[1]), fmax(w[sc], w[sc + 1]));
+                }
+        w_off = b_off + (size_t)co;
+        ch = co;
+        side = sp;
+    }
+    for (int j = 0; j < ch * side * side; j++)
+        out[j] = in[j];
+    return ch * side * side;
+}
+
 /* The reference: per example, a plain loop over layers, neurons and inputs in double, then
  * the per-example NLL (log-sum-exp in double, or the Gaussian density). Writes the network
  * outputs of each row into out (n × n_out) when out is not NULL. Uses only the documented
@@ -36,8 +81,10 @@ static double ref_loss(const blr_model *m, const double *th, const float *x, con
     double sum = 0.0;
     int k = m->spec.n_out;
     for (int i = 0; i < n; i++) {
-        double a[REF_MAX_WIDTH], z[REF_MAX_WIDTH];
-        for (int c = 0; c < m->spec.n_in; c++)
+        double a[REF_MAX_IMAGE], z[REF_MAX_WIDTH];
+        if (m->spec.arch == BLR_ARCH_CNN)
+            ref_conv(&m->spec, th, x + i * m->spec.n_in, a);
+        for (int c = 0; m->spec.arch != BLR_ARCH_CNN && c < m->spec.n_in; c++)
             a[c] = x[i * m->spec.n_in + c];
         for (int l = 0; l < m->n_layers; l++) {
             const blr_dense *d = &m->layer[l];
@@ -72,7 +119,7 @@ static double ref_loss(const blr_model *m, const double *th, const float *x, con
 
 /* A batch of n rows: inputs, labels and targets from the test stream. */
 typedef struct {
-    float x[64 * 8];
+    float x[64 * 200];
     int label[64];
     float target[64 * 4];
 } batch;
@@ -111,6 +158,28 @@ static blr_model_spec mlp_spec(blr_act act, blr_task task, int n_out)
 static blr_model_spec linear_spec(blr_task task, int n_out)
 {
     blr_model_spec s = {.arch = BLR_ARCH_LINEAR, .n_in = 5, .n_out = n_out, .task = task,
+                        .noise_sd = 0.7};
+    return s;
+}
+
+/* 8×8 images of 2 channels, kernel 3: conv 2 → 3 channels at side 6, pool to 3, 27 features,
+ * a dense hidden layer of 4, n_out outputs. */
+static blr_model_spec cnn_spec(blr_act act, blr_task task, int n_out)
+{
+    blr_model_spec s = {.arch = BLR_ARCH_CNN, .n_in = 2 * 8 * 8, .n_out = n_out,
+                        .n_hidden = 1, .hidden = {4}, .n_conv = 1, .conv_channels = {3},
+                        .kernel = 3, .image_side = 8, .image_channels = 2, .act = act,
+                        .task = task, .noise_sd = 0.7};
+    return s;
+}
+
+/* Two blocks on 10×10×2, kernel 3: side 10 → conv 8 → pool 4 → conv 2 → pool 1; channels 3
+ * then 4, so 4 features go straight into the output layer (no dense hidden layer). */
+static blr_model_spec cnn2_spec(blr_act act, blr_task task, int n_out)
+{
+    blr_model_spec s = {.arch = BLR_ARCH_CNN, .n_in = 2 * 10 * 10, .n_out = n_out,
+                        .n_hidden = 0, .n_conv = 2, .conv_channels = {3, 4}, .kernel = 3,
+                        .image_side = 10, .image_channels = 2, .act = act, .task = task,
                         .noise_sd = 0.7};
     return s;
 }
@@ -197,6 +266,55 @@ Test(model, grad_mlp_regression_two_outputs)
     check_gradient(&s);
 }
 
+Test(model, grad_cnn_each_activation)
+{
+    for (int a = BLR_ACT_TANH; a <= BLR_ACT_ELU; a++) {
+        blr_model_spec s = cnn_spec((blr_act)a, BLR_TASK_CLASSIFICATION, 3);
+        check_gradient(&s);
+        s = cnn2_spec((blr_act)a, BLR_TASK_REGRESSION, 2);
+        check_gradient(&s);
+    }
+}
+
+/* An odd conv side: 9×9×1, kernel 3 → 7 → pool 3, the last row and column of the conv
+ * output never reach the loss (their gradient path is zero). */
+Test(model, grad_cnn_odd_side)
+{
+    blr_model_spec s = cnn_spec(BLR_ACT_ELU, BLR_TASK_CLASSIFICATION, 3);
+    s.image_side = 9;
+    s.image_channels = 1;
+    s.n_in = 81;
+    check_gradient(&s);
+}
+
+/* A cnn by hand. 3×3 image [1 2 3; 4 5 6; 7 8 9], kernel 2, one channel, W = [1 0; 0 1],
+ * b = 0, relu: conv z(y,x) = in(y,x) + in(y+1,x+1) = [6 8; 12 14], all positive, pool → 14
+ * (at (1,1), patch [5 6; 8 9]). Dense w = 0.5, b = 1: f = 8. Target 7, sd 1: r = 1,
+ * loss = ½ + ½ log 2π. ∂/∂w = r·14 = 14, ∂/∂b = 1, ∂/∂Wconv = r·w·patch = [2.5 3 4 4.5],
+ * ∂/∂bconv = r·w = 0.5. θ = [Wconv (4), bconv, w, b]. */
+Test(model, cnn_by_hand)
+{
+    blr_model_spec s = {.arch = BLR_ARCH_CNN, .n_in = 9, .n_out = 1, .n_conv = 1,
+                        .conv_channels = {1}, .kernel = 2, .image_side = 3,
+                        .image_channels = 1, .act = BLR_ACT_RELU,
+                        .task = BLR_TASK_REGRESSION, .noise_sd = 1.0};
+    blr_model m;
+    init_ok(&m, &s, 1);
+    cr_assert_eq(m.n_params, 7);
+    float th[7] = {1, 0, 0, 1, 0, 0.5f, 1}, x[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, y = 7, g[7];
+    float sq[7], f;
+    const double want[7] = {2.5, 3, 4, 4.5, 0.5, 14, 1};
+    double loss = blr_model_loss_grad(&m, th, x, NULL, &y, 1, g, sq);
+    cr_assert(fabs(loss - (0.5 + 0.5 * LOG_2PI)) < 1e-6, "loss %.9g", loss);
+    for (int j = 0; j < 7; j++) {
+        cr_assert(fabs(g[j] - want[j]) < 1e-5, "grad[%d] %g, by hand %g", j, g[j], want[j]);
+        cr_assert(fabs(sq[j] - want[j] * want[j]) < 1e-4, "sqgrad[%d] %g", j, sq[j]);
+    }
+    blr_model_predict(&m, th, x, 1, &f);
+    cr_assert_eq(f, 8.0f);
+    blr_model_free(&m);
+}
+
 /* One hand-worked regression step. x = 3, w = 2, b = 1, y = 5, sd = 0.5: f = 7, r = f - y = 2,
  * loss = ½(r/sd)² + log sd + ½ log 2π = 8 + log 0.5 + ½ log 2π,
  * ∂/∂w = r/sd² · x = 8 · 3 = 24, ∂/∂b = r/sd² = 8. */
@@ -278,6 +396,18 @@ Test(model, sqgrad_brute_force)
     check_sqgrad(&s, 5, 5);
     s = linear_spec(BLR_TASK_CLASSIFICATION, 3);
     check_sqgrad(&s, 5, 5);
+}
+
+/* Conv weights: the per-example gradient is a sum over positions, squared afterwards. With
+ * max_batch 2 the five rows also run in three chunks. */
+Test(model, sqgrad_brute_force_cnn)
+{
+    blr_model_spec s = cnn_spec(BLR_ACT_ELU, BLR_TASK_CLASSIFICATION, 3);
+    check_sqgrad(&s, 5, 5);
+    check_sqgrad(&s, 5, 2);
+    s = cnn2_spec(BLR_ACT_TANH, BLR_TASK_REGRESSION, 2);
+    check_sqgrad(&s, 5, 5);
+    check_sqgrad(&s, 5, 2);
 }
 
 /* 300 rows: more than the squared-gradient GEMM's row chunk (256), and, with max_batch 7,
@@ -452,6 +582,63 @@ Test(model, layout_and_flops)
     blr_model_free(&m);
 }
 
+/* The default cnn by hand. 28×28×1 → conv5-32: side 24, W 32·1·25 = 800 at 0, b at 800;
+ * pool → 12; conv5-64: side 8, W 64·32·25 = 51200 at 832, b at 52032; pool → 4: 64·16 =
+ * 1024 features; dense 1024 → 256: W at 52096 (262144), b at 314240; 256 → 10: W at 314496
+ * (2560), b at 317056; 317066 parameters. Flops at n = 1: conv1 2·25·32·576 = 921600 (×2, no
+ * input delta), conv2 2·800·64·64 = 6553600 (×3), dense 2·1024·256 = 524288 (×3, the
+ * features need a delta) and 2·256·10 = 5120 (×3): 1843200 + 19660800 + 1572864 + 15360 =
+ * 23092224. */
+Test(model, cnn_default_layout_and_flops)
+{
+    blr_model_spec s;
+    blr_model_cnn_default(&s);
+    blr_model m;
+    init_ok(&m, &s, 1);
+    cr_assert(m.n_conv == 2 && m.n_layers == 2);
+    cr_assert(m.conv[0].w_off == 0 && m.conv[0].b_off == 800 && m.conv[0].side_conv == 24 &&
+              m.conv[0].side_pool == 12);
+    cr_assert(m.conv[1].w_off == 832 && m.conv[1].b_off == 52032 && m.conv[1].side_conv == 8 &&
+              m.conv[1].side_pool == 4 && m.conv[1].c_in == 32);
+    cr_assert(m.layer[0].n_in == 1024 && m.layer[0].n_out == 256 && m.layer[0].w_off == 52096 &&
+              m.layer[0].b_off == 314240);
+    cr_assert(m.layer[1].w_off == 314496 && m.layer[1].b_off == 317056);
+    cr_assert_eq(m.n_params, 317066);
+    cr_assert_eq(blr_model_flops(&m, 1), 23092224.0);
+    cr_assert_eq(s.act, BLR_ACT_ELU);
+    blr_model_free(&m);
+}
+
+/* Conv weights U(-k, k) with PyTorch's conv fan_in, k = 1/sqrt(c_in · kernel²): for the
+ * default's second conv k = 1/sqrt(800); 51200 draws, so the largest |w| is within 0.1% of
+ * k unless P(|w| < 0.999k)^51200 = 0.999^51200 ≈ 6e-23 fails. Biases zero. */
+Test(model, cnn_init_params)
+{
+    blr_model_spec s;
+    blr_model_cnn_default(&s);
+    blr_model m;
+    init_ok(&m, &s, 1);
+    float *th = malloc(m.n_params * sizeof(float));
+    cr_assert(th);
+    blr_rng r;
+    blr_rng_init(&r, 5, BLR_RNG_TEST, 4);
+    blr_model_init_params(&m, &r, th);
+    for (int c = 0; c < 2; c++) {
+        const blr_conv *v = &m.conv[c];
+        double k = 1.0 / sqrt(v->c_in * v->kernel * v->kernel), big = 0.0;
+        for (size_t j = v->w_off; j < v->b_off; j++) {
+            cr_assert(fabs(th[j]) <= k * (1 + 1e-6), "θ[%zu] = %g beyond %g", j, th[j], k);
+            big = fmax(big, fabs(th[j]));
+        }
+        if (c == 1)
+            cr_assert(big > 0.999 * k, "largest |w| %g of bound %g", big, k);
+        for (int o = 0; o < v->c_out; o++)
+            cr_assert_eq(th[v->b_off + (size_t)o], 0.0f);
+    }
+    free(th);
+    blr_model_free(&m);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -553,6 +740,44 @@ Test(model, init_errors)
     s.task = (blr_task)9;
     expect_init_error(&s, 4, "task");
 
+    blr_model_spec cnn = cnn_spec(BLR_ACT_ELU, BLR_TASK_CLASSIFICATION, 3);
+    s = cnn;
+    s.n_conv = 0;
+    expect_init_error(&s, 4, "n_conv");
+    s = cnn;
+    s.n_conv = BLR_MAX_CONV + 1;
+    expect_init_error(&s, 4, "n_conv");
+    s = cnn;
+    s.kernel = 0;
+    expect_init_error(&s, 4, "kernel");
+    s = cnn;
+    s.image_side = 0;
+    expect_init_error(&s, 4, "image_side");
+    s = cnn;
+    s.image_channels = 0;
+    expect_init_error(&s, 4, "image_channels");
+    s = cnn;
+    s.n_in = 127;
+    expect_init_error(&s, 4, "n_in");
+    s = cnn;
+    s.conv_channels[0] = 0;
+    expect_init_error(&s, 4, "conv layer 1");
+    s = cnn;
+    s.kernel = 8; /* 8 - 8 + 1 = 1, no 2×2 window */
+    expect_init_error(&s, 4, "kernel 8");
+    s = cnn2_spec(BLR_ACT_ELU, BLR_TASK_CLASSIFICATION, 3);
+    s.kernel = 4; /* 10 → 7 → 3 → 0 */
+    expect_init_error(&s, 4, "conv layer 2");
+    s = cnn;
+    s.n_hidden = -1;
+    expect_init_error(&s, 4, "hidden layers");
+    s = cnn;
+    s.hidden[0] = 0;
+    expect_init_error(&s, 4, "hidden layer 1");
+    s = cnn;
+    s.act = (blr_act)3;
+    expect_init_error(&s, 4, "activation");
+
     /* The boundaries are accepted: BLR_MAX_LAYERS - 1 hidden layers, and any noise_sd for
      * classification, which has no noise. */
     blr_model m;
@@ -600,8 +825,8 @@ Test(model, invalid_batches)
 
 Test(model, names)
 {
-    const char *arch[2] = {"linear", "mlp"}, *act[3] = {"tanh", "relu", "elu"};
-    for (int i = 0; i < 2; i++) {
+    const char *arch[3] = {"linear", "mlp", "cnn"}, *act[3] = {"tanh", "relu", "elu"};
+    for (int i = 0; i < 3; i++) {
         blr_arch a;
         cr_assert_eq(blr_arch_from_name(arch[i], &a), 0);
         cr_assert_str_eq(blr_arch_name(a), arch[i]);
@@ -613,7 +838,7 @@ Test(model, names)
     }
     blr_arch a;
     blr_act f;
-    cr_assert_eq(blr_arch_from_name("cnn", &a), -1);
+    cr_assert_eq(blr_arch_from_name("CNN", &a), -1);
     cr_assert_eq(blr_arch_from_name(NULL, &a), -1);
     cr_assert_eq(blr_act_from_name("sigmoid", &f), -1);
     cr_assert_eq(blr_act_from_name("TANH", &f), -1);
