@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include "rng.h"
+#include "rule.h"
 
 #define LR_N 100
 #define LR_D 4
@@ -98,6 +99,25 @@ static inline void exact_linreg_sqgrad(const exact_linreg *p, const float *theta
     }
     for (int j = 0; j < LR_D; j++)
         sq[j] = (float)(s[j] / LR_N);
+}
+
+/* Steps t0 .. t0+steps-1 of a full-batch run on the fixture: m->cfg.mc samples per step,
+ * the squared per-example gradients when the method asks for them, and the cosine schedule
+ * over `total` steps after `warmup` linear warm-up steps. */
+static inline void exact_linreg_train(const exact_linreg *p, blr_method *m, blr_rng *r, long t0,
+                                      long steps, long total, long warmup)
+{
+    float theta[LR_D], grad[LR_D], sq[LR_D];
+    for (long t = t0; t < t0 + steps; t++) {
+        for (int s = 0; s < m->cfg.mc; s++) {
+            m->ops->sample(m, theta, r);
+            exact_linreg_grad(p, theta, grad);
+            if (m->flags & BLR_NEEDS_SQGRAD)
+                exact_linreg_sqgrad(p, theta, sq);
+            m->ops->accumulate(m, theta, grad, (m->flags & BLR_NEEDS_SQGRAD) ? sq : NULL);
+        }
+        m->ops->step(m, blr_schedule_factor(BLR_SCHEDULE_COSINE, t, total, warmup));
+    }
 }
 
 #endif

@@ -138,16 +138,9 @@ Test(baseline_adam, reaches_the_posterior_mean)
     c.lr = 0.05;
     const float w0[LR_D] = {0};
     blr_method *m = adam_make(&c, LR_D, w0);
-    float theta[LR_D], grad[LR_D];
     blr_rng r;
     blr_rng_init(&r, 5, BLR_RNG_TEST, 0);
-    const long T = 3000;
-    for (long t = 0; t < T; t++) {
-        m->ops->sample(m, theta, &r);
-        exact_linreg_grad(&p, theta, grad);
-        m->ops->accumulate(m, theta, grad, NULL);
-        m->ops->step(m, blr_schedule_factor(BLR_SCHEDULE_COSINE, t, T, 0));
-    }
+    exact_linreg_train(&p, m, &r, 0, 3000, 3000, 0);
     float mean[LR_D];
     m->ops->mean(m, mean);
     for (int i = 0; i < LR_D; i++)

@@ -258,18 +258,9 @@ static void bbb_linreg_fit(const exact_linreg *p, float *mean, float *sd)
     c.mc = 8;
     const float w0[LR_D] = {0};
     blr_method *m = bbb_make(&c, LR_D, w0);
-    float theta[LR_D], grad[LR_D];
     blr_rng r;
     blr_rng_init(&r, 1, BLR_RNG_TEST, 0);
-    const long T = 4000;
-    for (long t = 0; t < T; t++) {
-        for (int k = 0; k < c.mc; k++) {
-            m->ops->sample(m, theta, &r);
-            exact_linreg_grad(p, theta, grad);
-            m->ops->accumulate(m, theta, grad, NULL);
-        }
-        m->ops->step(m, blr_schedule_factor(BLR_SCHEDULE_COSINE, t, T, 0));
-    }
+    exact_linreg_train(p, m, &r, 0, 4000, 4000, 0);
     m->ops->posterior(m, mean, sd);
     blr_method_free(m);
 }

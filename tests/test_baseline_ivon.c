@@ -205,19 +205,11 @@ static void ivon_linreg_fit(const exact_linreg *p, uint64_t seed, float *mean, f
     c.mc = 4;
     cr_assert(fabs(1.0 / ivon_lambda(&c) - p->tau_tilde) < 1e-15);
     cr_assert(fabs(ivon_delta(&c) - p->prior_tilde) < 1e-15);
-    float w0[LR_D] = {0}, theta[LR_D], grad[LR_D];
+    float w0[LR_D] = {0};
     blr_method *m = ivon_make(&c, LR_D, w0);
     blr_rng r;
     blr_rng_init(&r, seed, BLR_RNG_TEST, 200);
-    const long T = 6000;
-    for (long t = 0; t < T; t++) {
-        for (int k = 0; k < c.mc; k++) {
-            m->ops->sample(m, theta, &r);
-            exact_linreg_grad(p, theta, grad);
-            m->ops->accumulate(m, theta, grad, NULL);
-        }
-        m->ops->step(m, blr_schedule_factor(BLR_SCHEDULE_COSINE, t, T, 0));
-    }
+    exact_linreg_train(p, m, &r, 0, 6000, 6000, 0);
     m->ops->posterior(m, mean, sd);
     cr_expect_eq(m->invalid_updates, 0, "%ld saturated updates", m->invalid_updates);
     blr_method_free(m);

@@ -50,16 +50,7 @@ static blr_method *conf_create(const blr_method_ops *ops)
 /* steps full-batch steps of m on the fixture, drawing from r. */
 static void conf_train(blr_method *m, const exact_linreg *p, blr_rng *r, int steps)
 {
-    float theta[LR_D], grad[LR_D], sq[LR_D];
-    for (int t = 0; t < steps; t++) {
-        for (int s = 0; s < m->cfg.mc; s++) {
-            m->ops->sample(m, theta, r);
-            exact_linreg_grad(p, theta, grad);
-            exact_linreg_sqgrad(p, theta, sq);
-            m->ops->accumulate(m, theta, grad, (m->flags & BLR_NEEDS_SQGRAD) ? sq : NULL);
-        }
-        m->ops->step(m, blr_schedule_factor(BLR_SCHEDULE_COSINE, t, 4 * steps, 0));
-    }
+    exact_linreg_train(p, m, r, 0, steps, 4 * steps, 0);
 }
 
 static void conf_state(const blr_method *m, float mean[LR_D], float sd[LR_D])

@@ -41,21 +41,13 @@ static void exact_affine_fit(const exact_linreg *p, blr_base_kind kind, double n
     c.beta1 = 0.9;
     c.beta2 = 0.9;
     c.mc = 16;
-    float w0[LR_D] = {0}, theta[LR_D], grad[LR_D];
+    float w0[LR_D] = {0};
     char err[256];
     blr_method *m = NULL;
     cr_assert_eq(blr_method_create(&m, &c, LR_D, w0, NULL, err, sizeof err), 0, "%s", err);
     blr_rng r;
     blr_rng_init(&r, 7, BLR_RNG_TEST, (uint64_t)kind);
-    const long T = 3000;
-    for (long t = 0; t < T; t++) {
-        for (int s = 0; s < c.mc; s++) {
-            m->ops->sample(m, theta, &r);
-            exact_linreg_grad(p, theta, grad);
-            m->ops->accumulate(m, theta, grad, NULL);
-        }
-        m->ops->step(m, blr_schedule_factor(BLR_SCHEDULE_COSINE, t, T, 0));
-    }
+    exact_linreg_train(p, m, &r, 0, 3000, 3000, 0);
     m->ops->posterior(m, mean, sd);
     cr_expect_eq(m->invalid_updates, 0, "%s: %ld saturated updates", blr_base_name(kind),
                  m->invalid_updates);
@@ -114,19 +106,13 @@ Test(rule_exact, sgd_reaches_posterior_mean)
     c.n_data = LR_N;
     c.lr = 0.05;
     c.beta1 = 0.9;
-    float w0[LR_D] = {0}, theta[LR_D], grad[LR_D];
+    float w0[LR_D] = {0}, theta[LR_D];
     char err[256];
     blr_method *m = NULL;
     cr_assert_eq(blr_method_create(&m, &c, LR_D, w0, NULL, err, sizeof err), 0, "%s", err);
     blr_rng r;
     blr_rng_init(&r, 8, BLR_RNG_TEST, 0);
-    const long T = 3000;
-    for (long t = 0; t < T; t++) {
-        m->ops->sample(m, theta, &r);
-        exact_linreg_grad(&p, theta, grad);
-        m->ops->accumulate(m, theta, grad, NULL);
-        m->ops->step(m, blr_schedule_factor(BLR_SCHEDULE_COSINE, t, T, 0));
-    }
+    exact_linreg_train(&p, m, &r, 0, 3000, 3000, 0);
     m->ops->mean(m, theta);
     for (int i = 0; i < LR_D; i++)
         cr_expect(fabs(theta[i] - p.mean[i]) <= 0.1 * p.mf_sd[i], "mean[%d] %g, exact %g (sd %g)",
