@@ -43,6 +43,7 @@ typedef struct {
     int *lb;
     size_t *perm;
     double *probs, *probs_ood, *mu; /* accumulators in double */
+    double *mus, *y; /* regression: mc_test × n test predictions (a row per sample), targets */
     /* progress */
     long epochs_done, epochs_total;
     double seconds_done, last_progress;
@@ -162,6 +163,8 @@ static void runner_free(runner *r)
     free(r->probs);
     free(r->probs_ood);
     free(r->mu);
+    free(r->mus);
+    free(r->y);
 }
 
 static int train_batch_size(const blr_train_cfg *t, size_t n)
@@ -177,11 +180,13 @@ static int runner_init(runner *r, const blr_experiment *ex, const blr_runner_opt
     r->opts = opts;
     r->data = d;
     r->tty = isatty(STDERR_FILENO);
-    int max_batch = EVAL_CHUNK;
+    int max_batch = EVAL_CHUNK, max_mc = 1;
     for (int v = 0; v < ex->n_variants; v++) {
         int b = train_batch_size(&ex->variants[v].train, d->train.n);
         if (b > max_batch)
             max_batch = b;
+        if (ex->variants[v].train.mc_test > max_mc)
+            max_mc = ex->variants[v].train.mc_test;
         r->epochs_total += (long)ex->variants[v].train.epochs * ex->n_seeds;
     }
     blr_model_spec spec = ex->model;
@@ -214,6 +219,17 @@ static int runner_init(runner *r, const blr_experiment *ex, const blr_runner_opt
         !r->lb || !r->out || !r->perm || !r->probs || !r->probs_ood || !r->mu) {
         snprintf(err, errlen, "out of memory for a model of %zu parameters", P);
         return -1;
+    }
+    if (spec.task == BLR_TASK_REGRESSION) {
+        r->mus = malloc((size_t)max_mc * d->test.n * sizeof(double));
+        r->y = malloc(d->test.n * sizeof(double));
+        if (!r->mus || !r->y) {
+            snprintf(err, errlen, "out of memory for %d samples of %zu test predictions",
+                     max_mc, d->test.n);
+            return -1;
+        }
+        for (size_t i = 0; i < d->test.n; i++)
+            r->y[i] = d->test.target[i];
     }
     return 0;
 }
@@ -257,14 +273,23 @@ static void classification_metrics(const double *probs, const blr_dataset *d, in
         *brier = blr_metrics_brier(probs, d->label, d->n, k);
 }
 
-static void regression_metrics(runner *r, const double *mu, double *rmse, double *nll)
+/* RMSE of the mean prediction and NLL of the predictive, the mixture of the S samples'
+ * Gaussians; mus holds S rows of n test predictions (S = 1 at the point estimate). */
+static void regression_metrics(runner *r, const double *mus, int S, double *rmse, double *nll)
 {
-    const blr_dataset *d = &r->data->test;
-    double *y = r->probs_ood; /* free during regression evaluation: no ood for csv sets */
-    for (size_t i = 0; i < d->n; i++)
-        y[i] = d->target[i];
-    *rmse = blr_metrics_rmse(mu, y, d->n);
-    *nll = blr_metrics_gauss_nll(mu, 1, y, d->n, r->model.spec.noise_sd);
+    size_t n = r->data->test.n;
+    const double *mean = mus;
+    if (S > 1) {
+        for (size_t i = 0; i < n; i++) {
+            double sum = 0.0;
+            for (int s = 0; s < S; s++)
+                sum += mus[(size_t)s * n + i];
+            r->mu[i] = sum / S;
+        }
+        mean = r->mu;
+    }
+    *rmse = blr_metrics_rmse(mean, r->y, n);
+    *nll = blr_metrics_gauss_nll(mus, (size_t)S, r->y, n, r->model.spec.noise_sd);
 }
 
 /* Test metrics at the point estimate, for the learning curves and the final table. */
@@ -289,7 +314,7 @@ static void evaluate_point(runner *r, const blr_method *m, blr_run_result *res,
         memset(r->mu, 0, d->n * sizeof(double));
         predict_add(r, r->theta, d, r->mu);
         double rmse;
-        regression_metrics(r, r->mu, &rmse, &row->nll);
+        regression_metrics(r, r->mu, 1, &rmse, &row->nll);
         row->acc = NAN;
         row->ece = NAN;
         if (res) {
@@ -314,25 +339,25 @@ static void evaluate_bayes(runner *r, blr_method *m, const blr_variant *v, int s
     blr_rng_init(&rng, (uint64_t)seed, BLR_RNG_TEST_NOISE, 0);
     int cls = r->model.spec.task == BLR_TASK_CLASSIFICATION;
     size_t width = cls ? (size_t)k : 1;
-    double *acc = cls ? r->probs : r->mu;
-    memset(acc, 0, d->n * width * sizeof(double));
+    double *acc = cls ? r->probs : r->mus;
+    memset(acc, 0, (cls ? 1 : (size_t)S) * d->n * width * sizeof(double));
     if (r->data->has_ood)
         memset(r->probs_ood, 0, o->n * width * sizeof(double));
     double lbar = 0.0;
     for (int s = 0; s < S; s++) {
         m->ops->sample(m, r->theta, &rng);
-        predict_add(r, r->theta, d, acc);
+        predict_add(r, r->theta, d, cls ? acc : acc + (size_t)s * d->n);
         if (r->data->has_ood)
             predict_add(r, r->theta, o, r->probs_ood);
         lbar += full_lbar(r, r->theta, prior_tilde);
     }
-    for (size_t j = 0; j < d->n * width; j++)
-        acc[j] /= S;
     /* Dirac methods are the τ -> 0 limit (DESIGN §2): their entropy term is left out. */
     double h = m->ops->entropy(m);
     double tau_tilde = v->train.temperature / (double)r->data->train.n;
     res->objective = lbar / S - (isfinite(h) ? tau_tilde * h : 0.0);
     if (cls) {
+        for (size_t j = 0; j < d->n * width; j++)
+            acc[j] /= S;
         classification_metrics(acc, d, k, &res->metric[BLR_METRIC_BAYES_ACC],
                                &res->metric[BLR_METRIC_BAYES_NLL],
                                &res->metric[BLR_METRIC_BAYES_ECE],
@@ -353,28 +378,8 @@ static void evaluate_bayes(runner *r, blr_method *m, const blr_variant *v, int s
             res->metric[BLR_METRIC_OOD_AUROC] = blr_metrics_auroc(ent_out, o->n, ent_in, d->n);
         }
     } else {
-        double rmse, nll;
-        regression_metrics(r, acc, &rmse, &nll);
-        res->metric[BLR_METRIC_BAYES_RMSE] = rmse;
-        /* The predictive of q is the mixture over samples, not a Gaussian at the mean:
-         * re-draw the same samples and score the mixture. */
-        double *mus = malloc((size_t)S * d->n * sizeof(double));
-        if (mus) {
-            blr_rng_init(&rng, (uint64_t)seed, BLR_RNG_TEST_NOISE, 0);
-            memset(mus, 0, (size_t)S * d->n * sizeof(double));
-            for (int s = 0; s < S; s++) {
-                m->ops->sample(m, r->theta, &rng);
-                predict_add(r, r->theta, d, mus + (size_t)s * d->n);
-            }
-            double *y = r->probs_ood;
-            for (size_t i = 0; i < d->n; i++)
-                y[i] = d->target[i];
-            nll = blr_metrics_gauss_nll(mus, (size_t)S, y, d->n, r->model.spec.noise_sd);
-            free(mus);
-        } else {
-            nll = NAN;
-        }
-        res->metric[BLR_METRIC_BAYES_NLL] = nll;
+        regression_metrics(r, acc, S, &res->metric[BLR_METRIC_BAYES_RMSE],
+                           &res->metric[BLR_METRIC_BAYES_NLL]);
     }
 }
 
