@@ -28,7 +28,7 @@ static const char usage[] =
     "  check FILE.yaml [--profile NAME]\n"
     "        validate the file and its data, print the expanded run list; runs nothing\n"
     "  list  rules, baselines, base distributions, data sets, architectures, metrics, figures\n"
-    "  bench [--arch mlp] [--hidden 256,256] [--activation tanh] [--batch 128] [--mc 1]\n"
+    "  bench [--arch mlp|cnn|linear] [--hidden 256,256] [--activation tanh] [--batch 128] [--mc 1]\n"
     "        [--rule NAME|all]... [--steps 300] [--threads N]\n"
     "        time optimizer steps on synthetic 784-input, 10-class data; one JSON line per rule\n"
     "  plot DIR\n"
@@ -174,8 +174,8 @@ static int cmd_list(void)
         printf(" %s%s", blr_base_name((blr_base_kind)k),
                blr_base_is_positive((blr_base_kind)k) ? " (0,inf)" : "");
     printf("\ndata sets (data.set:):\n  fashion-mnist mnist csv\n");
-    printf("architectures (model.arch:):\n  %s %s\n", blr_arch_name(BLR_ARCH_LINEAR),
-           blr_arch_name(BLR_ARCH_MLP));
+    printf("architectures (model.arch:):\n  %s %s %s\n", blr_arch_name(BLR_ARCH_LINEAR),
+           blr_arch_name(BLR_ARCH_MLP), blr_arch_name(BLR_ARCH_CNN));
     printf("activations (model.activation:):\n  %s %s %s\n", blr_act_name(BLR_ACT_TANH),
            blr_act_name(BLR_ACT_RELU), blr_act_name(BLR_ACT_ELU));
     printf("metrics (report.metrics:):\n ");
@@ -235,7 +235,7 @@ static int cmd_bench(int argc, char **argv)
     o.mc = 1;
     o.steps = 300;
     o.threads = 2;
-    const char *hidden = "256,256";
+    const char *hidden = NULL;
     const char *rules[64];
     int n_rules = 0;
     for (int i = 0; i < argc; i++) {
@@ -273,6 +273,13 @@ static int cmd_bench(int argc, char **argv)
             return bad_usage("unknown option '%s'", opt);
         }
     }
+    if (o.spec.arch == BLR_ARCH_CNN) {
+        blr_act act = o.spec.act;
+        blr_model_cnn_default(&o.spec);
+        o.spec.act = act;
+    }
+    if (!hidden)
+        hidden = o.spec.arch == BLR_ARCH_CNN ? "256" : "256,256";
     if (o.spec.arch == BLR_ARCH_LINEAR)
         o.spec.n_hidden = 0;
     else if (parse_hidden(hidden, &o.spec) != 0)

@@ -39,7 +39,8 @@ static const char *const metric_names[BLR_METRIC_COUNT] = {
     [BLR_METRIC_ECE] = "ece", [BLR_METRIC_BRIER] = "brier", [BLR_METRIC_BAYES_ACC] = "bayes_acc",
     [BLR_METRIC_BAYES_RMSE] = "bayes_rmse", [BLR_METRIC_BAYES_NLL] = "bayes_nll",
     [BLR_METRIC_BAYES_ECE] = "bayes_ece", [BLR_METRIC_BAYES_BRIER] = "bayes_brier",
-    [BLR_METRIC_OOD_AUROC] = "ood_auroc",
+    [BLR_METRIC_OOD_AUROC] = "ood_auroc", [BLR_METRIC_HOYER] = "hoyer",
+    [BLR_METRIC_NEAR_ZERO] = "near_zero",
 };
 
 static const char *const figure_names[BLR_FIGURE_COUNT] = {
@@ -874,8 +875,8 @@ static int read_image_data(const ctx *c, const ynode *d, const ynode *set, blr_d
 
 static int read_data(const ctx *c, const ynode *root, blr_data_cfg *out)
 {
-    static const char *const keys[] = {"set", "train_subset", "test_subset", "ood", "train",
-                                       "test", "task", "target", "noise_sd"};
+    static const char *const keys[] = {"set", "train_subset", "test_subset", "validation",
+                                       "ood", "train", "test", "task", "target", "noise_sd"};
     const ynode *d = find(root, "data");
     out->noise_sd = 1.0;
     if (want_map(c, d, "the data set") || check_keys(c, d, keys, sizeof keys / sizeof keys[0]))
@@ -888,7 +889,8 @@ static int read_data(const ctx *c, const ynode *root, blr_data_cfg *out)
         return BAD;
     snprintf(out->set, sizeof out->set, "%s", set_names[s]);
     if (read_subset(c, d, "train_subset", &out->train_subset) ||
-        read_subset(c, d, "test_subset", &out->test_subset))
+        read_subset(c, d, "test_subset", &out->test_subset) ||
+        read_subset(c, d, "validation", &out->validation))
         return BAD;
     return strcmp(out->set, "csv") == 0 ? read_csv_data(c, d, out)
                                         : read_image_data(c, d, set, out);
@@ -896,12 +898,67 @@ static int read_data(const ctx *c, const ynode *root, blr_data_cfg *out)
 
 /* ---- model ---- */
 
+/* Reads a list of positive layer sizes (hidden widths, conv channels) into out[0..*n). */
+static int read_sizes(const ctx *c, const ynode *list, const char *what, const char *item,
+                      int min_n, int max_n, int *out, int *n)
+{
+    if (want_seq(c, list, what))
+        return BAD;
+    if (list->n < (size_t)min_n || list->n > (size_t)max_n)
+        return fail(c, list, "%s: need %d to %d values (got %zu)", what, min_n, max_n, list->n);
+    *n = (int)list->n;
+    for (size_t i = 0; i < list->n; i++) {
+        long long v;
+        if (get_int(c, list->val[i], item, 1, INT_MAX, &v))
+            return BAD;
+        out[i] = (int)v;
+    }
+    return 0;
+}
+
+/* A cnn sees the image sets' 28×28 grey images; its sizes are checked against them here so a
+ * kernel too large for the image is a position-carrying error, not a failed run. */
+static int read_cnn(const ctx *c, const ynode *m, const blr_data_cfg *data, blr_model_spec *out)
+{
+    if (strcmp(data->set, "csv") == 0)
+        return fail(c, find(m, "arch"), "arch cnn needs an image data set (fashion-mnist or "
+                                        "mnist), not csv");
+    blr_model_spec def;
+    blr_model_cnn_default(&def);
+    out->n_conv = def.n_conv;
+    memcpy(out->conv_channels, def.conv_channels, sizeof out->conv_channels);
+    out->kernel = def.kernel;
+    out->n_hidden = def.n_hidden;
+    memcpy(out->hidden, def.hidden, sizeof out->hidden);
+    out->image_side = 28;
+    out->image_channels = 1;
+    out->n_in = out->image_side * out->image_side * out->image_channels;
+    const ynode *conv = find(m, "conv"), *kernel = find(m, "kernel"), *hidden = find(m, "hidden");
+    if (conv && read_sizes(c, conv, "conv channels", "a conv channel count", 1, BLR_MAX_CONV,
+                           out->conv_channels, &out->n_conv))
+        return BAD;
+    long long k = out->kernel;
+    if (kernel && get_int(c, kernel, "the kernel side", 1, 28, &k))
+        return BAD;
+    out->kernel = (int)k;
+    if (hidden && read_sizes(c, hidden, "hidden layer widths", "a hidden layer width", 0,
+                             BLR_MAX_LAYERS - 1, out->hidden, &out->n_hidden))
+        return BAD;
+    out->n_out = 10;
+    blr_model m0;
+    char why[256];
+    if (blr_model_init(&m0, out, 1, why, sizeof why) != 0)
+        return fail(c, conv ? conv : m, "%s", why);
+    blr_model_free(&m0);
+    return 0;
+}
+
 static int read_model(const ctx *c, const ynode *root, const blr_data_cfg *data,
                       blr_model_spec *out)
 {
-    static const char *const keys[] = {"arch", "hidden", "activation"};
+    static const char *const keys[] = {"arch", "hidden", "activation", "conv", "kernel"};
     const ynode *m = find(root, "model");
-    if (want_map(c, m, "the network") || check_keys(c, m, keys, 3))
+    if (want_map(c, m, "the network") || check_keys(c, m, keys, 5))
         return BAD;
     memset(out, 0, sizeof *out);
     out->task = data->task;
@@ -912,11 +969,10 @@ static int read_model(const ctx *c, const ynode *root, const blr_data_cfg *data,
         return fail(c, m, "missing required key 'arch'");
     if (want_scalar(c, arch, "a name"))
         return BAD;
-    if (strcmp(arch->text, "cnn") == 0)
-        return fail(c, arch, "arch 'cnn' is not yet available (use mlp or linear)");
     if (blr_arch_from_name(arch->text, &out->arch) != 0) {
-        const char *names[] = {blr_arch_name(BLR_ARCH_LINEAR), blr_arch_name(BLR_ARCH_MLP)};
-        return unknown_word(c, arch, "arch", names, 2);
+        const char *names[] = {blr_arch_name(BLR_ARCH_LINEAR), blr_arch_name(BLR_ARCH_MLP),
+                               blr_arch_name(BLR_ARCH_CNN)};
+        return unknown_word(c, arch, "arch", names, 3);
     }
     const ynode *act = find(m, "activation");
     if (act && want_scalar(c, act, "a name"))
@@ -926,27 +982,25 @@ static int read_model(const ctx *c, const ynode *root, const blr_data_cfg *data,
                                blr_act_name(BLR_ACT_ELU)};
         return unknown_word(c, act, "activation", names, 3);
     }
+    if (out->arch != BLR_ARCH_CNN) {
+        static const char *const cnn_keys[] = {"conv", "kernel"};
+        for (int i = 0; i < 2; i++)
+            if (find(m, cnn_keys[i]))
+                return fail(c, m->key[find_index(m, cnn_keys[i])], "%s is only for arch: cnn",
+                            cnn_keys[i]);
+    }
     const ynode *hidden = find(m, "hidden");
+    if (out->arch == BLR_ARCH_CNN)
+        return read_cnn(c, m, data, out);
     if (out->arch != BLR_ARCH_MLP) {
         if (hidden)
-            return fail(c, m->key[find_index(m, "hidden")], "hidden is only for arch: mlp");
+            return fail(c, m->key[find_index(m, "hidden")], "hidden is only for arch: mlp or cnn");
         return 0;
     }
     if (!hidden)
         return fail(c, m, "missing required key 'hidden' (arch mlp needs its layer widths)");
-    if (want_seq(c, hidden, "layer widths"))
-        return BAD;
-    if (hidden->n == 0 || hidden->n > BLR_MAX_LAYERS - 1)
-        return fail(c, hidden, "hidden needs 1 to %d layer widths (got %zu)", BLR_MAX_LAYERS - 1,
-                    hidden->n);
-    out->n_hidden = (int)hidden->n;
-    for (size_t i = 0; i < hidden->n; i++) {
-        long long v;
-        if (get_int(c, hidden->val[i], "a hidden layer width", 1, INT_MAX, &v))
-            return BAD;
-        out->hidden[i] = (int)v;
-    }
-    return 0;
+    return read_sizes(c, hidden, "hidden layer widths", "a hidden layer width", 1,
+                      BLR_MAX_LAYERS - 1, out->hidden, &out->n_hidden);
 }
 
 /* ---- seeds ---- */
@@ -1194,7 +1248,8 @@ static int read_methods(const ctx *c, const ynode *root, const blr_train_cfg *tr
 
 static int metric_task_ok(blr_metric m, blr_task task)
 {
-    if (m == BLR_METRIC_NLL || m == BLR_METRIC_BAYES_NLL)
+    if (m == BLR_METRIC_NLL || m == BLR_METRIC_BAYES_NLL || m == BLR_METRIC_HOYER ||
+        m == BLR_METRIC_NEAR_ZERO)
         return 1;
     int regression = m == BLR_METRIC_RMSE || m == BLR_METRIC_BAYES_RMSE;
     return regression == (task == BLR_TASK_REGRESSION);
@@ -1224,8 +1279,10 @@ static int read_metrics(const ctx *c, const ynode *list, const blr_data_cfg *dat
     return 0;
 }
 
-static int read_figures(const ctx *c, const ynode *list, blr_task task, unsigned *out)
+static int read_figures(const ctx *c, const ynode *list, const blr_experiment *ex,
+                        unsigned *out)
 {
+    blr_task task = ex->data.task;
     if (want_seq(c, list, "figure names"))
         return BAD;
     *out = 0;
@@ -1238,19 +1295,40 @@ static int read_figures(const ctx *c, const ynode *list, blr_task task, unsigned
             return unknown_word(c, n, "figure", figure_names, BLR_FIGURE_COUNT);
         if (f == BLR_FIGURE_RELIABILITY && task != BLR_TASK_CLASSIFICATION)
             return fail(c, n, "figure 'reliability' needs a classification task");
-        /* Named in the format so experiment files can be written ahead of them (issue M3),
-         * but refused here rather than after hours of training. */
-        if (f == BLR_FIGURE_FILTERS || f == BLR_FIGURE_ABLATION)
-            return fail(c, n, "figure '%s' is not yet available (use curves, reliability, posterior)",
-                        n->text);
+        /* Refused here rather than after hours of training. */
+        if (f == BLR_FIGURE_ABLATION && task != BLR_TASK_CLASSIFICATION)
+            return fail(c, n, "figure 'ablation' needs a classification task");
+        if (f == BLR_FIGURE_FILTERS &&
+            (strcmp(ex->data.set, "csv") == 0 || ex->model.arch == BLR_ARCH_CNN))
+            return fail(c, n, "figure 'filters' draws first-layer weights as 28x28 images: it "
+                              "needs an image data set and arch mlp or linear");
         *out |= 1u << f;
     }
     return 0;
 }
 
+/* The reference of the tables' significance marks: a variant name after list expansion. */
+static int read_reference(const ctx *c, const ynode *n, blr_experiment *out)
+{
+    if (want_scalar(c, n, "a variant name"))
+        return BAD;
+    for (int v = 0; v < out->n_variants; v++)
+        if (strcmp(out->variants[v].name, n->text) == 0) {
+            out->reference = v;
+            return 0;
+        }
+    char names[MSG_LEN / 2] = "";
+    size_t used = 0;
+    for (int v = 0; v < out->n_variants && used < sizeof names; v++)
+        used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", v ? ", " : "",
+                                 out->variants[v].name);
+    return fail(c, n, "reference '%s' is not a variant of this experiment (variants: %s)", n->text,
+                names);
+}
+
 static int read_report(const ctx *c, const ynode *root, blr_experiment *out)
 {
-    static const char *const keys[] = {"metrics", "figures", "posterior"};
+    static const char *const keys[] = {"metrics", "figures", "posterior", "reference"};
     int cls = out->data.task == BLR_TASK_CLASSIFICATION;
     if (cls) {
         out->metrics = (1u << BLR_METRIC_ACC) | (1u << BLR_METRIC_NLL) |
@@ -1267,7 +1345,11 @@ static int read_report(const ctx *c, const ynode *root, blr_experiment *out)
     }
     out->posterior = 0;
     const ynode *r = find(root, "report");
-    if (r && (want_map(c, r, "report settings") || check_keys(c, r, keys, 3)))
+    if (r && (want_map(c, r, "report settings") || check_keys(c, r, keys, 4)))
+        return BAD;
+    out->reference = 0;
+    const ynode *ref = r ? find(r, "reference") : NULL;
+    if (ref && read_reference(c, ref, out))
         return BAD;
     const ynode *n, *figures = r ? find(r, "figures") : NULL;
     if (r && (n = find(r, "metrics")) && read_metrics(c, n, &out->data, &out->metrics))
@@ -1278,7 +1360,7 @@ static int read_report(const ctx *c, const ynode *root, blr_experiment *out)
      * and asking for it without them is refused before any training. */
     if (!figures && out->posterior && !cls)
         out->figures |= 1u << BLR_FIGURE_POSTERIOR;
-    if (figures && read_figures(c, figures, out->data.task, &out->figures))
+    if (figures && read_figures(c, figures, out, &out->figures))
         return BAD;
     if (figures && (out->figures & (1u << BLR_FIGURE_POSTERIOR)) && !out->posterior)
         return fail(c, figures, "figure 'posterior' needs 'posterior: true' (it is drawn from "

@@ -36,11 +36,12 @@ typedef struct {
 } blr_variant;
 
 /* Metric ids, in the column order of runs.csv: classification acc,nll,ece,brier,bayes_...;
- * regression rmse,nll,bayes_rmse,bayes_nll (CONTRACT "Outputs"). */
+ * regression rmse,nll,bayes_rmse,bayes_nll (CONTRACT "Outputs"); then the sparsity of the
+ * first layer's filters at the point estimate (mean Hoyer measure, fraction near zero). */
 typedef enum {
     BLR_METRIC_ACC, BLR_METRIC_RMSE, BLR_METRIC_NLL, BLR_METRIC_ECE, BLR_METRIC_BRIER,
     BLR_METRIC_BAYES_ACC, BLR_METRIC_BAYES_RMSE, BLR_METRIC_BAYES_NLL, BLR_METRIC_BAYES_ECE,
-    BLR_METRIC_BAYES_BRIER, BLR_METRIC_OOD_AUROC,
+    BLR_METRIC_BAYES_BRIER, BLR_METRIC_OOD_AUROC, BLR_METRIC_HOYER, BLR_METRIC_NEAR_ZERO,
     BLR_METRIC_COUNT
 } blr_metric;
 const char *blr_metric_name(blr_metric m);
@@ -56,6 +57,8 @@ int blr_figure_from_name(const char *name, blr_figure *f);
 typedef struct {
     char set[32];              /* fashion-mnist | mnist | csv */
     size_t train_subset, test_subset;
+    size_t validation;         /* > 0: hold this many training examples out and score on them
+                                  instead of the test set (tuning, DESIGN §7) */
     char ood[32];              /* "" when absent */
     char train_path[BLR_PATH_LEN], test_path[BLR_PATH_LEN]; /* csv: resolved against the file */
     blr_task task;
@@ -77,6 +80,7 @@ typedef struct {
     unsigned metrics;          /* bit (1u << blr_metric) */
     unsigned figures;          /* bit (1u << blr_figure) */
     int posterior;             /* write posterior/<variant>-s<seed>.csv */
+    int reference;             /* variant the tables' paired t-tests compare against */
 } blr_experiment;
 
 /* Returns 0, or 2 (bad input) with "FILE:LINE:COL: error: ..." in err. Checks that the data

@@ -701,6 +701,68 @@ int blr_data_subset(blr_dataset *d, size_t k, blr_rng *rng, char *err, size_t er
     return 0;
 }
 
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Fills out with the examples idx[0..m) of d (a new data set with d's shape). */
+static int gather_new(const blr_dataset *d, const size_t *idx, size_t m, blr_dataset *out)
+{
+    memset(out, 0, sizeof *out);
+    out->n = m;
+    out->d = d->d;
+    out->k = d->k;
+    out->x = malloc(m * (size_t)d->d * sizeof *out->x);
+    out->label = d->label ? malloc(m * sizeof *out->label) : NULL;
+    out->target = d->target ? malloc(m * sizeof *out->target) : NULL;
+    out->feature_names = d->feature_names ? malloc((size_t)d->d * sizeof *d->feature_names)
+                                          : NULL;
+    if (!out->x || (d->label && !out->label) || (d->target && !out->target) ||
+        (d->feature_names && !out->feature_names)) {
+        blr_data_free(out);
+        return -1;
+    }
+    if (d->feature_names)
+        memcpy(out->feature_names, d->feature_names, (size_t)d->d * sizeof *d->feature_names);
+    blr_data_gather(d, idx, m, out->x, out->label, out->target);
+    return 0;
+}
+
+int blr_data_split(blr_dataset *d, size_t k, blr_rng *rng, blr_dataset *held, char *err,
+                   size_t errlen)
+{
+    if (k == 0 || k >= d->n) {
+        data_fail(err, errlen, "data: cannot hold out %zu of %zu examples (need 0 < k < n)", k,
+                  d->n);
+        return -1;
+    }
+    size_t *idx = malloc(d->n * sizeof *idx);
+    blr_dataset kept;
+    int rc = -1;
+    if (idx) {
+        blr_data_permutation(idx, d->n, rng);
+        /* The kept examples stay in file order, so a later subset draw sees them as if the
+         * held-out ones had never been there. */
+        qsort(idx, d->n - k, sizeof *idx, cmp_size);
+        if (gather_new(d, idx + (d->n - k), k, held) == 0) {
+            if (gather_new(d, idx, d->n - k, &kept) == 0)
+                rc = 0;
+            else
+                blr_data_free(held);
+        }
+    }
+    free(idx);
+    if (rc != 0) {
+        data_fail(err, errlen, "data: out of memory holding out %zu of %zu examples", k, d->n);
+        return -1;
+    }
+    blr_data_free(d);
+    *d = kept;
+    return 0;
+}
+
 /* ---- standard sets ------------------------------------------------------------------------ */
 
 int blr_data_standard_paths(const char *set, char paths[4][512])

@@ -46,6 +46,10 @@ void blr_data_free(blr_dataset *d);
  * in that order. k = 0 or k >= n keeps all in their order and draws nothing from rng.
  * Fails (-1) only when out of memory, leaving d unchanged. */
 int blr_data_subset(blr_dataset *d, size_t k, blr_rng *rng, char *err, size_t errlen);
+/* Moves k examples of d, chosen by a seeded shuffle, into *held (a new data set; free it with
+ * blr_data_free); d keeps the other n - k in their order. Needs 0 < k < n. */
+int blr_data_split(blr_dataset *d, size_t k, blr_rng *rng, blr_dataset *held, char *err,
+                   size_t errlen);
 
 /* Fisher-Yates permutation of 0..n-1 into idx. */
 void blr_data_permutation(size_t *idx, size_t n, blr_rng *rng);

@@ -3,6 +3,7 @@
  * count as wrong predictions and as probability 0, so no function reads outside a row. */
 #include "metrics.h"
 
+#include <gsl/gsl_cdf.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -242,4 +243,22 @@ double blr_metrics_near_zero(const float *w, size_t n)
     for (size_t i = 0; i < n; i++)
         small += fabs((double)w[i]) < 1e-3 * wmax;
     return (double)small / (double)n;
+}
+
+double blr_metrics_paired_p(const double *a, const double *b, size_t n)
+{
+    if (n < 2)
+        return NAN;
+    double mean = 0.0, ss = 0.0;
+    for (size_t i = 0; i < n; i++)
+        mean += a[i] - b[i];
+    mean /= (double)n;
+    for (size_t i = 0; i < n; i++) {
+        double d = a[i] - b[i] - mean;
+        ss += d * d;
+    }
+    if (ss == 0.0)
+        return mean == 0.0 ? 1.0 : 0.0;
+    double t = mean / sqrt(ss / (double)(n - 1) / (double)n);
+    return 2.0 * gsl_cdf_tdist_Q(fabs(t), (double)(n - 1));
 }

@@ -41,4 +41,9 @@ double blr_metrics_gauss_nll(const double *mu, size_t S, const double *y, size_t
 double blr_metrics_hoyer(const float *w, size_t n);
 double blr_metrics_near_zero(const float *w, size_t n);
 
+/* Two-sided p-value of the paired t-test of H0: E[a - b] = 0 over n pairs (n - 1 degrees
+ * of freedom, GSL's t CDF). NAN for n < 2. Equal differences (sd 0) give 1 when they are 0
+ * and 0 otherwise: the t statistic is 0 or infinite. */
+double blr_metrics_paired_p(const double *a, const double *b, size_t n);
+
 #endif

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "metrics.h"
 #include "sha256.h"
 
 const char *blr_status_name(blr_status s)
@@ -242,6 +243,8 @@ typedef struct {
     const char *rule, *base;
     int n, n_ok, n_diverged, n_failed;
     double mean[Q_COUNT], sd[Q_COUNT]; /* over the ok runs; sd with n-1, NAN when n_ok < 2 */
+    double p[BLR_METRIC_COUNT]; /* paired t-test against the reference variant, over the seeds
+                                   where both runs are ok; NAN for the reference itself */
 } variant_summary;
 
 /* Mean and sd (n-1) of quantity q over the ok runs of a variant. Both passes work on
@@ -265,6 +268,30 @@ static void ok_stats(const char *variant, const blr_run_result *runs, size_t n_r
         }
     if (n_ok > 1)
         *sd = sqrt(s2 / (n_ok - 1));
+}
+
+/* Pairs the ok runs of a variant with the reference's ok runs of the same seed. */
+static double paired_p(const blr_run_result *runs, size_t n_runs, const char *variant,
+                       const char *reference, int m)
+{
+    double a[BLR_MAX_SEEDS], b[BLR_MAX_SEEDS];
+    size_t n = 0;
+    for (size_t i = 0; i < n_runs; i++) {
+        const blr_run_result *x = &runs[i];
+        if (x->status != BLR_STATUS_OK || strcmp(x->variant, variant) != 0 ||
+            !isfinite(x->metric[m]))
+            continue;
+        for (size_t j = 0; j < n_runs && n < BLR_MAX_SEEDS; j++) {
+            const blr_run_result *y = &runs[j];
+            if (y->status == BLR_STATUS_OK && y->seed == x->seed &&
+                strcmp(y->variant, reference) == 0 && isfinite(y->metric[m])) {
+                a[n] = x->metric[m];
+                b[n++] = y->metric[m];
+                break;
+            }
+        }
+    }
+    return blr_metrics_paired_p(a, b, n);
 }
 
 static int summarize(const blr_experiment *ex, const blr_run_result *runs, size_t n_runs,
@@ -306,6 +333,10 @@ static int summarize(const blr_experiment *ex, const blr_run_result *runs, size_
         for (int q = 0; q < Q_COUNT; q++)
             ok_stats(ex->variants[v].name, runs, n_runs, first_ok, q, s->n_ok, &s->mean[q],
                      &s->sd[q]);
+        for (int q = 0; q < BLR_METRIC_COUNT; q++)
+            s->p[q] = v == ex->reference ? NAN
+                                         : paired_p(runs, n_runs, ex->variants[v].name,
+                                                    ex->variants[ex->reference].name, q);
     }
     return 0;
 }
@@ -319,8 +350,11 @@ static void write_summary(FILE *f, const blr_experiment *ex, const variant_summa
 {
     fputs("variant,rule,base,n_ok,n", f);
     for (int q = 0; q < Q_COUNT; q++)
-        if (summary_column(ex, q))
+        if (summary_column(ex, q)) {
             fprintf(f, ",%s_mean,%s_sd", quantity_name(q), quantity_name(q));
+            if (q < BLR_METRIC_COUNT)
+                fprintf(f, ",%s_p", quantity_name(q));
+        }
     fputc('\n', f);
     for (int v = 0; v < ex->n_variants; v++) {
         const variant_summary *s = &sum[v];
@@ -336,6 +370,10 @@ static void write_summary(FILE *f, const blr_experiment *ex, const variant_summa
                 csv_num(f, s->mean[q]);
                 fputc(',', f);
                 csv_num(f, s->sd[q]);
+                if (q < BLR_METRIC_COUNT) {
+                    fputc(',', f);
+                    csv_num(f, s->p[q]);
+                }
             }
         fputc('\n', f);
     }
@@ -379,7 +417,10 @@ static void format_pair(double mean, double sd, char *ms, char *ss, size_t len)
     snprintf(ss, len, "%.*f", d, sd);
 }
 
-static void put_cell(FILE *f, double mean, double sd, int bold, table_style st)
+/* Significance level of the tables' marks (issue M3: paired t-test over seeds). */
+#define SIGNIFICANCE 0.05
+
+static void put_cell(FILE *f, double mean, double sd, int bold, int mark, table_style st)
 {
     if (isnan(mean)) {
         fputs(st == STYLE_TEX ? "--" : "–", f);
@@ -389,11 +430,11 @@ static void put_cell(FILE *f, double mean, double sd, int bold, table_style st)
     format_pair(mean, sd, ms, ss, sizeof ms);
     int has_sd = !isnan(sd);
     if (st == STYLE_MD)
-        fprintf(f, "%s%s%s%s%s", bold ? "**" : "", ms, has_sd ? " ± " : "", has_sd ? ss : "",
-                bold ? "**" : "");
+        fprintf(f, "%s%s%s%s%s%s", bold ? "**" : "", ms, has_sd ? " ± " : "", has_sd ? ss : "",
+                bold ? "**" : "", mark ? " †" : "");
     else
-        fprintf(f, "$%s%s%s%s%s$", bold ? "\\mathbf{" : "", ms, has_sd ? " \\pm " : "",
-                has_sd ? ss : "", bold ? "}" : "");
+        fprintf(f, "$%s%s%s%s%s%s$", bold ? "\\mathbf{" : "", ms, has_sd ? " \\pm " : "",
+                has_sd ? ss : "", bold ? "}" : "", mark ? "^{\\dagger}" : "");
 }
 
 /* best[m]: the best mean of metric m over the variants (NAN when none has one). */
@@ -402,6 +443,9 @@ static void best_means(const blr_experiment *ex, const variant_summary *sum,
 {
     for (int m = 0; m < BLR_METRIC_COUNT; m++) {
         best[m] = NAN;
+        /* Sparsity describes the filters; neither direction is better. */
+        if (m == BLR_METRIC_HOYER || m == BLR_METRIC_NEAR_ZERO)
+            continue;
         for (int v = 0; v < ex->n_variants; v++) {
             double x = sum[v].mean[m];
             if (isnan(x))
@@ -424,7 +468,9 @@ static void write_table(FILE *f, const blr_experiment *ex, const variant_summary
         for (const char *p = ex->title; *p; p++)
             fputc(*p == '\n' || *p == '\r' ? ' ' : *p, f);
         fprintf(f, " (%s): mean +/- sd over the ok runs; best mean per column in bold; "
-                   "n = ok runs / runs\n\\begin{tabular}{l", ex->name);
+                   "n = ok runs / runs; dagger: differs from ", ex->name);
+        put_text(f, ex->variants[ex->reference].name, st);
+        fputs(" (paired t-test over seeds, p < 0.05)\n\\begin{tabular}{l", f);
         for (int m = 0; m < BLR_METRIC_COUNT; m++)
             if (metric_selected(ex, m))
                 fputc('r', f);
@@ -457,7 +503,7 @@ static void write_table(FILE *f, const blr_experiment *ex, const variant_summary
             if (metric_selected(ex, m)) {
                 fputs(sep, f);
                 put_cell(f, s->mean[m], s->sd[m], !isnan(s->mean[m]) && s->mean[m] == best[m],
-                         st);
+                         s->p[m] < SIGNIFICANCE, st);
             }
         fprintf(f, "%s%d/%d%s", sep, s->n_ok, s->n, end);
     }
@@ -465,8 +511,14 @@ static void write_table(FILE *f, const blr_experiment *ex, const variant_summary
         fputs("\\bottomrule\n\\end{tabular}\n", f);
     } else {
         fputs("\nmean ± sd over the ok runs of each variant; best mean per column in bold "
-              "(higher is better for acc, bayes_acc, ood_auroc, lower for the rest); "
-              "n = ok runs / runs.\n", f);
+              "(higher is better for acc, bayes_acc, ood_auroc, lower for the rest; hoyer and "
+              "near_zero are not ranked); "
+              "n = ok runs / runs; † differs from ", f);
+        put_text(f, ex->variants[ex->reference].name, st);
+        fputs(" (two-sided paired t-test over the seeds where both runs are ok, p < 0.05).\n", f);
+        if (ex->data.validation > 0)
+            fprintf(f, "Scored on %zu validation examples held out of the training set, not on "
+                       "the test set.\n", ex->data.validation);
     }
     /* Runs that did not finish are counted, never dropped silently. */
     int first = 1;
@@ -549,18 +601,25 @@ int blr_report_write_tables(const char *dir, const blr_experiment *ex, const blr
     return rc;
 }
 
-int blr_report_write_posterior(const char *dir, const char *variant, int seed,
-                               const float *mean, const float *sd, size_t n, char *err,
-                               size_t errlen)
+/* Opens <sub>/<variant>-s<seed>.csv of dir, refusing names that are not file names. */
+static int open_run_file(blr_report_file *rf, const char *dir, const char *sub,
+                         const char *variant, int seed, char *err, size_t errlen)
 {
     char name[BLR_NAME_LEN + 48];
     if (!variant[0] || strchr(variant, '/')) {
         snprintf(err, errlen, "error: variant name '%s' cannot be a file name", variant);
         return -1;
     }
-    snprintf(name, sizeof name, "posterior/%s-s%d.csv", variant, seed);
+    snprintf(name, sizeof name, "%s/%s-s%d.csv", sub, variant, seed);
+    return blr_report_open(rf, dir, name, err, errlen);
+}
+
+int blr_report_write_posterior(const char *dir, const char *variant, int seed,
+                               const float *mean, const float *sd, size_t n, char *err,
+                               size_t errlen)
+{
     blr_report_file rf;
-    if (blr_report_open(&rf, dir, name, err, errlen) != 0)
+    if (open_run_file(&rf, dir, "posterior", variant, seed, err, errlen) != 0)
         return -1;
     FILE *f = rf.f;
     fputs("index,mean,sd\n", f);
@@ -571,6 +630,33 @@ int blr_report_write_posterior(const char *dir, const char *variant, int seed,
         csv_num(f, sd[i]);
         fputc('\n', f);
     }
+    return blr_report_close(&rf, err, errlen);
+}
+
+int blr_report_write_filters(const char *dir, const char *variant, int seed,
+                             const char *const *names, const float *const *arrays, int n_arrays,
+                             int units, int side, char *err, size_t errlen)
+{
+    blr_report_file rf;
+    if (open_run_file(&rf, dir, "filters", variant, seed, err, errlen) != 0)
+        return -1;
+    FILE *f = rf.f;
+    fputs("array,unit,row", f);
+    for (int c = 0; c < side; c++)
+        fprintf(f, ",c%d", c);
+    fputc('\n', f);
+    for (int a = 0; a < n_arrays; a++)
+        for (int u = 0; u < units; u++)
+            for (int y = 0; y < side; y++) {
+                csv_str(f, names[a]);
+                fprintf(f, ",%d,%d", u, y);
+                const float *px = arrays[a] + ((size_t)u * (size_t)side + (size_t)y) * (size_t)side;
+                for (int c = 0; c < side; c++) {
+                    fputc(',', f);
+                    csv_num(f, px[c]);
+                }
+                fputc('\n', f);
+            }
     return blr_report_close(&rf, err, errlen);
 }
 
@@ -631,6 +717,7 @@ int blr_report_write_manifest(const char *dir, const blr_manifest *man,
         {"cflags", man->cflags}, {"gsl_version", man->gsl_version},
         {"openblas_version", man->openblas_version}, {"yaml_version", man->yaml_version},
         {"host", man->host}, {"start_utc", man->start_utc}, {"end_utc", man->end_utc},
+        {"scored_on", man->scored_on},
     };
     fputs("{\n", f);
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
@@ -646,6 +733,8 @@ int blr_report_write_manifest(const char *dir, const blr_manifest *man,
         json_str(f, blr_status_name(runs[i].status));
         fputs(", \"train_seconds\": ", f);
         json_num(f, runs[i].train_seconds);
+        fputs(", \"peak_rss_mib\": ", f);
+        json_num(f, runs[i].peak_rss_mib);
         fputc('}', f);
     }
     fputs(n_runs ? "\n  ]\n}\n" : "]\n}\n", f);

@@ -65,16 +65,25 @@ int blr_report_write_posterior(const char *dir, const char *variant, int seed,
                                const float *mean, const float *sd, size_t n, char *err,
                                size_t errlen);
 
+/* First-layer filters of one run for the filters figure: filters/<variant>-s<seed>.csv with
+ * columns array,unit,row,c0..c{side-1}, one line per image row; arrays[a] holds `units`
+ * filters of side² weights each, named names[a] ("mean", "g+", ...). */
+int blr_report_write_filters(const char *dir, const char *variant, int seed,
+                             const char *const *names, const float *const *arrays, int n_arrays,
+                             int units, int side, char *err, size_t errlen);
+
 /* Re-reads the CSV files in dir and draws the figures (curves, reliability, posterior when
  * posterior/ exists) with gnuplot: <fig>.gp, <fig>.dat, <fig>.png, <fig>.svg.
  * figures: bit mask of blr_figure; 0 means every figure whose data is present. */
 int blr_report_plot(const char *dir, unsigned figures, char *err, size_t errlen);
 
 /* manifest.json: the fields below (NULL strings are written as null), then "runs":
- * [{variant, seed, status, train_seconds}]. */
+ * [{variant, seed, status, train_seconds, peak_rss_mib}]. scored_on says which examples the
+ * metrics come from ("test set", or "N validation examples held out of the training set"). */
 typedef struct {
     const char *experiment, *file, *file_sha256, *profile, *git_commit, *compiler, *cflags;
     const char *gsl_version, *openblas_version, *yaml_version, *host, *start_utc, *end_utc;
+    const char *scored_on;
     int threads;
 } blr_manifest;
 int blr_report_write_manifest(const char *dir, const blr_manifest *man,

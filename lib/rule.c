@@ -344,6 +344,15 @@ void blr_method_flat_free(blr_method *m)
     m->state = NULL;
 }
 
+const float *blr_method_array(const blr_method *m, const char *name)
+{
+    const blr_method_flat *flat = m->state;
+    for (size_t k = 0; m->ops->arrays && m->ops->arrays[k]; k++)
+        if (strcmp(m->ops->arrays[k], name) == 0 && k < flat->arrays)
+            return flat->buf + k * m->n;
+    return NULL;
+}
+
 int blr_method_fisher_scale(const blr_method_cfg *cfg, double *inv_fv, double *inv_fu,
                             char *err, size_t errlen)
 {

@@ -77,6 +77,10 @@ typedef struct {
     int (*save)(const blr_method *m, FILE *f);
     int (*load)(blr_method *m, FILE *f);
     void (*free)(blr_method *m);
+    /* Optional (NULL = none): names of the leading arrays of the flat state (blr_method_flat
+     * below), NULL-terminated, for figures that show a method's own parameters (the filters
+     * figure draws lie-multiplicative's "g+" and "g-"). */
+    const char *const *arrays;
 } blr_method_ops;
 
 struct blr_method {
@@ -146,6 +150,8 @@ int blr_method_flat_save(const blr_method *m, FILE *f);
 /* Loading happens between steps: the scratch arrays and count start empty. */
 int blr_method_flat_load(blr_method *m, FILE *f);
 void blr_method_flat_free(blr_method *m);
+/* The flat state's array named `name` in ops->arrays (length P), or NULL. */
+const float *blr_method_array(const blr_method *m, const char *name);
 
 /* Helper for methods with an option `fisher`: the reciprocals of q0's Fisher constants
  * (location 1/F_v, log-scale 1/F_u; DESIGN §3), or 1 and 1 when cfg->fisher is off.

@@ -9,6 +9,7 @@
 
 /* Saved arrays come first in buf: g+, g-, M+, M-; then the scratch sums and ξ±. */
 enum { SAVED_ARRAYS = 4, ALL_ARRAYS = 8 };
+static const char *const mult_arrays[] = {"g+", "g-", "M+", "M-", NULL};
 
 typedef struct {
     blr_method_flat flat; /* buf, count, t (lib/rule.h) */
@@ -181,4 +182,5 @@ const blr_method_ops blr_rule_multiplicative_ops = {
     .save = blr_method_flat_save,
     .load = blr_method_flat_load,
     .free = blr_method_flat_free,
+    .arrays = mult_arrays,
 };

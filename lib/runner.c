@@ -85,7 +85,7 @@ static int load_data(const blr_experiment *ex, run_data *d, char *err, size_t er
         const char *target = c->target[0] ? c->target : NULL;
         int cls = c->task == BLR_TASK_CLASSIFICATION;
         rc = blr_data_load_csv(c->train_path, target, cls, &d->train, err, errlen);
-        if (rc == 0)
+        if (rc == 0 && c->validation == 0)
             rc = blr_data_load_csv(c->test_path, target, cls, &d->test, err, errlen);
     } else {
         char p[4][512];
@@ -94,8 +94,15 @@ static int load_data(const blr_experiment *ex, run_data *d, char *err, size_t er
             return -1;
         }
         rc = blr_data_load_idx(p[0], p[1], &d->train, err, errlen);
-        if (rc == 0)
+        if (rc == 0 && c->validation == 0)
             rc = blr_data_load_idx(p[2], p[3], &d->test, err, errlen);
+    }
+    /* Tuning (DESIGN §7) scores on examples held out of the training set; the test set is
+     * not even read. */
+    blr_rng rng;
+    if (rc == 0 && c->validation > 0) {
+        blr_rng_init(&rng, 0, BLR_RNG_SUBSET, 3);
+        rc = blr_data_split(&d->train, c->validation, &rng, &d->test, err, errlen);
     }
     if (rc == 0 && c->ood[0]) {
         char p[4][512];
@@ -118,7 +125,6 @@ static int load_data(const blr_experiment *ex, run_data *d, char *err, size_t er
     }
     /* Subsets are drawn once per experiment, not per seed: seeds vary the initialization,
      * the data order and the noise, never which examples exist. */
-    blr_rng rng;
     if (rc == 0) {
         blr_rng_init(&rng, 0, BLR_RNG_SUBSET, 0);
         rc = blr_data_subset(&d->train, c->train_subset, &rng, err, errlen);
@@ -413,6 +419,66 @@ static double peak_rss_mib(void)
     return (double)ru.ru_maxrss / 1024.0;
 }
 
+/* The first layer's filters: one row of `cols` weights per unit (the conv kernels of a cnn). */
+static void first_layer(const blr_model *m, size_t *off, size_t *rows, size_t *cols)
+{
+    if (m->n_conv > 0) {
+        const blr_conv *v = &m->conv[0];
+        *off = v->w_off;
+        *rows = (size_t)v->c_out;
+        *cols = (size_t)v->c_in * (size_t)v->kernel * (size_t)v->kernel;
+    } else {
+        *off = m->layer[0].w_off;
+        *rows = (size_t)m->layer[0].n_out;
+        *cols = (size_t)m->layer[0].n_in;
+    }
+}
+
+/* Sparsity of the point estimate's first-layer filters, averaged over units (the paper's
+ * claim that multiplicative filters are sparse, Sec. 5.1). theta holds the point estimate. */
+static void filter_sparsity(const runner *r, const float *theta, blr_run_result *res)
+{
+    size_t off, rows, cols;
+    first_layer(&r->model, &off, &rows, &cols);
+    double h = 0.0, z = 0.0;
+    for (size_t u = 0; u < rows; u++) {
+        h += blr_metrics_hoyer(theta + off + u * cols, cols);
+        z += blr_metrics_near_zero(theta + off + u * cols, cols);
+    }
+    res->metric[BLR_METRIC_HOYER] = h / (double)rows;
+    res->metric[BLR_METRIC_NEAR_ZERO] = z / (double)rows;
+}
+
+/* The filters figure's data: the first FILTER_UNITS units of the point estimate and of the
+ * method's own arrays that have a meaning as weights (g+, g- of the multiplicative rule). */
+enum { FILTER_UNITS = 16, FILTER_SIDE = 28 };
+
+static int write_filters(const runner *r, const blr_method *m, const char *dir,
+                         const char *variant, int seed, char *err, size_t errlen)
+{
+    static const char *const own[] = {"g+", "g-"};
+    size_t off, rows, cols;
+    first_layer(&r->model, &off, &rows, &cols);
+    if (cols != (size_t)FILTER_SIDE * FILTER_SIDE) {
+        snprintf(err, errlen, "filters figure: the first layer has %zu inputs, not a %dx%d image",
+                 cols, FILTER_SIDE, FILTER_SIDE);
+        return -1;
+    }
+    const char *names[3] = {"mean"};
+    const float *arrays[3] = {r->theta + off};
+    int n = 1;
+    for (int k = 0; k < 2; k++) {
+        const float *a = blr_method_array(m, own[k]);
+        if (a) {
+            names[n] = own[k];
+            arrays[n++] = a + off;
+        }
+    }
+    int units = rows < FILTER_UNITS ? (int)rows : FILTER_UNITS;
+    return blr_report_write_filters(dir, variant, seed, names, arrays, n, units, FILTER_SIDE,
+                                    err, errlen);
+}
+
 /* Trains one (variant, seed) and fills its result, curve rows (one per epoch) and
  * reliability diagram. Returns the run status. */
 static blr_status run_one(runner *r, const blr_variant *v, int seed, const char *out_dir,
@@ -515,6 +581,10 @@ static blr_status run_one(runner *r, const blr_variant *v, int seed, const char 
     if (status == BLR_STATUS_OK) {
         blr_curve_row final_row;
         evaluate_point(r, m, res, &final_row);
+        filter_sparsity(r, r->theta, res);
+        if ((r->ex->figures & (1u << BLR_FIGURE_FILTERS)) && seed == r->ex->seeds[0] &&
+            write_filters(r, m, out_dir, v->name, seed, err, errlen) != 0)
+            res->status = BLR_STATUS_FAILED;
         evaluate_bayes(r, m, v, seed, res, rel);
         res->posterior_sd_median = median_sd(r, m);
         if (r->ex->posterior) {
@@ -598,7 +668,10 @@ static int write_outputs(runner *r, const char *dir, const blr_run_result *runs,
     blr_report_sha256_file(ex->path, sha);
     utc_now(end, sizeof end);
     gethostname(host, sizeof host - 1);
-    char *config = openblas_get_config();
+    char *config = openblas_get_config(), scored[96] = "test set";
+    if (ex->data.validation > 0)
+        snprintf(scored, sizeof scored, "%zu validation examples held out of the training set",
+                 ex->data.validation);
     snprintf(threads_cfg, sizeof threads_cfg, "%s", config ? config : "unknown");
     blr_manifest man = {
         .experiment = ex->name, .file = ex->path, .file_sha256 = sha, .profile = ex->profile,
@@ -607,7 +680,7 @@ static int write_outputs(runner *r, const char *dir, const blr_run_result *runs,
         .cflags = r->opts->cflags ? r->opts->cflags : "unknown",
         .gsl_version = GSL_VERSION, .openblas_version = threads_cfg,
         .yaml_version = yaml_get_version_string(), .host = host, .start_utc = start,
-        .end_utc = end, .threads = openblas_get_num_threads(),
+        .end_utc = end, .scored_on = scored, .threads = openblas_get_num_threads(),
     };
     if (blr_report_write_manifest(dir, &man, runs, n_runs, err, errlen) != 0)
         return -1;

@@ -315,6 +315,72 @@ Test(config, classification_defaults_add_ood_auroc_only_with_ood)
     cr_assert_eq(cfg_ex.metrics, cls | (1u << BLR_METRIC_OOD_AUROC));
 }
 
+Test(config, cnn_sizes_default_and_override)
+{
+    cfg_fake_standard_sets();
+    /* blr_model_cnn_default: conv5-32, pool, conv5-64, pool, dense 256, on 28×28×1. */
+    cfg_ok("name: t\ndata: {set: fashion-mnist}\nmodel: {arch: cnn}\n"
+           "methods: [{name: s, rule: sgd}]\n", NULL);
+    const blr_model_spec *m = &cfg_ex.model;
+    cr_assert_eq(m->arch, BLR_ARCH_CNN);
+    cr_assert_eq(m->n_conv, 2);
+    cr_assert_eq(m->conv_channels[0], 32);
+    cr_assert_eq(m->conv_channels[1], 64);
+    cr_assert_eq(m->kernel, 5);
+    cr_assert_eq(m->n_hidden, 1);
+    cr_assert_eq(m->hidden[0], 256);
+    cr_assert_eq(m->image_side, 28);
+    cr_assert_eq(m->image_channels, 1);
+    cr_assert_eq(m->n_in, 784);
+    cfg_ok("name: t\ndata: {set: mnist}\n"
+           "model: {arch: cnn, conv: [4, 6, 8], kernel: 3, hidden: [], activation: elu}\n"
+           "methods: [{name: s, rule: sgd}]\n", NULL);
+    cr_assert_eq(m->n_conv, 3);
+    cr_assert_eq(m->conv_channels[2], 8);
+    cr_assert_eq(m->kernel, 3);
+    cr_assert_eq(m->n_hidden, 0);
+    cr_assert_eq(m->act, BLR_ACT_ELU);
+}
+
+Test(config, cnn_errors_carry_positions)
+{
+    cfg_fake_standard_sets();
+    /* 28 -> conv 13 -> 16 -> pool 8 -> conv 13 leaves -4. */
+    cfg_fails("name: t\ndata: {set: mnist}\nmodel: {arch: cnn, kernel: 13}\n"
+              "methods: [{name: s, rule: sgd}]\n", NULL, 3, 8,
+              "conv layer 2: kernel 13 on side 8 leaves -4");
+    cfg_fails("name: t\ndata: {set: mnist}\nmodel: {arch: cnn, conv: [8, 0]}\n"
+              "methods: [{name: s, rule: sgd}]\n", NULL, 3, 30,
+              "a conv channel count must be >= 1");
+    cfg_fails("name: t\ndata: {set: mnist}\nmodel: {arch: cnn, conv: [1, 2, 3, 4, 5]}\n"
+              "methods: [{name: s, rule: sgd}]\n", NULL, 3, 26, "conv channels: need 1 to 4");
+    cfg_fails("name: t\ndata: {set: mnist}\nmodel: {arch: mlp, hidden: [8], kernel: 3}\n"
+              "methods: [{name: s, rule: sgd}]\n", NULL, 3, 33, "kernel is only for arch: cnn");
+    cfg_fails("name: t\ndata: {set: mnist}\nmodel: {arch: cnn}\n"
+              "methods: [{name: s, rule: sgd}]\nreport: {figures: [filters]}\n", NULL, 5, 20,
+              "needs an image data set and arch mlp or linear");
+}
+
+Test(config, validation_reference_and_sparsity_metrics)
+{
+    cfg_fake_standard_sets();
+    cfg_ok("name: t\ndata: {set: mnist, validation: 100}\nmodel: {arch: mlp, hidden: [8]}\n"
+           "methods: [{name: s, rule: sgd, lr: [0.1, 0.2]}]\n"
+           "report: {metrics: [acc, hoyer, near_zero], reference: s-lr0.2,\n"
+           "         figures: [filters, ablation]}\n", NULL);
+    cr_assert_eq(cfg_ex.data.validation, 100);
+    cr_assert_eq(cfg_ex.reference, 1);
+    cr_assert_eq(cfg_ex.metrics, (1u << BLR_METRIC_ACC) | (1u << BLR_METRIC_HOYER) |
+                                     (1u << BLR_METRIC_NEAR_ZERO));
+    cr_assert_eq(cfg_ex.figures, (1u << BLR_FIGURE_FILTERS) | (1u << BLR_FIGURE_ABLATION));
+    cfg_fails("name: t\ndata: {set: mnist}\nmodel: {arch: mlp, hidden: [8]}\n"
+              "methods: [{name: s, rule: sgd, lr: [0.1, 0.2]}]\nreport: {reference: s}\n",
+              NULL, 5, 21, "reference 's' is not a variant of this experiment (variants: "
+              "s-lr0.1, s-lr0.2)");
+    cfg_fails(CFG_MIN "report: {figures: [ablation]}\n", NULL, 7, 20,
+              "figure 'ablation' needs a classification task");
+}
+
 Test(config, csv_keys_and_report_settings)
 {
     cfg_ok("name: reg-1\n"
@@ -701,7 +767,7 @@ Test(config, unknown_names)
     cfg_fails("name: t\ndata: {set: csv, train: a.csv, test: b.csv}\nmodel: {arch: resnet}\n",
               NULL, 3, 15, "unknown arch 'resnet'");
     cfg_fails("name: t\ndata: {set: csv, train: a.csv, test: b.csv}\nmodel: {arch: cnn}\n",
-              NULL, 3, 15, "arch 'cnn' is not yet available");
+              NULL, 3, 15, "arch cnn needs an image data set");
     cfg_fails("name: t\ndata: {set: csv, train: a.csv, test: b.csv}\n"
               "model: {arch: mlp, hidden: [4], activation: relu6}\n", NULL, 3, 45,
               "unknown activation 'relu6' (did you mean 'relu'?)");
@@ -710,7 +776,7 @@ Test(config, unknown_names)
     cfg_fails(CFG_MIN "report: {figures: [curve]}\n", NULL, 7, 20,
               "unknown figure 'curve' (did you mean 'curves'?)");
     cfg_fails(CFG_MIN "report: {figures: [curves, filters]}\n", NULL, 7, 28,
-              "figure 'filters' is not yet available");
+              "figure 'filters' draws first-layer weights as 28x28 images");
     cfg_fails(CFG_MIN "train: {schedule: linear}\n", NULL, 7, 19, "unknown schedule 'linear'");
     cfg_fails(CFG_MIN "    hessian: exact\n", NULL, 7, 14, "unknown hessian 'exact'");
     cfg_fails("name: t\ndata: {set: csv, train: a.csv, test: b.csv, task: ranking}\n", NULL, 2,
@@ -860,7 +926,7 @@ Test(config, metric_and_figure_names_round_trip)
 {
     static const char *const metrics[BLR_METRIC_COUNT] = {
         "acc", "rmse", "nll", "ece", "brier", "bayes_acc", "bayes_rmse", "bayes_nll",
-        "bayes_ece", "bayes_brier", "ood_auroc",
+        "bayes_ece", "bayes_brier", "ood_auroc", "hoyer", "near_zero",
     };
     for (int i = 0; i < BLR_METRIC_COUNT; i++) {
         blr_metric m;

@@ -760,3 +760,50 @@ Test(data, standard_paths)
     setenv("BLR_DATA_DIR", longdir, 1);
     cr_assert_eq(blr_data_standard_paths("mnist", p), -1, "a path that does not fit");
 }
+
+/* The held-out rows are the last k of the seeded permutation; the kept rows stay in file
+ * order; together they are every row once, with their labels. */
+Test(data, split_holds_out_a_seeded_subset)
+{
+    dt_indexed(30);
+    blr_rng r, same;
+    blr_rng_init(&r, 4, BLR_RNG_TEST, 0);
+    same = r;
+    blr_dataset held;
+    cr_assert_eq(blr_data_split(&dt_set, 8, &r, &held, dt_err, sizeof dt_err), 0, "%s", dt_err);
+    cr_assert_eq(dt_set.n, 22);
+    cr_assert_eq(held.n, 8);
+    cr_assert_eq(held.d, 2);
+    cr_assert_eq(held.k, 3);
+    size_t idx[30];
+    blr_data_permutation(idx, 30, &same);
+    int seen[30] = {0};
+    for (size_t i = 0; i < 8; i++) {
+        cr_assert_eq(held.x[2 * i], (float)idx[22 + i], "held-out row %zu", i);
+        cr_assert_eq(held.label[i], (int)(idx[22 + i] % 3));
+        seen[idx[22 + i]]++;
+    }
+    for (size_t i = 0; i < 22; i++) {
+        size_t row = (size_t)dt_set.x[2 * i];
+        cr_assert(i == 0 || dt_set.x[2 * i] > dt_set.x[2 * (i - 1)], "kept rows out of order");
+        cr_assert_eq(dt_set.x[2 * i + 1], -(float)row);
+        cr_assert_eq(dt_set.label[i], (int)(row % 3));
+        seen[row]++;
+    }
+    for (int i = 0; i < 30; i++)
+        cr_assert_eq(seen[i], 1, "row %d appears %d times", i, seen[i]);
+    blr_data_free(&held);
+}
+
+Test(data, split_needs_a_proper_part)
+{
+    dt_indexed(5);
+    blr_rng r;
+    blr_rng_init(&r, 1, BLR_RNG_TEST, 0);
+    blr_dataset held;
+    cr_assert_eq(blr_data_split(&dt_set, 0, &r, &held, dt_err, sizeof dt_err), -1);
+    cr_assert(strstr(dt_err, "cannot hold out 0 of 5 examples"), "%s", dt_err);
+    cr_assert_eq(blr_data_split(&dt_set, 5, &r, &held, dt_err, sizeof dt_err), -1);
+    cr_assert(strstr(dt_err, "cannot hold out 5 of 5 examples"), "%s", dt_err);
+    cr_assert_eq(dt_set.n, 5, "a refused split leaves the data alone");
+}

@@ -180,3 +180,28 @@ Test(metrics, near_zero)
     near(blr_metrics_near_zero(zero, 3), 0.0, 0, "zero vector");
     cr_assert(isnan(blr_metrics_near_zero(w, 0)));
 }
+
+/* Student t CDFs in closed form: 1 degree of freedom (Cauchy) gives the two-sided p
+ * 1 - 2 atan(|t|)/π; 2 degrees give 1 - |t|/sqrt(2 + t²).
+ * Pairs with differences (1, 3): mean 2, sd sqrt(2), t = 2/(sqrt(2)/sqrt(2)) = 2, 1 df.
+ * Differences (0.5, -0.5, 1.5): mean 0.5, sd 1, t = 0.5/(1/sqrt(3)) = sqrt(3)/2, 2 df. */
+Test(metrics, paired_t_test_p_values)
+{
+    const double a1[2] = {2.0, 5.0}, b1[2] = {1.0, 2.0};
+    near(blr_metrics_paired_p(a1, b1, 2), 1.0 - 2.0 * atan(2.0) / acos(-1.0), 1e-12, "1 df");
+    const double a2[3] = {1.0, 0.0, 2.0}, b2[3] = {0.5, 0.5, 0.5};
+    double t = sqrt(3.0) / 2.0;
+    near(blr_metrics_paired_p(a2, b2, 3), 1.0 - t / sqrt(2.0 + t * t), 1e-12, "2 df");
+    /* The test is symmetric in its arguments. */
+    near(blr_metrics_paired_p(b2, a2, 3), 1.0 - t / sqrt(2.0 + t * t), 1e-12, "swapped");
+}
+
+Test(metrics, paired_t_test_edge_cases)
+{
+    const double a[3] = {1.0, 2.0, 3.0}, b[3] = {0.0, 1.0, 2.0};
+    cr_assert(isnan(blr_metrics_paired_p(a, b, 1)), "one pair has no variance estimate");
+    cr_assert(isnan(blr_metrics_paired_p(a, b, 0)));
+    /* Equal differences: t is infinite (p 0) unless they are all 0 (p 1). */
+    near(blr_metrics_paired_p(a, b, 3), 0.0, 0, "constant shift");
+    near(blr_metrics_paired_p(a, a, 3), 1.0, 0, "identical");
+}

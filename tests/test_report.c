@@ -296,14 +296,16 @@ Test(report, summary_mean_and_sd_over_ok_runs)
                  "%s", err);
     char *s = slurp(d, "summary.csv");
     cr_assert_str_eq(line_of(s, 0, line, sizeof line),
-                     "variant,rule,base,n_ok,n,acc_mean,acc_sd,objective_mean,objective_sd,"
+                     "variant,rule,base,n_ok,n,acc_mean,acc_sd,acc_p,objective_mean,objective_sd,"
                      "train_seconds_mean,train_seconds_sd,posterior_sd_median_mean,"
                      "posterior_sd_median_sd");
-    cr_assert_str_eq(line_of(s, 1, line, sizeof line), "a,sgd,dirac,3,4,0.75,0.25,2,0,2,1,0,0");
+    /* acc_p: nan for the reference a, for b (one pair) and for c (no ok run). */
+    cr_assert_str_eq(line_of(s, 1, line, sizeof line),
+                     "a,sgd,dirac,3,4,0.75,0.25,nan,2,0,2,1,0,0");
     cr_assert_str_eq(line_of(s, 2, line, sizeof line),
-                     "b,sgd,dirac,1,1,0.125,nan,1,nan,4,nan,0.5,nan");
+                     "b,sgd,dirac,1,1,0.125,nan,nan,1,nan,4,nan,0.5,nan");
     cr_assert_str_eq(line_of(s, 3, line, sizeof line),
-                     "c,sgd,dirac,0,1,nan,nan,nan,nan,nan,nan,nan,nan");
+                     "c,sgd,dirac,0,1,nan,nan,nan,nan,nan,nan,nan,nan,nan");
     free(s);
     /* The table counts the runs that did not finish. */
     s = slurp(d, "table.md");
@@ -349,6 +351,53 @@ Test(report, table_md_bolds_the_best_mean_in_both_directions)
     cr_assert_str_eq(line_of(s, 3, line, sizeof line),
                      "| b | 0.8000 ± 0.0000 | **0.3000 ± 0.0707** | – | 2/2 |");
     cr_assert_null(strstr(s, "Not ok"));
+    free(s);
+    free(ex);
+    remove_tree(d);
+}
+
+/* Reference a: acc (0.80, 0.82, 0.84). b: (0.90, 0.93, 0.94), differences (0.10, 0.11, 0.10),
+ * t = 31 with 2 df, p = 1 - 31/sqrt(2 + 31²) ≈ 1e-3: marked. c: (0.81, 0.81, 0.85),
+ * differences (0.01, -0.01, 0.01): t = 0.5, p = 1 - 0.5/1.5 = 2/3: not marked. */
+Test(report, tables_mark_significant_differences_from_the_reference)
+{
+    char *d = make_tmpdir(), line[512], err[512];
+    const char *names[] = {"a", "b", "c"};
+    blr_experiment *ex = experiment(names, 3, BIT(BLR_METRIC_ACC));
+    const double acc[9] = {0.80, 0.82, 0.84, 0.90, 0.93, 0.94, 0.81, 0.81, 0.85};
+    blr_run_result r[9];
+    for (int i = 0; i < 9; i++) {
+        r[i] = run(names[i / 3], i % 3, BLR_STATUS_OK);
+        r[i].metric[BLR_METRIC_ACC] = acc[i];
+    }
+    cr_assert_eq(blr_report_write_tables(d, ex, r, 9, NULL, 0, NULL, 0, err, sizeof err), 0,
+                 "%s", err);
+    char *s = slurp(d, "table.md");
+    cr_assert_str_eq(line_of(s, 2, line, sizeof line), "| a | 0.8200 ± 0.0200 | 3/3 |");
+    cr_assert_str_eq(line_of(s, 3, line, sizeof line), "| b | **0.9233 ± 0.0208** † | 3/3 |");
+    cr_assert_str_eq(line_of(s, 4, line, sizeof line), "| c | 0.8233 ± 0.0231 | 3/3 |");
+    cr_assert(strstr(s, "† differs from a (two-sided paired t-test"), "%s", s);
+    free(s);
+    s = slurp(d, "table.tex");
+    cr_assert(strstr(s, "$\\mathbf{0.9233 \\pm 0.0208}^{\\dagger}$"), "%s", s);
+    free(s);
+    s = slurp(d, "summary.csv");
+    double p;
+    cr_assert_str_eq(line_of(s, 0, line, sizeof line), "variant,rule,base,n_ok,n,acc_mean,acc_sd,"
+                     "acc_p,objective_mean,objective_sd,train_seconds_mean,train_seconds_sd,"
+                     "posterior_sd_median_mean,posterior_sd_median_sd");
+    cr_assert(strstr(line_of(s, 1, line, sizeof line), ",nan,nan,"), "reference: %s", line);
+    cr_assert_eq(sscanf(line_of(s, 3, line, sizeof line), "c,sgd,dirac,3,3,%*[^,],%*[^,],%lf",
+                        &p), 1, "%s", line);
+    cr_assert(fabs(p - 2.0 / 3.0) < 1e-6, "c: p %.9g", p);
+    free(s);
+    /* Another reference moves the marks: against b, a and c both differ. */
+    ex->reference = 1;
+    cr_assert_eq(blr_report_write_tables(d, ex, r, 9, NULL, 0, NULL, 0, err, sizeof err), 0,
+                 "%s", err);
+    s = slurp(d, "table.md");
+    cr_assert_str_eq(line_of(s, 2, line, sizeof line), "| a | 0.8200 ± 0.0200 † | 3/3 |");
+    cr_assert_str_eq(line_of(s, 3, line, sizeof line), "| b | **0.9233 ± 0.0208** | 3/3 |");
     free(s);
     free(ex);
     remove_tree(d);
@@ -451,11 +500,14 @@ Test(report, manifest_json_text)
         .experiment = "quick", .file = "dir \"q\"\\x.yaml\nnext", .file_sha256 = "ab",
         .profile = "", .git_commit = "abc-dirty", .compiler = "cc\t1", .cflags = "-O2",
         .gsl_version = "2.7", .openblas_version = NULL, .yaml_version = "0.2.5",
-        .host = "h\x01", .start_utc = "s", .end_utc = "e", .threads = 2,
+        .host = "h\x01", .start_utc = "s", .end_utc = "e", .scored_on = "test set",
+        .threads = 2,
     };
     blr_run_result r[2] = {run("sgd", 0, BLR_STATUS_OK), run("a\"b", 1, BLR_STATUS_DIVERGED)};
     r[0].train_seconds = 1.25;
     r[1].train_seconds = NAN;
+    r[0].peak_rss_mib = 3.5;
+    r[1].peak_rss_mib = NAN;
     cr_assert_eq(blr_report_write_manifest(d, &man, r, 2, err, sizeof err), 0, "%s", err);
     char *s = slurp(d, "manifest.json");
     cr_assert_str_eq(s, "{\n"
@@ -472,12 +524,13 @@ Test(report, manifest_json_text)
                         "  \"host\": \"h\\u0001\",\n"
                         "  \"start_utc\": \"s\",\n"
                         "  \"end_utc\": \"e\",\n"
+                        "  \"scored_on\": \"test set\",\n"
                         "  \"threads\": 2,\n"
                         "  \"runs\": [\n"
                         "    {\"variant\": \"sgd\", \"seed\": 0, \"status\": \"ok\", "
-                        "\"train_seconds\": 1.25},\n"
+                        "\"train_seconds\": 1.25, \"peak_rss_mib\": 3.5},\n"
                         "    {\"variant\": \"a\\\"b\", \"seed\": 1, \"status\": \"diverged\", "
-                        "\"train_seconds\": null}\n"
+                        "\"train_seconds\": null, \"peak_rss_mib\": null}\n"
                         "  ]\n"
                         "}\n");
     free(s);
@@ -815,7 +868,8 @@ Test(report_plot, asked_figures_need_their_data)
     cr_assert_eq(blr_report_plot(d, 1u << BLR_FIGURE_POSTERIOR, err, sizeof err), -1);
     cr_assert(strstr(err, "posterior"), "%s", err);
     cr_assert_eq(blr_report_plot(d, 1u << BLR_FIGURE_FILTERS, err, sizeof err), -1);
-    cr_assert(strstr(err, "figure 'filters' is not drawn"), "%s", err);
+    cr_assert(strstr(err, "/filters/*.csv: error: figure 'filters' has no data (no such file)"),
+              "%s", err);
     remove_tree(d);
 }
 
@@ -912,5 +966,129 @@ Test(report_plot, gnuplot_failures_are_reported)
     if (old)
         setenv("PATH", old, 1);
     free(old);
+    remove_tree(d);
+}
+
+/* Filters of two variants, seeds 0 and 3 of "mult" (the figure shows the lowest seed). Unit u
+ * of "mean" is a one-hot image at pixel (u, u) times -2: scaled to its own max |w| it is -1
+ * there and 0 elsewhere; a one-hot filter has Hoyer measure 1. */
+static void write_filter_fixture(const char *d, int units)
+{
+    char err[512];
+    static float w[3][16 * 28 * 28];
+    memset(w, 0, sizeof w);
+    for (int u = 0; u < units; u++) {
+        w[0][u * 784 + u * 28 + u] = -2.0f;
+        for (int i = 0; i < 784; i++)
+            w[1][u * 784 + i] = w[2][u * 784 + i] = 0.5f;
+    }
+    const char *one[] = {"mean"}, *three[] = {"mean", "g+", "g-"};
+    const float *a1[] = {w[0]}, *a3[] = {w[0], w[1], w[2]};
+    cr_assert_eq(blr_report_write_filters(d, "add", 0, one, a1, 1, units, 28, err, sizeof err),
+                 0, "%s", err);
+    cr_assert_eq(blr_report_write_filters(d, "mult", 3, three, a3, 3, units, 28, err,
+                                          sizeof err), 0, "%s", err);
+    cr_assert_eq(blr_report_write_filters(d, "mult", 0, three, a3, 3, units, 28, err,
+                                          sizeof err), 0, "%s", err);
+}
+
+Test(report_plot, filters_figure_from_the_filter_files)
+{
+    if (!have_gnuplot())
+        cr_skip_test("gnuplot is not in PATH");
+    char *d = make_tmpdir(), err[512], line[512];
+    const char *names[] = {"add", "mult"};
+    blr_experiment *ex = experiment(names, 2, BIT(BLR_METRIC_ACC));
+    blr_run_result r[2] = {run("add", 0, BLR_STATUS_OK), run("mult", 0, BLR_STATUS_OK)};
+    cr_assert_eq(blr_report_write_tables(d, ex, r, 2, NULL, 0, NULL, 0, err, sizeof err), 0);
+    write_filter_fixture(d, 2);
+    char *s = slurp(d, "filters/add-s0.csv");
+    cr_assert(strncmp(s, "array,unit,row,c0,c1,", 21) == 0, "%s", line_of(s, 0, line, 512));
+    /* Unit 1, row 1: -2 at column 1. */
+    cr_assert_str_eq(line_of(s, 1 + 28 + 1, line, sizeof line),
+                     "mean,1,1,0,-2,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0");
+    free(s);
+    cr_assert_eq(blr_report_plot(d, 1u << BLR_FIGURE_FILTERS, err, sizeof err), 0, "%s", err);
+    cr_assert(exists(d, "filters.png") && exists(d, "filters.svg"));
+    s = slurp(d, "filters.gp");
+    cr_assert(strstr(s, "set multiplot layout 2,3"), "two variants, up to three arrays");
+    cr_assert(strstr(s, "set title \"add\\npoint estimate, Hoyer 1.000\""), "%s", s);
+    cr_assert(strstr(s, "set title \"mult\\ng- (inhibitory), Hoyer 0.000\""), "%s", s);
+    cr_assert(strstr(s, "set multiplot next"), "add has one array: two empty panels");
+    free(s);
+    s = slurp(d, "filters.dat");
+    cr_assert(strstr(s, "# mult seed 0, g+: 2 filters"), "the lowest seed is drawn");
+    cr_assert_null(strstr(s, "seed 3"));
+    /* Panel row 0 of add: unit 0's pixel (0,0) is -1 after scaling, then 27 zeros, the gap,
+     * unit 1's row 0 (zeros), then the empty grid cells. */
+    cr_assert(strstr(s, "# add seed 0, mean: 2 filters, each scaled to its max |w|\n-1.0000 "
+                        "0.0000"), "%s", s);
+    free(s);
+    free(ex);
+    remove_tree(d);
+}
+
+Test(report_plot, filter_files_are_checked)
+{
+    char *d = make_tmpdir(), err[512];
+    const char *names[] = {"add"};
+    blr_experiment *ex = experiment(names, 1, BIT(BLR_METRIC_ACC));
+    blr_run_result r = run("add", 0, BLR_STATUS_OK);
+    cr_assert_eq(blr_report_write_tables(d, ex, &r, 1, NULL, 0, NULL, 0, err, sizeof err), 0);
+    char sub[512];
+    snprintf(sub, sizeof sub, "%s/filters", d);
+    cr_assert_eq(mkdir(sub, 0755), 0);
+    put_file(d, "filters/add-s0.csv", "array,unit,row,c0\nmean,0,0,1\n");
+    cr_assert_eq(blr_report_plot(d, 1u << BLR_FIGURE_FILTERS, err, sizeof err), -1);
+    cr_assert(strstr(err, "filters/add-s0.csv:1: error: 4 columns, a filter row needs 31"), "%s",
+              err);
+    const float w[784] = {0};
+    const float *a[] = {w};
+    const char *n[] = {"mean"};
+    cr_assert_eq(blr_report_write_filters(d, "a/b", 0, n, a, 1, 1, 28, err, sizeof err), -1);
+    cr_assert(strstr(err, "cannot be a file name"), "%s", err);
+    free(ex);
+    remove_tree(d);
+}
+
+/* Four variants over two seeds: g-no-fisher / g-fisher share position 0, t-no-fisher /
+ * t-fisher position 1. g-fisher bayes_nll: 0.3 and 0.5 -> mean 0.4, sd 0.141421356. */
+Test(report_plot, ablation_figure_pairs_fisher_off_and_on)
+{
+    if (!have_gnuplot())
+        cr_skip_test("gnuplot is not in PATH");
+    char *d = make_tmpdir(), err[512];
+    const char *names[] = {"g-no-fisher", "g-fisher", "t-no-fisher", "t-fisher"};
+    blr_experiment *ex = experiment(names, 4, BIT(BLR_METRIC_BAYES_NLL) |
+                                                  BIT(BLR_METRIC_BAYES_ECE));
+    blr_run_result r[8];
+    for (int i = 0; i < 8; i++) {
+        r[i] = run(names[i % 4], i / 4, BLR_STATUS_OK);
+        r[i].metric[BLR_METRIC_BAYES_NLL] =
+            0.3 + 0.1 * (i % 4) + (i == 1 ? -0.1 : i == 5 ? 0.1 : 0.0);
+        r[i].metric[BLR_METRIC_BAYES_ECE] = 0.01 * (i % 4 + 1);
+    }
+    r[7].status = BLR_STATUS_DIVERGED;
+    cr_assert_eq(blr_report_write_tables(d, ex, r, 8, NULL, 0, NULL, 0, err, sizeof err), 0);
+    /* Unasked, the ablation figure is not drawn for a plain results directory. */
+    cr_assert_eq(blr_report_plot(d, 0, err, sizeof err), -1);
+    cr_assert_not(exists(d, "ablation.gp"));
+    cr_assert_eq(blr_report_plot(d, 1u << BLR_FIGURE_ABLATION, err, sizeof err), 0, "%s", err);
+    cr_assert(exists(d, "ablation.png") && exists(d, "ablation.svg"));
+    char *s = slurp(d, "ablation.dat");
+    cr_assert(strstr(s, "# fisher off: position label"), "%s", s);
+    cr_assert(strstr(s, "0.12 'g' 0.4 0.141421356 0.02 0 nan 0 2\n"), "%s", s);
+    /* t-fisher's seed 1 diverged: one ok run, sd 0. */
+    cr_assert(strstr(s, "1.12 't' 0.6 0 0.04 0 nan 0 1\n"), "%s", s);
+    free(s);
+    s = slurp(d, "ablation.gp");
+    cr_assert(strstr(s, "set multiplot layout 2,1"), "no OOD panel without ood_auroc: %s", s);
+    cr_assert(strstr(s, "set xtics rotate by -30 nomirror ('g' 0, 't' 1)"), "%s", s);
+    free(s);
+    /* Drawn once, `blr plot DIR` redraws it. */
+    cr_assert_eq(remove(strcat(strcpy(err, d), "/ablation.png")), 0);
+    cr_assert_eq(blr_report_plot(d, 0, err, sizeof err), 0, "%s", err);
+    cr_assert(exists(d, "ablation.png"));
+    free(ex);
     remove_tree(d);
 }
