@@ -45,7 +45,7 @@ TEST_LINK ?= $(LIBBLR)
 TEST_LDFLAGS := -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
 ALLOC_COUNT := $(BUILD)/tests/alloc_count.o
 
-.PHONY: all run test bench install clean setup data FORCE
+.PHONY: all run test bench paper tune install clean setup data FORCE
 all: $(BLR)
 
 $(BUILD)/%.o: %.c $(wildcard lib/*.h)
@@ -91,6 +91,21 @@ test: data
 
 bench: all
 	$(BLR) bench --rule all
+
+# The paper suite (results/README.md): the committed results/<name>/ directories, and
+# results/paper-times.csv with the wall time of each experiment.
+PAPER := table1-mlp filters ablation-q0 table1-cnn table2-cnn
+paper: data
+	@$(MAKE) --no-print-directory all
+	bash scripts/suite.sh $(BLR) paper $(PAPER)
+
+# Step-size tuning on validation splits (DESIGN §7); results/tune-*/choice.md says what won.
+TUNE := tune-mlp tune-ablation tune-cnn
+tune: data
+	@$(MAKE) --no-print-directory all
+	bash scripts/suite.sh $(BLR) tune $(TUNE)
+	for t in $(TUNE); do awk -F, -f scripts/tune-choice.awk results/$$t/summary.csv \
+	    > results/$$t/choice.md || exit 1; done
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/blr

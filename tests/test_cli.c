@@ -179,8 +179,8 @@ Test(cli, list_names_every_kind)
     cr_assert_eq(cli_run("list"), 0);
     const char *out = cli_slurp(cli_out);
     const char *want[] = {"sgd", "lie-additive", "lie-multiplicative", "lie-affine", "gaussian",
-                          "student-t", "rayleigh", "fashion-mnist", "mlp", "bayes_nll",
-                          "reliability"};
+                          "student-t", "rayleigh", "fashion-mnist", "mlp", "cnn", "bayes_nll",
+                          "hoyer", "reliability", "filters", "ablation"};
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         cr_assert(strstr(out, want[i]), "blr list does not name %s", want[i]);
 }
@@ -360,4 +360,56 @@ Test(cli, fashion_mnist_subset_run)
     }
     const char *runs = cli_file("res/runs.csv");
     cr_assert(strstr(runs, "mult,lie-multiplicative,rayleigh,0,ok,2,"), "%s", runs);
+}
+
+/* The M3 pieces end to end on a small scale: a cnn, scoring on a validation split, the filters
+ * and ablation figures (on an mlp), a chosen reference variant and the sparsity metrics. */
+Test(cli, cnn_validation_filters_and_ablation)
+{
+    struct stat st;
+    if (stat("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", &st) != 0)
+        cr_skip_test("dataset-fashion-mnist is not installed");
+    cli_write("cnn.yaml",
+              "name: cnn\n"
+              "data: {set: fashion-mnist, validation: 200, train_subset: 300}\n"
+              "model: {arch: cnn, conv: [4, 8], kernel: 5, hidden: [16], activation: elu}\n"
+              "train: {epochs: 1, batch_size: 50, mc_test: 2}\n"
+              "methods: [{name: sgd, rule: sgd, lr: 0.1}, {name: vogn, rule: vogn, lr: 0.1}]\n"
+              "report: {metrics: [acc, nll, hoyer], reference: vogn}\n");
+    cr_assert_eq(cli_run("run %s/cnn.yaml --out %s/c --quiet", cli_tmp, cli_tmp), 0, "%s",
+                 cli_slurp(cli_errf));
+    cr_assert(strstr(cli_file("c/manifest.json"),
+                     "\"scored_on\": \"200 validation examples held out of the training set\""));
+    const char *table = cli_file("c/table.md");
+    cr_assert(strstr(table, "† differs from vogn"), "%s", table);
+    cr_assert(strstr(table, "Scored on 200 validation examples"), "%s", table);
+    cr_assert(strstr(cli_header("c/runs.csv"), ",acc,nll,hoyer,objective,"));
+
+    cli_write("fl.yaml",
+              "name: fl\n"
+              "data: {set: fashion-mnist, train_subset: 300, test_subset: 100}\n"
+              "model: {arch: mlp, hidden: [20]}\n"
+              "train: {epochs: 1, batch_size: 50, mc_test: 2}\n"
+              "seeds: [1, 0]\n"
+              "methods:\n"
+              "  - {name: add, rule: lie-additive, lr: 0.1, base_scale: 0.001}\n"
+              "  - {name: mult, rule: lie-multiplicative, base: rayleigh, lr: 10,"
+              " temperature: 0.01}\n"
+              "  - {name: t, rule: lie-affine, base: student-t, nu: 5, fisher: [false, true],"
+              " lr: 0.2, lr2: 10}\n"
+              "report: {metrics: [nll, bayes_nll, bayes_ece, near_zero],"
+              " figures: [filters, ablation]}\n");
+    cr_assert_eq(cli_run("run %s/fl.yaml --out %s/f --quiet", cli_tmp, cli_tmp), 0, "%s",
+                 cli_slurp(cli_errf));
+    /* Filters are written for the experiment's first seed (1), g± only for mult. */
+    cr_assert(cli_exists("f/filters/add-s1.csv") && !cli_exists("f/filters/add-s0.csv"));
+    cr_assert(strstr(cli_file("f/filters.gp"), "set title \"mult\\ng- (inhibitory), Hoyer "));
+    cr_assert_null(strstr(cli_file("f/filters.gp"), "add\\ng+"));
+    const char *figs[] = {"f/filters.png", "f/filters.svg", "f/filters.gp", "f/filters.dat",
+                          "f/ablation.png", "f/ablation.svg", "f/ablation.gp", "f/ablation.dat"};
+    for (size_t i = 0; i < sizeof figs / sizeof *figs; i++)
+        cr_assert(cli_exists(figs[i]), "missing %s", figs[i]);
+    cr_assert(strstr(cli_file("f/ablation.dat"), "'t' "), "fisher variants share a position");
+    cr_assert(strstr(cli_file("f/ablation.gp"), "'t' 2)"), "%s", cli_file("f/ablation.gp"));
+    cr_assert_eq(cli_run("plot %s/f", cli_tmp), 0, "%s", cli_slurp(cli_errf));
 }
