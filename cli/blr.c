@@ -29,8 +29,10 @@ static const char usage[] =
     "        validate the file and its data, print the expanded run list; runs nothing\n"
     "  list  rules, baselines, base distributions, data sets, architectures, metrics, figures\n"
     "  bench [--arch mlp|cnn|linear] [--hidden 256,256] [--activation tanh] [--batch 128] [--mc 1]\n"
-    "        [--rule NAME|all]... [--steps 300] [--threads N]\n"
-    "        time optimizer steps on synthetic 784-input, 10-class data; one JSON line per rule\n"
+    "        [--rule NAME|all]... [--steps 300] [--threads N] [--suite DIR]\n"
+    "        time optimizer steps on synthetic 784-input, 10-class data; one JSON line per rule;\n"
+    "        --suite DIR: every method x batch 32/128/512 x mc 1/4, sampling rates and the sgemm\n"
+    "        bound into DIR (bench.csv, sampling.csv, gemm.csv, bench.png)\n"
     "  plot DIR\n"
     "        re-render the figures of a results directory from its CSV files\n"
     "  --help, --version\n"
@@ -235,7 +237,7 @@ static int cmd_bench(int argc, char **argv)
     o.mc = 1;
     o.steps = 300;
     o.threads = 2;
-    const char *hidden = NULL;
+    const char *hidden = NULL, *suite = NULL;
     const char *rules[64];
     int n_rules = 0;
     for (int i = 0; i < argc; i++) {
@@ -263,6 +265,8 @@ static int cmd_bench(int argc, char **argv)
         } else if (strcmp(opt, "--threads") == 0) {
             if (parse_int(val, 1, 1024, &o.threads) != 0)
                 return bad_usage("--threads needs a whole number from 1 to 1024, not '%s'", val);
+        } else if (strcmp(opt, "--suite") == 0) {
+            suite = val;
         } else if (strcmp(opt, "--rule") == 0) {
             if (strcmp(val, "all") != 0 && !blr_method_find(val))
                 return bad_usage("unknown rule '%s' (blr list shows the rules)", val);
@@ -284,6 +288,20 @@ static int cmd_bench(int argc, char **argv)
         o.spec.n_hidden = 0;
     else if (parse_hidden(hidden, &o.spec) != 0)
         return bad_usage("--hidden needs sizes like 256,256, not '%s'", hidden);
+    if (suite) {
+        if (o.spec.arch != BLR_ARCH_MLP || n_rules > 0)
+            return bad_usage("%s", "--suite times every method on an mlp; it takes no --rule "
+                                   "or --arch");
+        blr_bench_suite_opts so = {.spec = o.spec, .threads = o.threads, .steps = o.steps,
+                                   .sample_n = (size_t)1 << 22};
+        char err[512];
+        if (blr_bench_suite(suite, &so, stderr, err, sizeof err) != 0) {
+            fprintf(stderr, "blr: %s\n", err);
+            return 1;
+        }
+        printf("bench: %s/bench.csv, sampling.csv, gemm.csv, bench.png\n", suite);
+        return 0;
+    }
     if (n_rules == 0)
         rules[n_rules++] = "lie-affine";
     int rc = 0;

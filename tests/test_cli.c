@@ -171,6 +171,9 @@ Test(cli, bad_usage_exits_2)
     cr_assert_eq(cli_run("bench --rule nosuch"), 2);
     cr_assert(strstr(cli_slurp(cli_errf), "unknown rule 'nosuch'"));
     cr_assert_eq(cli_run("bench --hidden 12,x"), 2);
+    cr_assert_eq(cli_run("bench --suite x --rule sgd"), 2);
+    cr_assert(strstr(cli_slurp(cli_errf), "--suite times every method on an mlp"));
+    cr_assert_eq(cli_run("bench --suite x --arch cnn"), 2);
     cr_assert_eq(cli_run("plot"), 2);
 }
 
