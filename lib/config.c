@@ -1365,6 +1365,18 @@ static int read_report(const ctx *c, const ynode *root, blr_experiment *out)
     if (figures && (out->figures & (1u << BLR_FIGURE_POSTERIOR)) && !out->posterior)
         return fail(c, figures, "figure 'posterior' needs 'posterior: true' (it is drawn from "
                                 "the posterior files)");
+    /* A linear regression's posterior files come with the one exact posterior they are drawn
+     * against, which depends on the prior precision and the temperature. */
+    const blr_train_cfg *t0 = &out->variants[0].train;
+    for (int v = 1; out->posterior && out->model.arch == BLR_ARCH_LINEAR && !cls &&
+                    v < out->n_variants;
+         v++) {
+        const blr_train_cfg *t = &out->variants[v].train;
+        if (t->prior_precision != t0->prior_precision || t->temperature != t0->temperature)
+            return fail(c, find(r, "posterior"), "posterior: true draws every variant against "
+                        "one exact posterior, but '%s' and '%s' differ in prior_precision or "
+                        "temperature", out->variants[0].name, out->variants[v].name);
+    }
     return 0;
 }
 

@@ -297,6 +297,12 @@ Test(config, posterior_figure_follows_posterior_files)
     /* "report: {figures: " is 18 characters: the list starts at column 19. */
     cfg_fails(CFG_MIN "report: {figures: [curves, posterior]}\n", NULL, 7, 19,
               "figure 'posterior' needs 'posterior: true'");
+    /* One exact posterior for every variant: they must share prior and temperature. */
+    cfg_ok(CFG_HEAD "methods: [{name: s, rule: sgd, lr: [0.1, 0.2]}]\n"
+                    "report: {posterior: true}\n", NULL);
+    cfg_fails(CFG_HEAD "methods: [{name: s, rule: sgd, temperature: [1, 0.5]}]\n"
+                       "report: {posterior: true}\n", NULL, 5, 21,
+              "'s-temperature1' and 's-temperature0.5' differ in prior_precision or temperature");
 }
 
 Test(config, classification_defaults_add_ood_auroc_only_with_ood)
