@@ -103,7 +103,7 @@ int blr_plot_ablation(blr_plot_data *d, char *err, size_t errlen)
     }
     blr_report_file rf;
     int rc = blr_report_open(&rf, d->dir, "ablation.dat", err, errlen);
-    static const char *const series_name[3] = {"fisher off", "fisher on", "variant"};
+    static const char *const series_name[3] = {"fisher off", "fisher on", "no fisher pair"};
     static const double offset[3] = {-0.12, 0.12, 0.0};
     int block[3] = {-1, -1, -1}, n_blocks = 0, has[ABL_COUNT] = {0};
     for (int s = 0; s < 3 && rc == 0; s++) {
