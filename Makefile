@@ -101,13 +101,16 @@ paper: data
 	@$(MAKE) --no-print-directory all
 	bash scripts/suite.sh $(BLR) paper $(PAPER)
 
-# Step-size tuning on validation splits (DESIGN §7); results/tune-*/choice.md says what won.
-TUNE := tune-mlp tune-ablation tune-cnn
+# Step-size tuning on validation splits (DESIGN §7); results/tune-*/choice.md says what won
+# (tune-cnn-wider is tune-cnn's second round: its choice is over both).
+TUNE := tune-mlp tune-ablation tune-cnn tune-cnn-wider
 tune: data
 	@$(MAKE) --no-print-directory all
 	bash scripts/suite.sh $(BLR) tune $(TUNE)
-	for t in $(TUNE); do awk -F, -f scripts/tune-choice.awk results/$$t/summary.csv \
-	    > results/$$t/choice.md || exit 1; done
+	for t in tune-mlp tune-ablation tune-cnn; do awk -F, -f scripts/tune-choice.awk \
+	    results/$$t/summary.csv > results/$$t/choice.md || exit 1; done
+	awk -F, -f scripts/tune-choice.awk results/tune-cnn/summary.csv \
+	    results/tune-cnn-wider/summary.csv > results/tune-cnn-wider/choice.md
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/blr

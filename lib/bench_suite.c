@@ -63,8 +63,8 @@ double blr_bench_sampling(const blr_base *b, size_t n, int reps, int gsl)
 
 /* ---- sgemm on the network's shapes ------------------------------------------------------- */
 
-/* One dense layer's three products in a step: forward X·Wᵀ, the weight gradient δᵀ·X and (not
- * for the first layer, whose input needs none) the input gradient δ·W. */
+/* One dense layer's three products in a step: forward X·Wᵀ, the weight gradient δᵀ·X and
+ * (not for the first layer, whose input needs none) the input gradient δ·W. */
 int blr_bench_gemm(const blr_model_spec *spec, int batch, int reps, blr_bench_gemm_row *rows,
                    int max_rows, int *n_rows, char *err, size_t errlen)
 {

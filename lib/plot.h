@@ -102,6 +102,9 @@ typedef struct {
 
 
 int blr_plot_grow(void **p, size_t *cap, size_t n, size_t size);
+/* "validation" when dir/manifest.json says the metrics were scored on held-out training
+ * examples (data: validation), else "test". */
+const char *blr_plot_scored_set(const char *dir);
 /* Index of a variant, added at the end when new; -1 (message in err) on failure. */
 int blr_plot_variant_index(blr_plot_data *d, const char *name, const blr_plot_csv *c, char *err,
                            size_t errlen);

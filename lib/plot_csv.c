@@ -200,12 +200,29 @@ int blr_plot_variant_index(blr_plot_data *d, const char *name, const blr_plot_cs
                  c->path, c->line, c->col[0] + 1, BLR_NAME_LEN - 1);
         return -1;
     }
-    if (blr_plot_grow((void **)&d->names.name, &d->names.cap, d->names.n, sizeof *d->names.name) != 0) {
+    if (blr_plot_grow((void **)&d->names.name, &d->names.cap, d->names.n,
+                      sizeof *d->names.name) != 0) {
         snprintf(err, errlen, "error: out of memory");
         return -1;
     }
     snprintf(d->names.name[d->names.n], BLR_NAME_LEN, "%s", name);
     return (int)d->names.n++;
+}
+
+const char *blr_plot_scored_set(const char *dir)
+{
+    char path[BLR_PATH_LEN + 32], buf[4096];
+    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return "test";
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *key = strstr(buf, "\"scored_on\": \"");
+    const char *end = key ? strchr(key + 14, '"') : NULL;
+    const char *val = key ? strstr(key + 14, "validation") : NULL;
+    return val && end && val < end ? "validation" : "test";
 }
 
 void blr_plot_data_free(blr_plot_data *d)

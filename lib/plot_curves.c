@@ -173,9 +173,11 @@ int blr_plot_curves(blr_plot_data *d, char *err, size_t errlen)
         double left = n_panels == 1 ? 0.11 : panel == 0 ? 0.07 : 0.57;
         double right = n_panels == 1 ? 0.97 : panel == 0 ? 0.48 : 0.98;
         fprintf(f, "set lmargin at screen %.2f\nset rmargin at screen %.2f\n", left, right);
-        fputs(panel == 0 ? "set ylabel \"test NLL (nats)\"\nset title \"test NLL\"\n"
-                         : "set ylabel \"test accuracy (%)\"\nset title \"test accuracy\"\n",
-              f);
+        const char *set = blr_plot_scored_set(d->dir);
+        if (panel == 0)
+            fprintf(f, "set ylabel \"%s NLL (nats)\"\nset title \"%s NLL\"\n", set, set);
+        else
+            fprintf(f, "set ylabel \"%s accuracy (%%)\"\nset title \"%s accuracy\"\n", set, set);
         const char *y = panel == 0 ? "($2)" : "(100*$5)", *lo = panel == 0 ? "($2-$3)"
                                                                            : "(100*($5-$6))";
         const char *hi = panel == 0 ? "($2+$3)" : "(100*($5+$6))";

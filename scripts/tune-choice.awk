@@ -1,8 +1,9 @@
-# Reads a tuning experiment's summary.csv and prints, per method, the variant with the lowest
-# validation bayes_nll among those with ok runs (DESIGN §7), as a Markdown table.
+# Reads the summary.csv of a tuning experiment (and of its later rounds) and prints, per
+# method, the variant with the lowest validation bayes_nll among those with ok runs
+# (DESIGN §7), as a Markdown table.
 # A method is a variant's name up to its first "-lr" (variants expand as <method>-lr<value>).
-# Usage: awk -F, -f scripts/tune-choice.awk results/tune-X/summary.csv
-NR == 1 {
+# Usage: awk -F, -f scripts/tune-choice.awk results/tune-X/summary.csv [more rounds...]
+FNR == 1 {
     for (i = 1; i <= NF; i++) col[$i] = i
     if (!("bayes_nll_mean" in col)) { print "tune-choice: no bayes_nll_mean column" > "/dev/stderr"; exit 2 }
     next
