@@ -1,13 +1,15 @@
 /* Adam (Kingma & Ba 2015, Algorithm 1) as a building block of the baselines that run it
  * on their parameters: `adam` on the point estimate w, `bbb` on (μ, ρ). The moment update
  * lives here once; each baseline keeps its moments m, v and its step count t, and says what
- * the gradient is. Everything is static inline: the file is included by those baselines only. */
+ * the gradient is. Everything is static inline: the file is included by those baselines only.
+ * blr_adam_delta is forced inline (lib/fastmath.h), so the loops that call it vectorize. */
 #ifndef BLR_ADAM_MOMENTS_H
 #define BLR_ADAM_MOMENTS_H
 
 #include <math.h>
 #include <stdio.h>
 
+#include "fastmath.h"
 #include "rule.h"
 
 /* The scalars of one step, in float like the state they update. */
@@ -36,7 +38,7 @@ static inline blr_adam_coef blr_adam_coef_at(const blr_method_cfg *cfg, double l
 
 /* Algorithm 1: m <- β1 m + (1-β1) g, v <- β2 v + (1-β2) g²; returns the decrement
  * α m̂ / (√v̂ + ε) with m̂ = m/(1-β1^t), v̂ = v/(1-β2^t) (ε outside the root, as in the paper). */
-static inline float blr_adam_delta(blr_adam_coef c, float *m, float *v, float g)
+BLR_FASTMATH_INLINE float blr_adam_delta(blr_adam_coef c, float *m, float *v, float g)
 {
     *m = c.beta1 * *m + c.beta1c * g;
     *v = c.beta2 * *v + c.beta2c * g * g;

@@ -15,6 +15,7 @@
 
 #include "adam_moments.h"
 #include "baselines.h"
+#include "fastmath.h"
 
 /* Saved arrays come first in buf: μ, ρ (the 2P vector Adam moves), m, v (2P each); then σ
  * (a cache of softplus(ρ)), the scratch sums and ε. */
@@ -29,19 +30,37 @@ typedef struct {
     float *eps;      /* the last ε drawn */
 } bbb_state;
 
-/* softplus(x) = log(1 + e^x), without overflow for large x. */
-static float bbb_softplus(float x)
+/* log(1 + y) for y in [0, 1], as 2 atanh(s) with s = y/(2 + y) in [0, 1/3]: no 1 + y
+ * rounds away a small y, and the odd series 2 (s + s³/3 + ... + s¹³/13) stops where the
+ * first omitted term, s¹⁴/15 relative, is below 1.4e-8 (a quarter of float's rounding unit).
+ * Branch-free float arithmetic, so the loops over it vectorize (lib/fastmath.h has exp but no
+ * log). */
+BLR_FASTMATH_INLINE float bbb_log1p_unit(float y)
 {
-    return x > 0.0f ? x + log1pf(expf(-x)) : log1pf(expf(x));
+    const float s = y / (2.0f + y), s2 = s * s;
+    float p = 1.0f / 13.0f;
+    p = p * s2 + 1.0f / 11.0f;
+    p = p * s2 + 1.0f / 9.0f;
+    p = p * s2 + 1.0f / 7.0f;
+    p = p * s2 + 1.0f / 5.0f;
+    p = p * s2 + 1.0f / 3.0f;
+    return 2.0f * s + (2.0f * s) * (s2 * p);
 }
 
-/* softplus'(x) = 1/(1 + e^-x), without overflow for very negative x. */
-static float bbb_sigmoid(float x)
+/* softplus(x) = log(1 + e^x) = max(x, 0) + log(1 + e^-|x|): e^-|x| <= 1 never overflows.
+ * A NaN ρ stays NaN, so a diverged run shows as diverged. */
+BLR_FASTMATH_INLINE float bbb_softplus(float x)
 {
-    if (x >= 0.0f)
-        return 1.0f / (1.0f + expf(-x));
-    const float e = expf(x);
-    return e / (1.0f + e);
+    const float e = blr_fastmath_exp(-blr_fastmath_from_bits(blr_fastmath_bits(x) & 0x7fffffffu));
+    return blr_fastmath_select(x > 0.0f, x, 0.0f) + bbb_log1p_unit(e);
+}
+
+/* softplus'(x) = sigmoid(x) = 1/(1 + e^-x) for x >= 0 and e^x/(1 + e^x) below, again with
+ * e = e^-|x| <= 1. */
+BLR_FASTMATH_INLINE float bbb_sigmoid(float x)
+{
+    const float e = blr_fastmath_exp(-blr_fastmath_from_bits(blr_fastmath_bits(x) & 0x7fffffffu));
+    return blr_fastmath_select(x >= 0.0f, 1.0f, e) / (1.0f + e);
 }
 
 /* softplus⁻¹(s) = log(e^s - 1) = s + log(1 - e^-s): no overflow for large s, and expm1
@@ -51,10 +70,19 @@ static double bbb_softplus_inv(double s)
     return s + log(-expm1(-s));
 }
 
-static void bbb_refresh_sigma(bbb_state *s, size_t n)
+BLR_FASTMATH_INLINE void bbb_sigma_block(size_t len, float *restrict sigma,
+                                         const float *restrict rho)
 {
-    for (size_t i = 0; i < n; i++)
-        s->sigma[i] = bbb_softplus(s->rho[i]);
+    for (size_t i = 0; i < len; i++)
+        sigma[i] = bbb_softplus(rho[i]);
+}
+
+BLR_FASTMATH_CLONES static void bbb_refresh_sigma(bbb_state *s, size_t n)
+{
+    size_t i = 0;
+    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
+        bbb_sigma_block(BLR_FASTMATH_BLOCK, s->sigma + i, s->rho + i);
+    bbb_sigma_block(n - i, s->sigma + i, s->rho + i);
 }
 
 static int bbb_init(blr_method *m, const float *w0, const float *w1, char *err, size_t errlen)
@@ -96,13 +124,47 @@ static int bbb_init(blr_method *m, const float *w0, const float *w1, char *err, 
     return 0;
 }
 
-/* θ = μ + σ ⊙ ε (the reparameterization, Blundell et al. §3.2 step 2). */
+BLR_FASTMATH_INLINE void bbb_sample_block(size_t len, float *restrict theta,
+                                          const float *restrict mu, const float *restrict sigma,
+                                          const float *restrict eps)
+{
+    for (size_t i = 0; i < len; i++)
+        theta[i] = mu[i] + sigma[i] * eps[i];
+}
+
+/* θ = μ + σ ⊙ ε (the reparameterization, Blundell et al. §3.2 step 2), in the pass after
+ * the draw. */
 static void bbb_sample(blr_method *m, float *theta, blr_rng *rng)
 {
     bbb_state *s = m->state;
-    blr_rng_fill_normal(rng, s->eps, m->n);
-    for (size_t i = 0; i < m->n; i++)
-        theta[i] = s->mu[i] + s->sigma[i] * s->eps[i];
+    size_t n = m->n, i = 0;
+    blr_rng_fill_normal(rng, s->eps, n);
+    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
+        bbb_sample_block(BLR_FASTMATH_BLOCK, theta + i, s->mu + i, s->sigma + i, s->eps + i);
+    bbb_sample_block(n - i, theta + i, s->mu + i, s->sigma + i, s->eps + i);
+}
+
+/* One sample's terms ∇ and ∇ ⊙ ε. The first sample of a step assigns the sums instead of
+ * adding to them, so nothing has to clear them; `first` is a constant where
+ * bbb_accumulate_run is inlined, so each of its two loops is branch-free and vectorizes. */
+BLR_FASTMATH_INLINE void bbb_accumulate_block(size_t len, int first, float *restrict sg,
+                                              float *restrict sge, const float *restrict grad,
+                                              const float *restrict eps)
+{
+    for (size_t i = 0; i < len; i++) {
+        const float g = grad[i], ge = grad[i] * eps[i];
+        sg[i] = first ? g : sg[i] + g;
+        sge[i] = first ? ge : sge[i] + ge;
+    }
+}
+
+BLR_FASTMATH_INLINE void bbb_accumulate_run(bbb_state *s, size_t n, int first, const float *grad)
+{
+    size_t i = 0;
+    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
+        bbb_accumulate_block(BLR_FASTMATH_BLOCK, first, s->sg + i, s->sge + i, grad + i,
+                             s->eps + i);
+    bbb_accumulate_block(n - i, first, s->sg + i, s->sge + i, grad + i, s->eps + i);
 }
 
 static void bbb_accumulate(blr_method *m, const float *theta, const float *grad,
@@ -111,33 +173,59 @@ static void bbb_accumulate(blr_method *m, const float *theta, const float *grad,
     (void)theta;
     (void)sqgrad;
     bbb_state *s = m->state;
-    for (size_t i = 0; i < m->n; i++) {
-        s->sg[i] += grad[i];
-        s->sge[i] += grad[i] * s->eps[i];
-    }
+    if (s->flat.count == 0)
+        bbb_accumulate_run(s, m->n, 1, grad);
+    else
+        bbb_accumulate_run(s, m->n, 0, grad);
     s->flat.count++;
 }
+
+/* The scalars of one step, in float like the state they update. */
+typedef struct {
+    blr_adam_coef adam;
+    float avg; /* 1/count */
+    float tau; /* τ~ = τ/N */
+} bbb_coef;
 
 /* The reparameterized gradients of L = E_q[lbar] - τ~ Σ log σ (Blundell et al. §3.2
  * steps 4-5, with the entropy in closed form):
  *   ∇_μ L = E[∇],   ∇_ρ L = (E[∇ ⊙ ε] - τ~/σ) ⊙ sigmoid(ρ)   (dσ/dρ = sigmoid(ρ)),
  * then one Adam step (Algorithm 1, blr_adam_delta) on (μ, ρ), and σ follows ρ. */
-static void bbb_step(blr_method *m, double lr_factor)
+BLR_FASTMATH_INLINE void bbb_step_block(size_t len, bbb_coef c, float *restrict mu,
+                                        float *restrict rho, float *restrict m_mu,
+                                        float *restrict m_rho, float *restrict v_mu,
+                                        float *restrict v_rho, float *restrict sigma,
+                                        const float *restrict sg, const float *restrict sge)
+{
+    for (size_t i = 0; i < len; i++) {
+        const float g_mu = sg[i] * c.avg;
+        const float g_rho = (sge[i] * c.avg - c.tau / sigma[i]) * bbb_sigmoid(rho[i]);
+        mu[i] -= blr_adam_delta(c.adam, &m_mu[i], &v_mu[i], g_mu);
+        rho[i] -= blr_adam_delta(c.adam, &m_rho[i], &v_rho[i], g_rho);
+        sigma[i] = bbb_softplus(rho[i]);
+    }
+}
+
+BLR_FASTMATH_CLONES static void bbb_step(blr_method *m, double lr_factor)
 {
     bbb_state *s = m->state;
-    size_t n = m->n;
-    s->flat.t++;
-    const blr_adam_coef c = blr_adam_coef_at(&m->cfg, lr_factor, s->flat.t);
-    const float avg = (float)(s->flat.count > 0 ? 1.0 / s->flat.count : 0.0);
-    const float tau = (float)(m->cfg.temperature / m->cfg.n_data);
-    for (size_t i = 0; i < n; i++) {
-        const float g_mu = s->sg[i] * avg;
-        const float g_rho = (s->sge[i] * avg - tau / s->sigma[i]) * bbb_sigmoid(s->rho[i]);
-        s->mu[i] -= blr_adam_delta(c, &s->m[i], &s->v[i], g_mu);
-        s->rho[i] -= blr_adam_delta(c, &s->m[n + i], &s->v[n + i], g_rho);
-        s->sigma[i] = bbb_softplus(s->rho[i]);
-        s->sg[i] = s->sge[i] = 0.0f;
+    size_t n = m->n, i = 0;
+    /* no sample this step: the sums hold the last step's, and E[·] over nothing is 0 */
+    if (s->flat.count == 0) {
+        memset(s->sg, 0, n * sizeof *s->sg);
+        memset(s->sge, 0, n * sizeof *s->sge);
     }
+    s->flat.t++;
+    bbb_coef c;
+    c.adam = blr_adam_coef_at(&m->cfg, lr_factor, s->flat.t);
+    c.avg = (float)(s->flat.count > 0 ? 1.0 / s->flat.count : 0.0);
+    c.tau = (float)(m->cfg.temperature / m->cfg.n_data);
+    float *mr = s->m + n, *vr = s->v + n;
+    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
+        bbb_step_block(BLR_FASTMATH_BLOCK, c, s->mu + i, s->rho + i, s->m + i, mr + i, s->v + i,
+                       vr + i, s->sigma + i, s->sg + i, s->sge + i);
+    bbb_step_block(n - i, c, s->mu + i, s->rho + i, s->m + i, mr + i, s->v + i, vr + i,
+                   s->sigma + i, s->sg + i, s->sge + i);
     s->flat.count = 0;
 }
 

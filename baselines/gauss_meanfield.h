@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "base.h"
+#include "fastmath.h"
 #include "rule.h"
 
 /* Both methods report the Gaussian family in runs.csv's base column. */
@@ -17,8 +18,9 @@ static inline int gmf_init_base(blr_method *m, char *err, size_t errlen)
     return blr_base_init(&m->cfg.base, BLR_BASE_GAUSSIAN, 0, 1, err, errlen);
 }
 
-/* sd of coordinate i: 1/sqrt((p + add) scale). */
-static inline float gmf_sd(float p, float add, float scale)
+/* sd of coordinate i: 1/sqrt((p + add) scale). Forced inline (lib/fastmath.h), so the
+ * sampling loops that call it vectorize. */
+BLR_FASTMATH_INLINE float gmf_sd(float p, float add, float scale)
 {
     return 1.0f / sqrtf((p + add) * scale);
 }

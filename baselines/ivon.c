@@ -19,6 +19,7 @@
  *   dip below 0 (to no less than (h - δ)/2) when h < δ, as the published update allows.
  *   An s that leaves [2^-40, 2^40] is saturated there and counted in invalid_updates, as the
  *   Lie-group rules' scales are (blr_group_positive_clamp). */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -89,32 +90,79 @@ static int ivon_init(blr_method *m, const float *w0, const float *w1, char *err,
     return 0;
 }
 
-/* θ = m + σ ε, ε ~ N(0, 1) (Algorithm 1, line 2). */
-static void ivon_sample(blr_method *m, float *theta, blr_rng *rng)
+BLR_FASTMATH_INLINE void ivon_sample_block(size_t len, float lambda, float *restrict theta,
+                                           const float *restrict mean, const float *restrict prec,
+                                           const float *restrict eps)
+{
+    for (size_t i = 0; i < len; i++)
+        theta[i] = mean[i] + gmf_sd(prec[i], 0.0f, lambda) * eps[i];
+}
+
+/* θ = m + σ ε, ε ~ N(0, 1) (Algorithm 1, line 2), in the pass after the draw. */
+BLR_FASTMATH_CLONES static void ivon_sample(blr_method *m, float *theta, blr_rng *rng)
 {
     ivon_state *s = m->state;
     const float lambda = (float)s->lambda;
-    blr_rng_fill_normal(rng, s->eps, m->n);
-    for (size_t i = 0; i < m->n; i++)
-        theta[i] = s->m[i] + gmf_sd(s->s[i], 0.0f, lambda) * s->eps[i];
+    size_t n = m->n, i = 0;
+    blr_rng_fill_normal(rng, s->eps, n);
+    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
+        ivon_sample_block(BLR_FASTMATH_BLOCK, lambda, theta + i, s->m + i, s->s + i, s->eps + i);
+    ivon_sample_block(n - i, lambda, theta + i, s->m + i, s->s + i, s->eps + i);
 }
 
 /* ∇ includes the prior term δ θ at the sampled θ; IVON applies weight decay at the mean
  * (line 7), so it accumulates the data gradient ĝ = ∇ - δ θ, and ĝ ⊙ ε for Price's
- * estimate ĥ = ĝ ⊙ (θ - m)/σ² = ĝ ⊙ ε/σ (line 3). */
+ * estimate ĥ = ĝ ⊙ (θ - m)/σ² = ĝ ⊙ ε/σ (line 3). The first sample of a step assigns the
+ * sums instead of adding to them, so nothing has to clear them; `first` is a constant where
+ * ivon_accumulate_run is inlined, so each of its two loops is branch-free and vectorizes. */
+BLR_FASTMATH_INLINE void ivon_accumulate_block(size_t len, int first, float delta,
+                                               float *restrict sum_g, float *restrict sum_ge,
+                                               const float *restrict theta,
+                                               const float *restrict grad,
+                                               const float *restrict eps)
+{
+    for (size_t i = 0; i < len; i++) {
+        const float gd = grad[i] - delta * theta[i], ge = gd * eps[i];
+        sum_g[i] = first ? gd : sum_g[i] + gd;
+        sum_ge[i] = first ? ge : sum_ge[i] + ge;
+    }
+}
+
+BLR_FASTMATH_INLINE void ivon_accumulate_run(ivon_state *s, size_t n, int first,
+                                             const float *theta, const float *grad)
+{
+    const float delta = (float)s->delta;
+    size_t i = 0;
+    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
+        ivon_accumulate_block(BLR_FASTMATH_BLOCK, first, delta, s->sum_g + i, s->sum_ge + i,
+                              theta + i, grad + i, s->eps + i);
+    ivon_accumulate_block(n - i, first, delta, s->sum_g + i, s->sum_ge + i, theta + i, grad + i,
+                          s->eps + i);
+}
+
 static void ivon_accumulate(blr_method *m, const float *theta, const float *grad,
                             const float *sqgrad)
 {
     (void)sqgrad;
     ivon_state *s = m->state;
-    const float delta = (float)s->delta;
-    for (size_t i = 0; i < m->n; i++) {
-        const float gd = grad[i] - delta * theta[i];
-        s->sum_g[i] += gd;
-        s->sum_ge[i] += gd * s->eps[i];
-    }
+    if (s->flat.count == 0)
+        ivon_accumulate_run(s, m->n, 1, theta, grad);
+    else
+        ivon_accumulate_run(s, m->n, 0, theta, grad);
     s->flat.count++;
 }
+
+/* The scalars of one step, in float like the state they update. */
+typedef struct {
+    float avg;            /* 1/count */
+    float lambda;         /* λ */
+    float delta;          /* δ */
+    float beta1, beta1c;  /* β1 and 1 - β1 */
+    float beta2c;         /* 1 - β2 */
+    float inv_debias;     /* 1/(1 - β1^t) */
+    float alpha;          /* α (h0 + δ) times the schedule's factor */
+    float clip;           /* clip_radius, or +inf when clipping is off */
+} ivon_coef;
 
 /* Algorithm 1, lines 3-7, with E over this step's samples:
  *   ĝ = E[∇ - δ θ],  ĥ = E[ĝ ⊙ ε] / σ          (σ of the draws, i.e. the old h)
@@ -122,35 +170,59 @@ static void ivon_accumulate(blr_method *m, const float *theta, const float *grad
  *   h <- β2 h + (1 - β2) ĥ + ½ (1 - β2)² (h - ĥ)²/(h + δ)
  *        i.e. s <- ½ s (1 + (1 + x)²), x = (1 - β2)(ĥ - h)/s, s = h + δ
  *   m <- m - α (h0 + δ) clip((g/(1 - β1^t) + δ m)/(h + δ), ±clip_radius)   (new h and g)
- * then the sums are cleared for the next step. */
-static void ivon_step(blr_method *m, double lr_factor)
+ * An s that overflows float is inf here and saturates at the clamp's maximum; a NaN passes
+ * both the clamp and the clip (comparisons, not fmin/fmax), so a diverged run shows as
+ * diverged. Returns the number of saturated s. */
+BLR_FASTMATH_INLINE int ivon_step_block(size_t len, ivon_coef c, float *restrict mean,
+                                        float *restrict prec, float *restrict mom,
+                                        const float *restrict sum_g, const float *restrict sum_ge)
+{
+    int saturated = 0;
+    for (size_t i = 0; i < len; i++) {
+        const float si = prec[i];
+        const float ghat = sum_g[i] * c.avg;
+        const float hhat = sum_ge[i] * c.avg * sqrtf(c.lambda * si);
+        mom[i] = c.beta1 * mom[i] + c.beta1c * ghat;
+        const float x = c.beta2c * (hhat + c.delta - si) / si;
+        const float snew = blr_group_positive_clamp(0.5f * si * (1.0f + (1.0f + x) * (1.0f + x)),
+                                                    &saturated);
+        prec[i] = snew;
+        float u = (mom[i] * c.inv_debias + c.delta * mean[i]) / snew;
+        u = blr_fastmath_select(u > c.clip, c.clip, u);
+        u = blr_fastmath_select(u < -c.clip, -c.clip, u);
+        mean[i] = mean[i] - c.alpha * u;
+    }
+    return saturated;
+}
+
+BLR_FASTMATH_CLONES static void ivon_step(blr_method *m, double lr_factor)
 {
     ivon_state *s = m->state;
-    const blr_method_cfg *c = &m->cfg;
-    const double avg = s->flat.count > 0 ? 1.0 / s->flat.count : 0.0;
-    const double delta = s->delta, b1 = c->beta1, b2 = c->beta2, r = c->clip_radius;
-    const double alpha = c->lr * lr_factor * (c->hess_init + delta);
-    s->flat.t++;
-    const double debias = 1.0 - pow(b1, (double)s->flat.t);
-    int saturated = 0;
-    for (size_t i = 0; i < m->n; i++) {
-        const double si = s->s[i];
-        const double ghat = s->sum_g[i] * avg;
-        const double hhat = s->sum_ge[i] * avg * sqrt(s->lambda * si);
-        s->g[i] = (float)(b1 * s->g[i] + (1.0 - b1) * ghat);
-        const double x = (1.0 - b2) * (hhat + delta - si) / si;
-        const double snew = 0.5 * si * (1.0 + (1.0 + x) * (1.0 + x));
-        /* an s above the clamp's range is cut to 2·MAX before the float conversion (undefined
-         * past FLT_MAX) and then counted; a NaN passes, so a diverged run shows as diverged */
-        s->s[i] = blr_group_positive_clamp(
-            (float)(snew > BLR_GROUP_POSITIVE_MAX ? 2.0 * BLR_GROUP_POSITIVE_MAX : snew),
-            &saturated);
-        double u = (s->g[i] / debias + delta * s->m[i]) / s->s[i];
-        if (r > 0.0) /* comparisons, not fmin/fmax, so a NaN is not clipped into a number */
-            u = u > r ? r : u < -r ? -r : u;
-        s->m[i] = (float)(s->m[i] - alpha * u);
-        s->sum_g[i] = s->sum_ge[i] = 0.0f;
+    const blr_method_cfg *cfg = &m->cfg;
+    size_t n = m->n, i = 0;
+    /* no sample this step: the sums hold the last step's, and E[·] over nothing is 0 */
+    if (s->flat.count == 0) {
+        memset(s->sum_g, 0, n * sizeof *s->sum_g);
+        memset(s->sum_ge, 0, n * sizeof *s->sum_ge);
     }
+    s->flat.t++;
+    ivon_coef c;
+    c.avg = (float)(s->flat.count > 0 ? 1.0 / s->flat.count : 0.0);
+    c.lambda = (float)s->lambda;
+    c.delta = (float)s->delta;
+    c.beta1 = (float)cfg->beta1;
+    c.beta1c = (float)(1.0 - cfg->beta1);
+    c.beta2c = (float)(1.0 - cfg->beta2);
+    c.inv_debias = (float)(1.0 / (1.0 - pow(cfg->beta1, (double)s->flat.t)));
+    c.alpha = (float)(cfg->lr * lr_factor * (cfg->hess_init + s->delta));
+    c.clip = cfg->clip_radius > 0.0 && cfg->clip_radius < FLT_MAX ? (float)cfg->clip_radius
+                                                                  : INFINITY;
+    int saturated = 0;
+    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
+        saturated += ivon_step_block(BLR_FASTMATH_BLOCK, c, s->m + i, s->s + i, s->g + i,
+                                     s->sum_g + i, s->sum_ge + i);
+    saturated += ivon_step_block(n - i, c, s->m + i, s->s + i, s->g + i, s->sum_g + i,
+                                 s->sum_ge + i);
     m->invalid_updates += saturated;
     s->flat.count = 0;
 }

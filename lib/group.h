@@ -8,7 +8,8 @@
  *
  * The per-coordinate inline functions are the single place the rules take their group
  * operations from; the array functions loop over them, for tests and users, and the
- * rules' sample() acts with the array actions. */
+ * multiplicative and affine rules' sample() act with the array actions (the additive rule
+ * composes w into its draw in place, as it keeps no ξ). */
 #ifndef BLR_GROUP_H
 #define BLR_GROUP_H
 

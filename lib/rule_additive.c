@@ -10,13 +10,13 @@
 #include "group.h"
 #include "rule.h"
 
-/* The arrays saved in a checkpoint come first in buf: w, m; then the scratch sum, xi. */
-enum { SAVED_ARRAYS = 2, ALL_ARRAYS = 4 };
+/* The arrays saved in a checkpoint come first in buf: w, m; then the scratch sum. */
+enum { SAVED_ARRAYS = 2, ALL_ARRAYS = 3 };
 
 typedef struct {
     blr_method_flat flat; /* buf, count, t (lib/rule.h) */
     float *w, *m;   /* group element and momentum */
-    float *sum, *xi; /* Σ ∇ over this step's samples; the last ξ drawn */
+    float *sum;     /* Σ ∇ over this step's samples */
     double inv_fv;  /* 1/F_v of q0 under `fisher`, else 1 */
 } additive_state;
 
@@ -36,30 +36,52 @@ static int additive_init(blr_method *m, const float *w0, const float *w1, char *
     s->w = s->flat.buf;
     s->m = s->flat.buf + n;
     s->sum = s->flat.buf + 2 * n;
-    s->xi = s->flat.buf + 3 * n;
     for (size_t i = 0; i < n; i++)
         s->w[i] = w0[i];
     m->state = s;
     return 0;
 }
 
+/* θ = w · ξ = w + ξ in place: accumulate does not need ξ, so the draw goes straight into θ. */
+BLR_FASTMATH_INLINE void additive_act_block(size_t len, const float *restrict w,
+                                            float *restrict theta)
+{
+    for (size_t i = 0; i < len; i++)
+        theta[i] = blr_group_additive_compose1(w[i], theta[i]);
+}
+
 /* With the dirac base ξ ≡ 0 and θ = w exactly: `sgd` draws nothing. */
 static void additive_sample(blr_method *m, float *theta, blr_rng *rng)
 {
     additive_state *s = m->state;
+    size_t n = m->n, i = 0;
     if (m->cfg.base.kind == BLR_BASE_DIRAC) {
-        memcpy(theta, s->w, m->n * sizeof *theta);
+        memcpy(theta, s->w, n * sizeof *theta);
         return;
     }
-    blr_base_sample(&m->cfg.base, rng, s->xi, m->n);
-    blr_group_additive_act(m->n, s->w, s->xi, theta);
+    blr_base_sample(&m->cfg.base, rng, theta, n);
+    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
+        additive_act_block(BLR_FASTMATH_BLOCK, s->w + i, theta + i);
+    additive_act_block(n - i, s->w + i, theta + i);
 }
 
-BLR_FASTMATH_INLINE void additive_accumulate_block(size_t len, float *restrict sum,
+/* The first sample of a step assigns the sum instead of adding to it, so nothing has to
+ * clear it; `first` is a constant where additive_accumulate_run is inlined, so each of its
+ * two loops is branch-free and vectorizes. */
+BLR_FASTMATH_INLINE void additive_accumulate_block(size_t len, int first, float *restrict sum,
                                                    const float *restrict grad)
 {
     for (size_t i = 0; i < len; i++)
-        sum[i] += grad[i];
+        sum[i] = first ? grad[i] : sum[i] + grad[i];
+}
+
+BLR_FASTMATH_INLINE void additive_accumulate_run(float *sum, size_t n, int first,
+                                                 const float *grad)
+{
+    size_t i = 0;
+    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
+        additive_accumulate_block(BLR_FASTMATH_BLOCK, first, sum + i, grad + i);
+    additive_accumulate_block(n - i, first, sum + i, grad + i);
 }
 
 static void additive_accumulate(blr_method *m, const float *theta, const float *grad,
@@ -68,10 +90,10 @@ static void additive_accumulate(blr_method *m, const float *theta, const float *
     (void)theta;
     (void)sqgrad;
     additive_state *s = m->state;
-    size_t n = m->n, i = 0;
-    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
-        additive_accumulate_block(BLR_FASTMATH_BLOCK, s->sum + i, grad + i);
-    additive_accumulate_block(n - i, s->sum + i, grad + i);
+    if (s->flat.count == 0)
+        additive_accumulate_run(s->sum, m->n, 1, grad);
+    else
+        additive_accumulate_run(s->sum, m->n, 0, grad);
     s->flat.count++;
 }
 
@@ -83,27 +105,29 @@ typedef struct {
 } additive_coef;
 
 /* Algorithm 1: X = E[∇] (÷ F_v under `fisher`); m <- β1 m + (1-β1) X;
- * w <- w · exp(-α m) = w - α m. Then the sum is cleared for the next step. */
+ * w <- w · exp(-α m) = w - α m. */
 BLR_FASTMATH_INLINE void additive_step_block(size_t len, additive_coef c, float *restrict w,
-                                             float *restrict mom, float *restrict sum)
+                                             float *restrict mom, const float *restrict sum)
 {
     for (size_t i = 0; i < len; i++) {
         const float x = sum[i] * c.scale;
         mom[i] = c.beta1 * mom[i] + c.beta1c * x;
         w[i] = blr_group_additive_compose1(w[i], blr_group_additive_exp1(-c.alpha * mom[i]));
-        sum[i] = 0.0f;
     }
 }
 
 static void additive_step(blr_method *m, double lr_factor)
 {
     additive_state *s = m->state;
+    size_t n = m->n, i = 0;
+    /* no sample this step: the sum holds the last step's, and E[∇] over nothing is 0 */
+    if (s->flat.count == 0)
+        memset(s->sum, 0, n * sizeof *s->sum);
     additive_coef c;
     c.scale = (float)((s->flat.count > 0 ? 1.0 / s->flat.count : 0.0) * s->inv_fv);
     c.beta1 = (float)m->cfg.beta1;
     c.beta1c = (float)(1.0 - m->cfg.beta1);
     c.alpha = (float)(m->cfg.lr * lr_factor);
-    size_t n = m->n, i = 0;
     for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
         additive_step_block(BLR_FASTMATH_BLOCK, c, s->w + i, s->m + i, s->sum + i);
     additive_step_block(n - i, c, s->w + i, s->m + i, s->sum + i);

@@ -14,7 +14,7 @@ typedef struct {
     blr_method_flat flat; /* buf, count, t (lib/rule.h) */
     float *a, *b;       /* group element (A, b) */
     float *mu, *mv;     /* momenta of the log-scale and location directions */
-    float *su, *sv;     /* Σ A ⊙ ξ ⊙ ∇ and Σ A ⊙ ∇ over this step's samples */
+    float *su, *sv;     /* Σ ξ ⊙ ∇ and Σ ∇ over this step's samples */
     float *xi;          /* the last ξ drawn */
     double inv_fu, inv_fv; /* 1/F_u, 1/F_v of q0 under `fisher`, else 1 */
 } affine_state;
@@ -54,15 +54,29 @@ static void affine_sample(blr_method *m, float *theta, blr_rng *rng)
     blr_group_affine_act(m->n, s->a, s->b, s->xi, theta);
 }
 
-BLR_FASTMATH_INLINE void affine_accumulate_block(size_t len, float *restrict su, float *restrict sv,
-                                                 const float *restrict a, const float *restrict xi,
+/* One sample's terms ξ ⊙ ∇ and ∇ (A, the same for every sample of a step, is applied once
+ * in the step). The first sample of a step assigns the sums instead of adding to them, so
+ * nothing has to clear them; `first` is a constant where affine_accumulate_run is inlined,
+ * so each of its two loops is branch-free and vectorizes. */
+BLR_FASTMATH_INLINE void affine_accumulate_block(size_t len, int first, float *restrict su,
+                                                 float *restrict sv, const float *restrict xi,
                                                  const float *restrict grad)
 {
     for (size_t i = 0; i < len; i++) {
-        const float ag = a[i] * grad[i];
-        su[i] += ag * xi[i];
-        sv[i] += ag;
+        const float xg = xi[i] * grad[i];
+        su[i] = first ? xg : su[i] + xg;
+        sv[i] = first ? grad[i] : sv[i] + grad[i];
     }
+}
+
+BLR_FASTMATH_INLINE void affine_accumulate_run(affine_state *s, size_t n, int first,
+                                               const float *grad)
+{
+    size_t i = 0;
+    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
+        affine_accumulate_block(BLR_FASTMATH_BLOCK, first, s->su + i, s->sv + i, s->xi + i,
+                                grad + i);
+    affine_accumulate_block(n - i, first, s->su + i, s->sv + i, s->xi + i, grad + i);
 }
 
 static void affine_accumulate(blr_method *m, const float *theta, const float *grad,
@@ -71,11 +85,10 @@ static void affine_accumulate(blr_method *m, const float *theta, const float *gr
     (void)theta;
     (void)sqgrad;
     affine_state *s = m->state;
-    size_t n = m->n, i = 0;
-    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
-        affine_accumulate_block(BLR_FASTMATH_BLOCK, s->su + i, s->sv + i, s->a + i, s->xi + i,
-                                grad + i);
-    affine_accumulate_block(n - i, s->su + i, s->sv + i, s->a + i, s->xi + i, grad + i);
+    if (s->flat.count == 0)
+        affine_accumulate_run(s, m->n, 1, grad);
+    else
+        affine_accumulate_run(s, m->n, 0, grad);
     s->flat.count++;
 }
 
@@ -89,20 +102,19 @@ typedef struct {
     float alpha1, alpha2;       /* α1, α2 times the schedule's factor */
 } affine_coef;
 
-/* Algorithm 3: U = E[A ⊙ ξ ⊙ ∇] - τ~, V = E[A ⊙ ∇] (÷ F_u, F_v under `fisher`);
- * MU <- β2 MU + (1-β2) U, MV <- β1 MV + (1-β1) V;
+/* Algorithm 3: U = E[A ⊙ ξ ⊙ ∇] - τ~ = A ⊙ E[ξ ⊙ ∇] - τ~, V = E[A ⊙ ∇] = A ⊙ E[∇]
+ * (÷ F_u, F_v under `fisher`); MU <- β2 MU + (1-β2) U, MV <- β1 MV + (1-β1) V;
  * (A, b) <- (A, b) · (exp(-α2 MU), MV φ_α1(MU)), i.e. b <- b + A ⊙ MV ⊙ φ(MU) with the old A
  * and A <- A ⊙ exp(-α2 MU). An A that leaves float32's range is saturated
- * (blr_group_positive_clamp); returns how many were. Then the sums are cleared for the
- * next step. */
+ * (blr_group_positive_clamp); returns how many were. */
 BLR_FASTMATH_INLINE int affine_step_block(size_t len, affine_coef c, float *restrict a,
                                           float *restrict b, float *restrict mu, float *restrict mv,
-                                          float *restrict su, float *restrict sv)
+                                          const float *restrict su, const float *restrict sv)
 {
     int saturated = 0;
     for (size_t i = 0; i < len; i++) {
-        const float u = (su[i] * c.avg - c.tau) * c.inv_fu;
-        const float v = sv[i] * c.avg * c.inv_fv;
+        const float u = (a[i] * (su[i] * c.avg) - c.tau) * c.inv_fu;
+        const float v = a[i] * (sv[i] * c.avg) * c.inv_fv;
         mu[i] = c.beta2 * mu[i] + c.beta2c * u;
         mv[i] = c.beta1 * mv[i] + c.beta1c * v;
         blr_group_affine_elt g = {a[i], b[i]};
@@ -110,7 +122,6 @@ BLR_FASTMATH_INLINE int affine_step_block(size_t len, affine_coef c, float *rest
                                                                  c.alpha2));
         a[i] = blr_group_positive_clamp(g.a, &saturated);
         b[i] = g.b;
-        su[i] = sv[i] = 0.0f;
     }
     return saturated;
 }
@@ -118,6 +129,12 @@ BLR_FASTMATH_INLINE int affine_step_block(size_t len, affine_coef c, float *rest
 BLR_FASTMATH_CLONES static void affine_step(blr_method *m, double lr_factor)
 {
     affine_state *s = m->state;
+    size_t n = m->n, i = 0;
+    /* no sample this step: the sums hold the last step's, and E[·] over nothing is 0 */
+    if (s->flat.count == 0) {
+        memset(s->su, 0, n * sizeof *s->su);
+        memset(s->sv, 0, n * sizeof *s->sv);
+    }
     affine_coef c;
     c.avg = (float)(s->flat.count > 0 ? 1.0 / s->flat.count : 0.0);
     c.tau = (float)(m->cfg.temperature / m->cfg.n_data);
@@ -129,7 +146,6 @@ BLR_FASTMATH_CLONES static void affine_step(blr_method *m, double lr_factor)
     c.beta2c = (float)(1.0 - m->cfg.beta2);
     c.alpha1 = (float)(m->cfg.lr * lr_factor);
     c.alpha2 = (float)(m->cfg.lr2 * lr_factor);
-    size_t n = m->n, i = 0;
     for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
         m->invalid_updates += affine_step_block(BLR_FASTMATH_BLOCK, c, s->a + i, s->b + i,
                                                 s->mu + i, s->mv + i, s->su + i, s->sv + i);

@@ -242,6 +242,132 @@ Test(baseline_bbb, init_sd_extremes)
     }
 }
 
+/* ---- σ = softplus(ρ) and the fused passes ------------------------------------------------ */
+
+/* σ = softplus(ρ) is computed in float with lib/fastmath.h's exp and a series for log1p. At
+ * init, ρ0 = softplus⁻¹(init_sd) rounded to float; for init_sd = softplus(ρ) of a float ρ
+ * (the grid j/8, exact in float), ρ0 rounds back to ρ (softplus⁻¹ is well conditioned off
+ * ρ = 0, whose σ is the same float either way), so the σ reported is the float softplus at ρ:
+ * it must be within BBB_SOFTPLUS_ULPS ulps (spacings of floats at the true value) of the
+ * double-precision softplus. Budget: e^-|ρ| 1.03 ulps (lib/fastmath.h), the division in
+ * s = y/(2 + y) and the last addition 0.5 each, the truncated series under 0.25; the largest
+ * seen is 2.08, at ρ = -4.25. The grid covers every regime: σ ≈ e^ρ (subnormal below
+ * ρ = -87.3), the log1p series on (0, 1], and σ ≈ ρ. */
+#define BBB_SOFTPLUS_ULPS 2.5
+Test(baseline_bbb, softplus_is_accurate_to_float)
+{
+    double worst = 0.0, at = 0.0;
+    for (int j = -800; j <= 800; j++) {
+        const double rho = j / 8.0, sd = bbb_softplus(rho);
+        blr_method_cfg c = bbb_cfg();
+        c.init_sd = sd;
+        const float w0[1] = {0};
+        blr_method *m = bbb_make(&c, 1, w0);
+        float mean, got;
+        m->ops->posterior(m, &mean, &got);
+        blr_method_free(m);
+        const double ulp = fmax(ldexp(1.0, ilogb(sd) - 23), 0x1p-149);
+        const double err = fabs(got - sd) / ulp;
+        if (err > worst) {
+            worst = err;
+            at = rho;
+        }
+    }
+    cr_expect(worst <= BBB_SOFTPLUS_ULPS, "softplus(%g) is %.3g ulps off", at, worst);
+}
+
+#define FUSED_NMAX 165 /* two blocks of BLR_FASTMATH_BLOCK = 64 and a tail of 37 */
+
+/* sample, accumulate and step are fused passes, 64 elements at a time and then a scalar tail,
+ * and the first accumulate of a step assigns the sums. They run here beside a plain loop of
+ * Blundell et al.'s gradients and Adam in double (libm's softplus and sigmoid) from the same
+ * draws and gradients: sizes below, at and above the block; 1, 3, 0 (E over nothing is 0)
+ * and 2 samples per step. The float path rounds each of its ~40 operations per coordinate and
+ * step to 2^-24 relative; Adam's m̂/(√v̂ + ε) maps a relative gradient error δ into a move
+ * error of about α δ times the number of steps, so after 4 steps μ and ρ (and σ, whose
+ * derivative in ρ is below 1) must agree within BBB_FUSED_TOL α. A fused pass that drops or
+ * double-counts a sample, or misses the tail, is off by O(α). */
+#define BBB_FUSED_TOL 1e-4
+Test(baseline_bbb, fused_passes_match_plain_loop)
+{
+    static const size_t sizes[] = {5, 64, FUSED_NMAX};
+    static const int samples[] = {1, 3, 0, 2};
+    static const double factors[] = {1.0, 0.5, 0.25, 0.8};
+    double worst = 0.0;
+    for (size_t z = 0; z < sizeof sizes / sizeof *sizes; z++) {
+        const size_t n = sizes[z];
+        blr_method_cfg c = bbb_cfg();
+        c.lr = 0.05;
+        c.beta1 = 0.8;
+        c.beta2 = 0.9;
+        c.init_sd = 0.5;
+        c.temperature = 4.0; /* τ~ = 0.2 */
+        const double tau = c.temperature / c.n_data;
+        float w0[FUSED_NMAX], eps[FUSED_NMAX], theta[FUSED_NMAX], grad[FUSED_NMAX];
+        float mean[FUSED_NMAX], sd[FUSED_NMAX];
+        double mu[FUSED_NMAX], rho[FUSED_NMAX], mom[2 * FUSED_NMAX] = {0};
+        double vel[2 * FUSED_NMAX] = {0}, sg[FUSED_NMAX], sge[FUSED_NMAX];
+        blr_rng r, copy, gr;
+        blr_rng_init(&gr, 6, BLR_RNG_TEST, n);
+        for (size_t i = 0; i < n; i++)
+            w0[i] = (float)(0.5 * blr_rng_normal(&gr));
+        blr_method *m = bbb_make(&c, n, w0);
+        m->ops->posterior(m, mean, sd);
+        for (size_t i = 0; i < n; i++) {
+            mu[i] = w0[i];
+            rho[i] = bbb_rho_of(sd[i]);
+        }
+        blr_rng_init(&r, 37, BLR_RNG_TEST, n);
+        for (int t = 1; t <= 4; t++) {
+            for (size_t i = 0; i < n; i++)
+                sg[i] = sge[i] = 0.0;
+            for (int k = 0; k < samples[t - 1]; k++) {
+                copy = r;
+                m->ops->sample(m, theta, &r);
+                blr_rng_fill_normal(&copy, eps, n);
+                for (size_t i = 0; i < n; i++) {
+                    const double plain = mu[i] + bbb_softplus(rho[i]) * eps[i];
+                    cr_assert(fabs(theta[i] - plain) <= BBB_FUSED_TOL * c.lr * (1.0 + fabs(eps[i])),
+                              "n %zu t %d: theta[%zu] %.9g, plain %.9g", n, t, i, theta[i], plain);
+                    grad[i] = (float)blr_rng_normal(&gr);
+                    sg[i] += grad[i];
+                    sge[i] += (double)grad[i] * eps[i];
+                }
+                m->ops->accumulate(m, theta, grad, NULL);
+            }
+            m->ops->step(m, factors[t - 1]);
+            const int k = samples[t - 1];
+            const double avg = k > 0 ? 1.0 / k : 0.0;
+            const double step = c.lr * factors[t - 1] / (1.0 - pow(c.beta1, t));
+            const double bc2 = 1.0 - pow(c.beta2, t);
+            for (size_t i = 0; i < n; i++) {
+                const double sigma = bbb_softplus(rho[i]);
+                const double g[2] = {sg[i] * avg,
+                                     (sge[i] * avg - tau / sigma) / (1.0 + exp(-rho[i]))};
+                double *x[2] = {&mu[i], &rho[i]};
+                for (int j = 0; j < 2; j++) {
+                    double *mj = &mom[j * n + i], *vj = &vel[j * n + i];
+                    *mj = c.beta1 * *mj + (1.0 - c.beta1) * g[j];
+                    *vj = c.beta2 * *vj + (1.0 - c.beta2) * g[j] * g[j];
+                    *x[j] -= step * *mj / (sqrt(*vj / bc2) + c.eps);
+                }
+            }
+            m->ops->posterior(m, mean, sd);
+            for (size_t i = 0; i < n; i++) {
+                const double dmu = fabs(mean[i] - mu[i]) / c.lr;
+                const double dsd = fabs(sd[i] - bbb_softplus(rho[i])) / c.lr;
+                worst = fmax(worst, fmax(dmu, dsd));
+                cr_assert(dmu <= BBB_FUSED_TOL, "n %zu t %d: mu[%zu] %.9g, plain %.9g", n, t, i,
+                          mean[i], mu[i]);
+                cr_assert(dsd <= BBB_FUSED_TOL, "n %zu t %d: sd[%zu] %.9g, plain %.9g", n, t, i,
+                          sd[i], bbb_softplus(rho[i]));
+            }
+        }
+        blr_method_free(m);
+    }
+    cr_log_info("largest difference %.3g alpha", worst);
+}
+
 /* ---- the exact mean-field posterior ----------------------------------------------------- */
 
 /* Full batch, 8 samples per step, α = 0.01 with a cosine decay over 4000 steps, from the

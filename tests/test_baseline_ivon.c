@@ -333,6 +333,99 @@ Test(baseline_ivon, clip_bounds_each_move)
     hand_check(1e-3);
 }
 
+/* ---- the fused passes against plain loops --------------------------------------------- */
+
+#define FUSED_NMAX 165 /* two blocks of BLR_FASTMATH_BLOCK = 64 and a tail of 37 */
+
+/* sample, accumulate and step are fused passes run 64 elements at a time and then a scalar
+ * tail, and the first accumulate of a step assigns the sums. Here they run beside plain float
+ * loops of Algorithm 1 in the same arithmetic (the sums cleared, then added to), which must
+ * agree bit for bit (==, so a cleared sum's 0 + (-0) = +0 equals an assigned -0): sizes
+ * below, at and above the block; 1, 3, 0 (E over nothing is 0) and 2 samples per step; the
+ * clip off and on (r = 0.5 clips roughly half of the moves, which are about N(0, 1)). m and
+ * σ = 1/sqrt(λ s) are read from posterior(); g is checked through the later steps. */
+Test(baseline_ivon, fused_passes_match_plain_loops)
+{
+    static const size_t sizes[] = {5, 64, FUSED_NMAX};
+    static const int samples[] = {1, 3, 0, 2};
+    static const double factors[] = {1.0, 0.5, 0.25, 0.8};
+    for (int clip = 0; clip <= 1; clip++)
+        for (size_t z = 0; z < sizeof sizes / sizeof *sizes; z++) {
+            const size_t n = sizes[z];
+            blr_method_cfg c = ivon_cfg();
+            c.lr = 0.2;
+            c.beta1 = 0.8;
+            c.beta2 = 0.9;
+            c.clip_radius = clip ? 0.5 : 0.0;
+            float mu[FUSED_NMAX], s[FUSED_NMAX], g[FUSED_NMAX] = {0}, sg[FUSED_NMAX];
+            float sge[FUSED_NMAX], eps[FUSED_NMAX], theta[FUSED_NMAX], grad[FUSED_NMAX];
+            float mean[FUSED_NMAX], sd[FUSED_NMAX];
+            blr_rng r, copy, gr;
+            blr_rng_init(&gr, 8, BLR_RNG_TEST, n);
+            for (size_t i = 0; i < n; i++)
+                mu[i] = (float)(0.5 * blr_rng_normal(&gr));
+            blr_method *m = ivon_make(&c, n, mu);
+            const float lambda = (float)ivon_lambda(&c), delta = (float)ivon_delta(&c);
+            for (size_t i = 0; i < n; i++)
+                s[i] = (float)(c.hess_init + ivon_delta(&c));
+            long saturated = 0;
+            blr_rng_init(&r, 29, BLR_RNG_TEST, n);
+            for (int t = 1; t <= 4; t++) {
+                for (size_t i = 0; i < n; i++)
+                    sg[i] = sge[i] = 0.0f;
+                for (int k = 0; k < samples[t - 1]; k++) {
+                    copy = r;
+                    m->ops->sample(m, theta, &r);
+                    blr_rng_fill_normal(&copy, eps, n);
+                    for (size_t i = 0; i < n; i++) {
+                        const float sigma = 1.0f / sqrtf(s[i] * lambda);
+                        cr_assert(theta[i] == mu[i] + sigma * eps[i], "n %zu t %d: theta[%zu]",
+                                  n, t, i);
+                        grad[i] = (float)blr_rng_normal(&gr);
+                    }
+                    m->ops->accumulate(m, theta, grad, NULL);
+                    for (size_t i = 0; i < n; i++) {
+                        const float gd = grad[i] - delta * theta[i];
+                        sg[i] += gd;
+                        sge[i] += gd * eps[i];
+                    }
+                }
+                m->ops->step(m, factors[t - 1]);
+                const int k = samples[t - 1];
+                const float avg = (float)(k > 0 ? 1.0 / k : 0.0);
+                const float b1 = (float)c.beta1, b1c = (float)(1.0 - c.beta1);
+                const float b2c = (float)(1.0 - c.beta2);
+                const float inv_debias = (float)(1.0 / (1.0 - pow(c.beta1, t)));
+                const float alpha = (float)(c.lr * factors[t - 1] * (c.hess_init + ivon_delta(&c)));
+                const float r_clip = (float)c.clip_radius;
+                int sat = 0;
+                for (size_t i = 0; i < n; i++) {
+                    const float ghat = sg[i] * avg;
+                    const float hhat = sge[i] * avg * sqrtf(lambda * s[i]);
+                    g[i] = b1 * g[i] + b1c * ghat;
+                    const float x = b2c * (hhat + delta - s[i]) / s[i];
+                    s[i] = blr_group_positive_clamp(0.5f * s[i] * (1.0f + (1.0f + x) * (1.0f + x)),
+                                                    &sat);
+                    float u = (g[i] * inv_debias + delta * mu[i]) / s[i];
+                    if (clip)
+                        u = u > r_clip ? r_clip : u < -r_clip ? -r_clip : u;
+                    mu[i] = mu[i] - alpha * u;
+                }
+                saturated += sat;
+                m->ops->posterior(m, mean, sd);
+                for (size_t i = 0; i < n; i++) {
+                    cr_assert(mean[i] == mu[i], "clip %d n %zu t %d: m[%zu] %a, plain %a", clip,
+                              n, t, i, mean[i], mu[i]);
+                    const float sd_plain = 1.0f / sqrtf(s[i] * lambda);
+                    cr_assert(sd[i] == sd_plain, "clip %d n %zu t %d: sd[%zu] %a, plain %a", clip,
+                              n, t, i, sd[i], sd_plain);
+                }
+                cr_assert_eq(m->invalid_updates, saturated);
+            }
+            blr_method_free(m);
+        }
+}
+
 /* ---- sampling, posterior, entropy ----------------------------------------------------- */
 
 /* At init q = N(w0, σ0²), σ0 = 1/sqrt(λ(h0 + δ)): (θ - w0)/σ0 must be N(0,1) (KS against

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base.h"
+#include "group.h"
 #include "rng.h"
 #include "rule.h"
 
@@ -442,6 +443,178 @@ Test(rule, affine_steps_match_algorithm_3)
         cr_assert(fabs(m->ops->entropy(m) - h) < 1e-4, "%g vs %g", m->ops->entropy(m), h);
         blr_method_free(m);
     }
+}
+
+/* ---- the fused passes against plain loops --------------------------------------------- */
+
+/* The rules' sample, accumulate and step are fused passes, run BLR_FASTMATH_BLOCK elements at
+ * a time and then a scalar tail, and the first accumulate of a step assigns the sums. Each
+ * rule runs here beside a plain loop of the same float arithmetic — sums cleared, then added
+ * to — and both must agree bit for bit (compared with ==, which also equates a cleared sum's
+ * 0 + (-0) = +0 with an assigned -0): at sizes below, at and above the block, with 1, 3, 0
+ * (E over no samples is 0) and 2 samples per step. */
+#define FUSED_NMAX 165 /* two blocks of 64 and a tail of 37 */
+static const size_t fused_sizes[] = {5, 64, FUSED_NMAX};
+static const int fused_samples[] = {1, 3, 0, 2};
+static const double fused_factors[] = {1.0, 0.5, 0.25, 0.8};
+#define FUSED_STEPS 4
+
+static blr_method *fused_make(const blr_method_cfg *c, size_t n, const float *w0)
+{
+    char err[256] = "";
+    blr_method *m = NULL;
+    cr_assert_eq(blr_method_create(&m, c, n, w0, NULL, err, sizeof err), 0, "create: %s", err);
+    return m;
+}
+
+/* N(0, s²) draws in float, for initial weights and stand-in gradients. */
+static void fused_fill(blr_rng *r, float *x, size_t n, double s)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = (float)(s * blr_rng_normal(r));
+}
+
+/* Algorithm 1 as plain float loops: X = E[∇] (÷ F_v), m <- β1 m + (1-β1) X, w <- w - α m. */
+Test(rule, additive_fused_passes_match_plain_loops)
+{
+    for (int fisher = 0; fisher <= 1; fisher++)
+        for (size_t z = 0; z < sizeof fused_sizes / sizeof *fused_sizes; z++) {
+            const size_t n = fused_sizes[z];
+            float w[FUSED_NMAX], mom[FUSED_NMAX] = {0}, sum[FUSED_NMAX], xi[FUSED_NMAX];
+            float theta[FUSED_NMAX], g[FUSED_NMAX], out[FUSED_NMAX];
+            blr_rng r, copy, gr;
+            blr_rng_init(&gr, 3, BLR_RNG_TEST, n);
+            fused_fill(&gr, w, n, 0.5);
+            blr_method_cfg c = rule_cfg("lie-additive", BLR_BASE_STUDENT_T, 0.3);
+            c.lr = 0.3;
+            c.beta1 = 0.7;
+            c.fisher = fisher;
+            blr_method *m = fused_make(&c, n, w);
+            double inv_fv, inv_fu;
+            char err[256] = "";
+            cr_assert_eq(blr_method_fisher_scale(&c, &inv_fv, &inv_fu, err, sizeof err), 0, "%s",
+                         err);
+            blr_rng_init(&r, 19, BLR_RNG_TEST, n);
+            for (int t = 0; t < FUSED_STEPS; t++) {
+                for (size_t i = 0; i < n; i++)
+                    sum[i] = 0.0f;
+                for (int k = 0; k < fused_samples[t]; k++) {
+                    copy = r;
+                    m->ops->sample(m, theta, &r);
+                    blr_base_sample(&c.base, &copy, xi, n);
+                    for (size_t i = 0; i < n; i++)
+                        cr_assert(theta[i] == w[i] + xi[i], "n %zu step %d: theta[%zu]", n, t, i);
+                    fused_fill(&gr, g, n, 1.0);
+                    m->ops->accumulate(m, theta, g, NULL);
+                    for (size_t i = 0; i < n; i++)
+                        sum[i] += g[i];
+                }
+                m->ops->step(m, fused_factors[t]);
+                const int k = fused_samples[t];
+                const float scale = (float)((k > 0 ? 1.0 / k : 0.0) * inv_fv);
+                const float beta = (float)c.beta1, betac = (float)(1.0 - c.beta1);
+                const float alpha = (float)(c.lr * fused_factors[t]);
+                for (size_t i = 0; i < n; i++) {
+                    const float x = sum[i] * scale;
+                    mom[i] = beta * mom[i] + betac * x;
+                    w[i] = w[i] - alpha * mom[i];
+                }
+                m->ops->mean(m, out);
+                for (size_t i = 0; i < n; i++)
+                    cr_assert(out[i] == w[i], "fisher %d n %zu step %d: w[%zu] %a, plain %a",
+                              fisher, n, t, i, out[i], w[i]);
+            }
+            blr_method_free(m);
+        }
+}
+
+/* Algorithm 3 as plain float loops: U = A ⊙ E[ξ ⊙ ∇] - τ~, V = A ⊙ E[∇] (÷ F_u, F_v),
+ * MU <- β2 MU + (1-β2) U, MV <- β1 MV + (1-β1) V, (A, b) <- (A, b) · step(MU, MV), the step
+ * element and the product from group.h's coordinate functions (tests/test_group.c checks
+ * those against the closed forms). With q0 = N(0, 1), posterior() reports sd = A exactly. A
+ * large α2 drives some A to the clamp, which must be counted the same. */
+Test(rule, affine_fused_passes_match_plain_loops)
+{
+    for (int fisher = 0; fisher <= 1; fisher++)
+        for (size_t z = 0; z < sizeof fused_sizes / sizeof *fused_sizes; z++) {
+            const size_t n = fused_sizes[z];
+            float a[FUSED_NMAX], b[FUSED_NMAX], mu[FUSED_NMAX] = {0}, mv[FUSED_NMAX] = {0};
+            float su[FUSED_NMAX], sv[FUSED_NMAX], xi[FUSED_NMAX], theta[FUSED_NMAX];
+            float g[FUSED_NMAX], mean[FUSED_NMAX], sd[FUSED_NMAX];
+            blr_rng r, copy, gr;
+            blr_rng_init(&gr, 4, BLR_RNG_TEST, n);
+            fused_fill(&gr, b, n, 0.5);
+            blr_method_cfg c = rule_cfg("lie-affine", BLR_BASE_GAUSSIAN, 1.0);
+            c.lr = 0.2;
+            c.lr2 = 10.0; /* some A reach the clamp, none overflows b to NaN */
+            c.beta1 = 0.7;
+            c.beta2 = 0.6;
+            c.temperature = 2.0;
+            c.init_a = 0.8;
+            c.fisher = fisher;
+            blr_method *m = fused_make(&c, n, b);
+            for (size_t i = 0; i < n; i++)
+                a[i] = 0.8f;
+            double inv_fv, inv_fu;
+            char err[256] = "";
+            cr_assert_eq(blr_method_fisher_scale(&c, &inv_fv, &inv_fu, err, sizeof err), 0, "%s",
+                         err);
+            long saturated = 0;
+            blr_rng_init(&r, 23, BLR_RNG_TEST, n);
+            for (int t = 0; t < FUSED_STEPS; t++) {
+                for (size_t i = 0; i < n; i++)
+                    su[i] = sv[i] = 0.0f;
+                for (int k = 0; k < fused_samples[t]; k++) {
+                    copy = r;
+                    m->ops->sample(m, theta, &r);
+                    blr_base_sample(&c.base, &copy, xi, n);
+                    for (size_t i = 0; i < n; i++)
+                        cr_assert(theta[i] == a[i] * xi[i] + b[i], "n %zu step %d: theta[%zu]",
+                                  n, t, i);
+                    fused_fill(&gr, g, n, 1.0);
+                    m->ops->accumulate(m, theta, g, NULL);
+                    for (size_t i = 0; i < n; i++) {
+                        su[i] += xi[i] * g[i];
+                        sv[i] += g[i];
+                    }
+                }
+                m->ops->step(m, fused_factors[t]);
+                const int k = fused_samples[t];
+                const float avg = (float)(k > 0 ? 1.0 / k : 0.0);
+                const float tau = (float)(c.temperature / c.n_data);
+                const float fu = (float)inv_fu, fv = (float)inv_fv;
+                const float b1 = (float)c.beta1, b1c = (float)(1.0 - c.beta1);
+                const float b2 = (float)c.beta2, b2c = (float)(1.0 - c.beta2);
+                const float al1 = (float)(c.lr * fused_factors[t]);
+                const float al2 = (float)(c.lr2 * fused_factors[t]);
+                int sat = 0;
+                for (size_t i = 0; i < n; i++) {
+                    const float u = (a[i] * (su[i] * avg) - tau) * fu;
+                    const float v = a[i] * (sv[i] * avg) * fv;
+                    mu[i] = b2 * mu[i] + b2c * u;
+                    mv[i] = b1 * mv[i] + b1c * v;
+                    const blr_group_affine_elt old = {a[i], b[i]};
+                    const blr_group_affine_elt nw =
+                        blr_group_affine_compose1(old, blr_group_affine_step1(mu[i], mv[i], al1,
+                                                                              al2));
+                    a[i] = blr_group_positive_clamp(nw.a, &sat);
+                    b[i] = nw.b;
+                }
+                saturated += sat;
+                m->ops->posterior(m, mean, sd);
+                for (size_t i = 0; i < n; i++) {
+                    cr_assert(mean[i] == b[i], "fisher %d n %zu step %d: b[%zu] %a, plain %a",
+                              fisher, n, t, i, mean[i], b[i]);
+                    cr_assert(sd[i] == a[i], "fisher %d n %zu step %d: A[%zu] %a, plain %a",
+                              fisher, n, t, i, sd[i], a[i]);
+                }
+                cr_assert_eq(m->invalid_updates, saturated, "fisher %d n %zu step %d", fisher, n,
+                             t);
+            }
+            if (n == FUSED_NMAX)
+                cr_assert(saturated > 0, "fisher %d: no A reached the clamp", fisher);
+            blr_method_free(m);
+        }
 }
 
 /* Additive: mean w, sd of ξ, entropy P H(q0); gaussian H(N(0, s²)) = log(s √(2πe)). */
