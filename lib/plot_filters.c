@@ -26,7 +26,7 @@ static int load_filter_file(blr_plot_data *d, const char *file, blr_plot_filter_
                             char *err, size_t errlen)
 {
     static const char *const cols[] = {"array", "unit", "row", "c0"};
-    char name[BLR_NAME_LEN + 64];
+    char name[512]; /* "filters/" and a directory entry's name (at most 255 bytes) */
     snprintf(name, sizeof name, "filters/%s", file);
     blr_plot_csv c;
     int rc = blr_plot_csv_open(&c, d->dir, name, cols, 4, err, errlen);
