@@ -5,10 +5,13 @@
  * for max_batch rows; larger batches run chunk by chunk with the gradient GEMMs accumulating
  * (beta = 1), which is exact because the mean loss is a sum over rows.
  *
- * Convolutions go example by example through im2col: the example's input patches become a
- * (c_in·k²) × side_conv² matrix, so the conv is one GEMM with W (c_out × c_in·k²). Going per
- * example keeps the scratch at one example's columns and gives the per-example weight
- * gradient that sqgrad needs for free. */
+ * Convolutions run a chunk of examples at a time through im2col: the chunk's input patches
+ * become one (c_in·k²) × (chunk·side_conv²) matrix, example after example along the columns,
+ * so the forward product, the weight gradient and the input delta are one GEMM each per chunk
+ * with W (c_out × c_in·k²). The chunk is the whole batch unless its columns would exceed
+ * BLR_CONV_COL_BYTES. Activations keep the per-example (c_out, y, x) layout of the flattened
+ * features; the GEMM's (c_out, chunk·side_conv²) output is transposed into it on the way
+ * through the activation, and the pooled deltas are routed straight into the GEMM layout. */
 #include "model.h"
 #include "fastmath.h"
 
@@ -229,17 +232,37 @@ static size_t max_size(size_t a, size_t b)
     return a > b ? a : b;
 }
 
-/* The per-example scratch: sz[0] im2col columns, sz[1] a conv output, sz[2] a gradient of
- * one block (W and b). A product that overflows saturates, so add_block rejects it. */
+static size_t sat_mul(size_t a, size_t b)
+{
+    return b != 0 && a > SIZE_MAX / b ? SIZE_MAX : a * b;
+}
+
+/* Sets each block's most examples per chunk: max_batch, or fewer so that the chunk's im2col
+ * columns stay within BLR_CONV_COL_BYTES (at least one example, whatever its size). */
+static void conv_chunks(blr_model *m, size_t budget)
+{
+    for (int c = 0; c < m->n_conv; c++) {
+        blr_conv *v = &m->conv[c];
+        size_t per = sat_mul(patch_size(v), (size_t)v->side_conv * (size_t)v->side_conv);
+        size_t fit = budget / sizeof(float) / per;
+        fit = fit < 1 ? 1 : fit;
+        v->chunk = v->chunk_max = fit < (size_t)m->max_batch ? (int)fit : m->max_batch;
+    }
+}
+
+/* The chunk scratch: sz[0] im2col columns, sz[1] a conv output (or its delta) in GEMM
+ * layout, both for a block's chunk_max examples, and sz[2] one example's gradient of a block
+ * (W and b) for sqgrad. A product that overflows saturates, so add_block rejects it. */
 static void conv_scratch(const blr_model *m, size_t sz[3])
 {
     sz[0] = sz[1] = sz[2] = 0;
     for (int c = 0; c < m->n_conv; c++) {
         const blr_conv *v = &m->conv[c];
         size_t hw = (size_t)v->side_conv * (size_t)v->side_conv, p = patch_size(v);
-        sz[0] = max_size(sz[0], p > SIZE_MAX / hw ? SIZE_MAX : p * hw);
-        sz[1] = max_size(sz[1], conv_out_size(v));
-        sz[2] = max_size(sz[2], (p + 1) * (size_t)v->c_out);
+        size_t chunk = (size_t)v->chunk_max;
+        sz[0] = max_size(sz[0], sat_mul(chunk, sat_mul(p, hw)));
+        sz[1] = max_size(sz[1], sat_mul(chunk, conv_out_size(v)));
+        sz[2] = max_size(sz[2], sat_mul(p + 1, (size_t)v->c_out));
     }
 }
 
@@ -328,8 +351,11 @@ int blr_model_init(blr_model *m, const blr_model_spec *spec, int max_batch, char
     size_t delta_width = (size_t)max_out;
     if (m->n_conv > 0 && (size_t)m->layer[0].n_in > delta_width)
         delta_width = (size_t)m->layer[0].n_in;
-    if (m->n_conv > 0 && conv_work(m, &len) != 0)
-        goto too_big;
+    if (m->n_conv > 0) {
+        conv_chunks(m, BLR_CONV_COL_BYTES);
+        if (conv_work(m, &len) != 0)
+            goto too_big;
+    }
     if (add_block(&len, B, 2 * delta_width) != 0 || add_block(&len, B, 1) != 0 ||
         add_block(&len, (size_t)m->sq_rows, (size_t)max_in + (size_t)max_out) != 0 ||
         len > SIZE_MAX / sizeof(float))
@@ -385,6 +411,23 @@ void blr_model_free(blr_model *m)
     m->act_in = m->pre = NULL;
     m->delta_a = m->delta_b = m->ones = m->sq_a = m->sq_d = NULL;
     m->work_len = 0;
+}
+
+int blr_model_set_conv_chunk(blr_model *m, int chunk, char *err, size_t errlen)
+{
+    if (m->n_conv == 0) {
+        snprintf(err, errlen, "model: conv chunk applies to a cnn only");
+        return -1;
+    }
+    if (chunk < 1) {
+        snprintf(err, errlen, "model: conv chunk %d must be >= 1", chunk);
+        return -1;
+    }
+    for (int c = 0; c < m->n_conv; c++) {
+        blr_conv *v = &m->conv[c];
+        v->chunk = chunk < v->chunk_max ? chunk : v->chunk_max;
+    }
+    return 0;
 }
 
 /* PyTorch's default for nn.Linear weights, so results are comparable with the reference
@@ -480,52 +523,89 @@ static const float *layer_input(const blr_model *m, const float *x, int l)
     return l == 0 ? x : m->act_in[l];
 }
 
-/* Patches of one example's c_in × side_in² input as rows of col ((c_in·k²) × side_conv²):
- * row (ch, ky, kx) holds in[ch][y + ky][x + kx] over the output positions (y, x). */
-static void im2col(const blr_conv *v, const float *in, float *col)
+/* dst[0..n) = src[0..n), dst[0..n) += src[0..n) and dst[0..n) = value: the rows of im2col
+ * are short (side_conv floats), so they go in fixed blocks that the compiler turns into
+ * vector moves (a constant-size memcpy is inlined; a plain copy loop would become a memmove
+ * call per row). */
+#define RUN_BLOCK 8
+static inline void copy_run(float *restrict dst, const float *restrict src, int n)
+{
+    int x = 0;
+    for (; x + RUN_BLOCK <= n; x += RUN_BLOCK)
+        memcpy(dst + x, src + x, RUN_BLOCK * sizeof(float));
+    if (x < n)
+        memcpy(dst + x, src + x, (size_t)(n - x) * sizeof(float));
+}
+
+static inline void add_run(float *restrict dst, const float *restrict src, int n)
+{
+    int x = 0;
+    for (; x + RUN_BLOCK <= n; x += RUN_BLOCK)
+        for (int j = 0; j < RUN_BLOCK; j++)
+            dst[x + j] += src[x + j];
+    for (; x < n; x++)
+        dst[x] += src[x];
+}
+
+static inline void fill_run(float *dst, float value, int n)
+{
+    int x = 0;
+    for (; x + RUN_BLOCK <= n; x += RUN_BLOCK)
+        for (int j = 0; j < RUN_BLOCK; j++)
+            dst[x + j] = value;
+    for (; x < n; x++)
+        dst[x] = value;
+}
+
+/* Patches of one example's c_in × side_in² input as rows of a (c_in·k²) × side_conv² block
+ * of col whose rows are ld apart: row (ch, ky, kx) holds in[ch][y + ky][x + kx] over the
+ * output positions (y, x). */
+static void im2col(const blr_conv *v, const float *in, float *col, size_t ld)
 {
     int k = v->kernel, so = v->side_conv, si = v->side_in;
     for (int ch = 0; ch < v->c_in; ch++)
         for (int ky = 0; ky < k; ky++)
-            for (int kx = 0; kx < k; kx++) {
+            for (int kx = 0; kx < k; kx++, col += ld) {
                 const float *src = in + ((size_t)ch * (size_t)si + (size_t)ky) * (size_t)si + kx;
                 for (int y = 0; y < so; y++)
-                    memcpy(col + (size_t)y * (size_t)so, src + (size_t)y * (size_t)si,
-                           (size_t)so * sizeof(float));
-                col += (size_t)so * (size_t)so;
+                    copy_run(col + (size_t)y * (size_t)so, src + (size_t)y * (size_t)si, so);
             }
 }
 
-/* The adjoint of im2col: in = Σ of the patch entries of col at their input position. */
-static void col2im(const blr_conv *v, const float *col, float *in)
+/* The adjoint of im2col: in = Σ of the patch entries of the block at their input position. */
+static void col2im(const blr_conv *v, const float *col, size_t ld, float *in)
 {
     int k = v->kernel, so = v->side_conv, si = v->side_in;
     memset(in, 0, conv_in_size(v) * sizeof(float));
     for (int ch = 0; ch < v->c_in; ch++)
         for (int ky = 0; ky < k; ky++)
-            for (int kx = 0; kx < k; kx++) {
+            for (int kx = 0; kx < k; kx++, col += ld) {
                 float *dst = in + ((size_t)ch * (size_t)si + (size_t)ky) * (size_t)si + kx;
-                for (int y = 0; y < so; y++, dst += si, col += so)
-                    for (int x = 0; x < so; x++)
-                        dst[x] += col[x];
+                for (int y = 0; y < so; y++)
+                    add_run(dst + (size_t)y * (size_t)si, col + (size_t)y * (size_t)so, so);
             }
 }
 
 /* 2×2 max-pooling with stride 2 of one example, remembering where each max came from
- * (the first of equal values) for the backward pass. */
+ * (the first of equal values, in the order top-left, top-right, bottom-left, bottom-right)
+ * for the backward pass. A tournament of selects rather than branches: on real inputs which
+ * entry wins is unpredictable. */
 static void max_pool(const blr_conv *v, const float *a, float *out, int *arg)
 {
     int sc = v->side_conv, sp = v->side_pool;
     for (int ch = 0; ch < v->c_out; ch++)
-        for (int y = 0; y < sp; y++)
+        for (int y = 0; y < sp; y++) {
+            int row = (ch * sc + 2 * y) * sc;
+            const float *r0 = a + row, *r1 = r0 + sc;
             for (int x = 0; x < sp; x++) {
-                int best = (ch * sc + 2 * y) * sc + 2 * x;
-                int cand[3] = {best + 1, best + sc, best + sc + 1};
-                for (int j = 0; j < 3; j++)
-                    best = a[cand[j]] > a[best] ? cand[j] : best;
-                *out++ = a[best];
-                *arg++ = best;
+                float tl = r0[2 * x], tr = r0[2 * x + 1], bl = r1[2 * x], br = r1[2 * x + 1];
+                int right_top = tr > tl, right_bottom = br > bl;
+                float top = right_top ? tr : tl, bottom = right_bottom ? br : bl;
+                int lower = bottom > top;
+                *out++ = lower ? bottom : top;
+                *arg++ = row + 2 * x + right_top + lower * (sc + right_bottom - right_top);
             }
+        }
 }
 
 static const float *conv_input(const blr_model *m, const float *x, int c, int i)
@@ -534,23 +614,40 @@ static const float *conv_input(const blr_model *m, const float *x, int c, int i)
     return base + (size_t)i * conv_in_size(&m->conv[c]);
 }
 
-/* The conv blocks on n <= max_batch rows: Z = W · im2col(input) + b, act, pool. */
+/* im2col of the examples i0 .. i0 + cn - 1 of block c's input into m->col, side by side:
+ * example i's columns start at column (i - i0)·side_conv² of rows cn·side_conv² long. */
+static void im2col_chunk(blr_model *m, const float *x, int c, int i0, int cn)
+{
+    const blr_conv *v = &m->conv[c];
+    size_t hw = (size_t)v->side_conv * (size_t)v->side_conv, ld = (size_t)cn * hw;
+    for (int i = 0; i < cn; i++)
+        im2col(v, conv_input(m, x, c, i0 + i), m->col + (size_t)i * hw, ld);
+}
+
+/* The conv blocks on n <= max_batch rows, each block's chunk of examples per GEMM: Z =
+ * W · im2col + b in GEMM layout (c_out × cn·side_conv²), act into the per-example layout,
+ * pool. */
 static void conv_forward(blr_model *m, const float *theta, const float *x, int n)
 {
     for (int c = 0; c < m->n_conv; c++) {
         const blr_conv *v = &m->conv[c];
         int hw = v->side_conv * v->side_conv, p = (int)patch_size(v);
-        for (int i = 0; i < n; i++) {
-            im2col(v, conv_input(m, x, c, i), m->col);
+        size_t no = conv_out_size(v), np = pool_size(v);
+        for (int i0 = 0; i0 < n; i0 += v->chunk) {
+            int cn = n - i0 < v->chunk ? n - i0 : v->chunk, L = cn * hw;
+            im2col_chunk(m, x, c, i0, cn);
             for (int o = 0; o < v->c_out; o++)
-                for (int j = 0; j < hw; j++)
-                    m->conv_z[(size_t)o * (size_t)hw + (size_t)j] = theta[v->b_off + (size_t)o];
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, v->c_out, hw, p, 1.0f,
-                        theta + v->w_off, p, m->col, hw, 1.0f, m->conv_z, hw);
-            float *a = m->conv_act[c] + (size_t)i * conv_out_size(v);
-            act_forward(m->spec.act, m->conv_z, a, conv_out_size(v));
-            max_pool(v, a, m->pool_out[c] + (size_t)i * pool_size(v),
-                     m->pool_arg[c] + (size_t)i * pool_size(v));
+                fill_run(m->conv_z + (size_t)o * (size_t)L, theta[v->b_off + (size_t)o], L);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, v->c_out, L, p, 1.0f,
+                        theta + v->w_off, p, m->col, L, 1.0f, m->conv_z, L);
+            for (int i = 0; i < cn; i++) {
+                float *a = m->conv_act[c] + (size_t)(i0 + i) * no;
+                for (int o = 0; o < v->c_out; o++)
+                    act_forward(m->spec.act, m->conv_z + (size_t)o * (size_t)L + (size_t)i * hw,
+                                a + (size_t)o * (size_t)hw, (size_t)hw);
+                max_pool(v, a, m->pool_out[c] + (size_t)(i0 + i) * np,
+                         m->pool_arg[c] + (size_t)(i0 + i) * np);
+            }
         }
     }
 }
@@ -696,47 +793,87 @@ static float *dense_backward(blr_model *m, const float *theta, const float *x, i
     return m->n_conv > 0 ? delta : NULL;
 }
 
-/* One example's gradient of a conv block from its conv delta dz (c_out × side_conv²) and
- * its im2col columns: dW = dz colᵀ, db = dz 1. Added scaled into grad directly, or, with
- * sqgrad, formed in conv_g first so that its square can be added too (VOGN's per-example
- * squared gradient: the sum over positions comes before the square). */
-static void conv_grad_example(blr_model *m, const blr_conv *v, float scale, float *grad,
-                              float *sqgrad)
+/* Σ over the L columns of each of the rows of dz (rows ld apart), in double, into out;
+ * RUN_BLOCK partial sums per row keep the additions independent so that they pipeline. */
+static void row_sums(const float *dz, int rows, int L, size_t ld, float *out)
 {
-    int hw = v->side_conv * v->side_conv, p = (int)patch_size(v);
+    for (int o = 0; o < rows; o++) {
+        const float *r = dz + (size_t)o * ld;
+        double part[RUN_BLOCK] = {0}, sb = 0.0;
+        int j = 0;
+        for (; j + RUN_BLOCK <= L; j += RUN_BLOCK)
+            for (int t = 0; t < RUN_BLOCK; t++)
+                part[t] += r[j + t];
+        for (; j < L; j++)
+            sb += r[j];
+        for (int t = 0; t < RUN_BLOCK; t++)
+            sb += part[t];
+        out[o] = (float)sb;
+    }
+}
+
+/* The gradient of a conv block from a chunk's conv delta dz (c_out × L, L = cn·side_conv²,
+ * in m->conv_z) and its im2col columns (in m->col): dW = dz colᵀ, db = dz 1, added scaled
+ * into grad as one GEMM. With sqgrad each example's gradient dz_i col_iᵀ (its own
+ * side_conv² columns of both) is formed in conv_g instead so that its square can be added
+ * too: VOGN's per-example squared gradient needs the sum over positions before the square. */
+static void conv_grad_chunk(blr_model *m, const blr_conv *v, int cn, float scale, float *grad,
+                            float *sqgrad)
+{
+    int hw = v->side_conv * v->side_conv, p = (int)patch_size(v), L = cn * hw;
     size_t nw = (size_t)v->c_out * (size_t)p;
-    const float *dz = m->conv_z;
     if (!sqgrad) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, v->c_out, p, hw, scale, dz, hw,
-                    m->col, hw, 1.0f, grad + v->w_off, p);
-        for (int o = 0; o < v->c_out; o++) {
-            double sb = 0.0;
-            for (int j = 0; j < hw; j++)
-                sb += dz[(size_t)o * (size_t)hw + (size_t)j];
-            grad[v->b_off + (size_t)o] += scale * (float)sb;
-        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, v->c_out, p, L, scale, m->conv_z,
+                    L, m->col, L, 1.0f, grad + v->w_off, p);
+        row_sums(m->conv_z, v->c_out, L, (size_t)L, m->conv_g);
+        for (int o = 0; o < v->c_out; o++)
+            grad[v->b_off + (size_t)o] += scale * m->conv_g[o];
         return;
     }
     float *g = m->conv_g;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, v->c_out, p, hw, 1.0f, dz, hw, m->col,
-                hw, 0.0f, g, p);
-    for (int o = 0; o < v->c_out; o++) {
-        double sb = 0.0;
-        for (int j = 0; j < hw; j++)
-            sb += dz[(size_t)o * (size_t)hw + (size_t)j];
-        g[nw + (size_t)o] = (float)sb;
-    }
     /* W and b are adjacent in θ (b_off = w_off + nw), so one loop covers both. */
     float *gr = grad + v->w_off, *sq = sqgrad + v->w_off;
-    for (size_t j = 0; j < nw + (size_t)v->c_out; j++) {
-        gr[j] += scale * g[j];
-        sq[j] += scale * g[j] * g[j];
+    for (int i = 0; i < cn; i++) {
+        const float *dz = m->conv_z + (size_t)i * (size_t)hw;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, v->c_out, p, hw, 1.0f, dz, L,
+                    m->col + (size_t)i * (size_t)hw, L, 0.0f, g, p);
+        row_sums(dz, v->c_out, hw, (size_t)L, g + nw);
+        for (size_t j = 0; j < nw + (size_t)v->c_out; j++) {
+            gr[j] += scale * g[j];
+            sq[j] += scale * g[j] * g[j];
+        }
+    }
+}
+
+/* The conv delta of examples i0 .. i0 + cn - 1 of block c in GEMM layout (m->conv_z, c_out ×
+ * cn·side_conv²) from the delta dpool of the pooled outputs: max-pooling routes each pooled
+ * delta to its window's argmax, positions that were no max (or dropped by an odd side) get
+ * zero; then the activation's derivative. */
+static void conv_delta_chunk(blr_model *m, int c, const float *dpool, int i0, int cn)
+{
+    const blr_conv *v = &m->conv[c];
+    int hw = v->side_conv * v->side_conv;
+    size_t L = (size_t)cn * (size_t)hw, np = pool_size(v), no = conv_out_size(v);
+    size_t ppc = (size_t)v->side_pool * (size_t)v->side_pool;
+    memset(m->conv_z, 0, (size_t)v->c_out * L * sizeof(float));
+    for (int i = 0; i < cn; i++) {
+        const float *dp = dpool + (size_t)(i0 + i) * np;
+        const int *arg = m->pool_arg[c] + (size_t)(i0 + i) * np;
+        const float *a = m->conv_act[c] + (size_t)(i0 + i) * no;
+        for (int o = 0; o < v->c_out; o++) {
+            /* Channel o's windows lie in its own side_conv² positions (o·hw onwards). */
+            float *dz = m->conv_z + (size_t)o * L + (size_t)i * (size_t)hw;
+            int base = o * hw;
+            for (size_t j = (size_t)o * ppc; j < (size_t)(o + 1) * ppc; j++)
+                dz[arg[j] - base] = dp[j];
+            act_backward(m->spec.act, a + (size_t)base, dz, (size_t)hw);
+        }
     }
 }
 
 /* Backpropagates delta (n × features, the delta of the last pooled output) through the conv
- * blocks, example by example, adding scale times the gradients (and squared per-example
- * gradients) into grad and sqgrad; first = 1 overwrites instead. */
+ * blocks, a chunk of examples at a time, adding scale times the gradients (and squared
+ * per-example gradients) into grad and sqgrad; first = 1 overwrites instead. */
 static void conv_backward(blr_model *m, const float *theta, const float *x, int n, float scale,
                           int first, const float *delta, float *grad, float *sqgrad)
 {
@@ -749,25 +886,20 @@ static void conv_backward(blr_model *m, const float *theta, const float *x, int 
     for (int c = m->n_conv - 1; c >= 0; c--) {
         const blr_conv *v = &m->conv[c];
         int hw = v->side_conv * v->side_conv, p = (int)patch_size(v);
-        size_t np = pool_size(v), no = conv_out_size(v);
         const float *dpool = c == m->n_conv - 1 ? delta : m->pool_delta[c];
-        for (int i = 0; i < n; i++) {
-            /* Max-pooling routes each pooled delta to its window's argmax; positions that
-             * were no max (or dropped by an odd side) get zero. */
-            const float *dp = dpool + (size_t)i * np;
-            const int *arg = m->pool_arg[c] + (size_t)i * np;
-            memset(m->conv_z, 0, no * sizeof(float));
-            for (size_t j = 0; j < np; j++)
-                m->conv_z[arg[j]] = dp[j];
-            act_backward(m->spec.act, m->conv_act[c] + (size_t)i * no, m->conv_z, no);
-            im2col(v, conv_input(m, x, c, i), m->col);
-            conv_grad_example(m, v, scale, grad, sqgrad);
+        for (int i0 = 0; i0 < n; i0 += v->chunk) {
+            int cn = n - i0 < v->chunk ? n - i0 : v->chunk, L = cn * hw;
+            conv_delta_chunk(m, c, dpool, i0, cn);
+            im2col_chunk(m, x, c, i0, cn);
+            conv_grad_chunk(m, v, cn, scale, grad, sqgrad);
             if (c == 0)
                 continue;
             /* δ of the input: col2im(Wᵀ dz), the columns no longer needed hold Wᵀ dz. */
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, p, hw, v->c_out, 1.0f,
-                        theta + v->w_off, p, m->conv_z, hw, 0.0f, m->col, hw);
-            col2im(v, m->col, m->pool_delta[c - 1] + (size_t)i * conv_in_size(v));
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, p, L, v->c_out, 1.0f,
+                        theta + v->w_off, p, m->conv_z, L, 0.0f, m->col, L);
+            for (int i = 0; i < cn; i++)
+                col2im(v, m->col + (size_t)i * (size_t)hw, (size_t)L,
+                       m->pool_delta[c - 1] + (size_t)(i0 + i) * conv_in_size(v));
         }
     }
 }

@@ -22,6 +22,11 @@
 
 #define BLR_MAX_LAYERS 16
 #define BLR_MAX_CONV 4
+/* Bound on a conv block's im2col scratch: a block runs as many examples per GEMM as fit
+ * (at least one). Small enough to stay in a core's L2 cache, where the GEMM reads it: the
+ * default cnn's second conv (51200 floats of columns per example) runs 5 examples per GEMM,
+ * the first (14400) 18. */
+#define BLR_CONV_COL_BYTES ((size_t)1 << 20)
 
 typedef enum { BLR_ARCH_LINEAR, BLR_ARCH_MLP, BLR_ARCH_CNN } blr_arch;
 typedef enum { BLR_ACT_TANH, BLR_ACT_RELU, BLR_ACT_ELU } blr_act;
@@ -53,6 +58,9 @@ typedef struct {
 typedef struct {
     int c_in, side_in, c_out, side_conv, side_pool, kernel;
     size_t w_off, b_off;
+    int chunk;     /* examples whose im2col columns go through one GEMM */
+    int chunk_max; /* what the workspace holds: max_batch, or fewer when their columns would
+                      exceed BLR_CONV_COL_BYTES; init sets chunk to it */
 } blr_conv;
 
 typedef struct {
@@ -76,8 +84,9 @@ typedef struct {
     int sq_rows;        /* rows per such chunk */
     /* cnn only (NULL otherwise), per block c: its activated conv output, its pooled output
      * (the last one is the dense layers' input) with the argmax of each pool window, and the
-     * delta of the pooled output (c < n_conv - 1); per-example scratch: im2col columns, a
-     * conv pre-activation or delta, and a per-example gradient. */
+     * delta of the pooled output (c < n_conv - 1), all per example (channel, y, x); scratch
+     * for a chunk of examples: their im2col columns side by side, their conv pre-activation
+     * or delta in GEMM layout (c_out × chunk·side_conv²), and one example's gradient. */
     float *conv_act[BLR_MAX_CONV], *pool_out[BLR_MAX_CONV], *pool_delta[BLR_MAX_CONV];
     int *pool_arg[BLR_MAX_CONV];
     int *arg_work;
@@ -106,6 +115,12 @@ int blr_model_init(blr_model *m, const blr_model_spec *spec, int max_batch, char
                    size_t errlen);
 void blr_model_free(blr_model *m);
 
+/* Runs each conv block of a cnn at most chunk examples per GEMM (never more than its
+ * chunk_max, the workspace's): the same results up to float summation order, for tests of
+ * the chunk boundaries and for timing. Returns 0, or -1 with a message for a model without
+ * conv layers or chunk < 1. */
+int blr_model_set_conv_chunk(blr_model *m, int chunk, char *err, size_t errlen);
+
 /* Standard initialization into θ: weights U(-k, k) with k = 1/sqrt(fan_in) (PyTorch's
  * default), biases zero. Draws layer by layer, each W in row-major order, through
  * blr_rng_fill_uniform: the same stream gives the same θ. */
@@ -121,9 +136,9 @@ void blr_model_predict(blr_model *m, const float *theta, const float *x, int n, 
  * of a row; target is n × n_out), and into grad (n_params, overwritten) the
  * gradient of that mean. When sqgrad is not NULL it receives the batch mean of squared
  * per-example gradients (Σ_i a_i² ⊗ δ_i² / n for dense layers: one extra GEMM; for conv
- * layers the per-example gradient is a sum over positions, so it is formed per example —
- * the conv weight gradient runs as n per-example GEMMs anyway, sqgrad adds
- * O(n · c_out · c_in · kernel²) squaring and accumulation).
+ * layers the per-example gradient is a sum over positions, so it is formed per example:
+ * the conv weight gradient then runs as n per-example GEMMs on the batched deltas instead
+ * of one per chunk, plus O(n · c_out · c_in · kernel²) squaring and accumulation).
  * label is used for classification, target for regression. */
 double blr_model_loss_grad(blr_model *m, const float *theta, const float *x, const int *label,
                            const float *target, int n, float *grad, float *sqgrad);

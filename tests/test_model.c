@@ -1,6 +1,7 @@
 /* Networks on a flat buffer: gradients (dense, conv and pooling layers) against central
  * differences of an independent double-precision reference forward pass, squared
- * per-example gradients against brute force, chunked batches, softmax stability,
+ * per-example gradients against brute force, chunked batches and batched convolutions
+ * against one example at a time, softmax stability,
  * initialization, layouts by hand, and every init error path. */
 #include <criterion/criterion.h>
 #include <gsl/gsl_cdf.h>
@@ -455,6 +456,173 @@ Test(model, chunked_batch_matches_whole)
     free(q2);
     blr_model_free(&small);
     blr_model_free(&big);
+}
+
+/* |got - want| within float rounding of a sum: relative 1e-4, plus 1e-5 of the largest
+ * |want| for coordinates where terms cancel. */
+static void expect_close(const float *got, const double *want, size_t len, const char *what,
+                         int chunk)
+{
+    double big = 0.0;
+    for (size_t j = 0; j < len; j++)
+        big = fmax(big, fabs(want[j]));
+    for (size_t j = 0; j < len; j++)
+        cr_assert(fabs(got[j] - want[j]) <= 1e-4 * fabs(want[j]) + 1e-5 * big,
+                  "chunk %d: %s[%zu] batched %.9g, one at a time %.9g", chunk, what, j, got[j],
+                  want[j]);
+}
+
+/* The batched convolution (several examples' im2col columns in one GEMM) against the same
+ * examples one at a time through a model whose workspace holds a single row: the mean loss,
+ * the gradient and squared gradient as means of the per-example ones, and the predictions
+ * row by row. Repeated for every conv chunk from 1 to n, so chunks that divide n and chunks
+ * that leave a partial last chunk are both covered, and with max_batch below n so that the
+ * conv chunks also run inside the outer row chunks. */
+static void check_batched_conv(const blr_model_spec *s, const float *theta, int n)
+{
+    blr_model one, m;
+    init_ok(&one, s, 1);
+    size_t P = one.n_params, k = (size_t)s->n_out;
+    batch b;
+    make_batch(&b, &one, n, 71);
+    float *g = malloc(P * sizeof(float)), *q = malloc(P * sizeof(float));
+    float *out = malloc((size_t)n * k * sizeof(float));
+    double *mean = calloc(P, sizeof(double)), *msq = calloc(P, sizeof(double));
+    double *pred = malloc((size_t)n * k * sizeof(double)), loss = 0.0;
+    cr_assert(g && q && out && mean && msq && pred);
+    for (int i = 0; i < n; i++) {
+        loss += blr_model_loss_grad(&one, theta, b.x + i * s->n_in, b.label + i,
+                                    b.target + (size_t)i * k, 1, g, NULL) / n;
+        for (size_t j = 0; j < P; j++) {
+            mean[j] += (double)g[j] / n;
+            msq[j] += (double)g[j] * g[j] / n;
+        }
+        blr_model_predict(&one, theta, b.x + i * s->n_in, 1, out);
+        for (size_t c = 0; c < k; c++)
+            pred[(size_t)i * k + c] = out[c];
+    }
+    const int max_batch[2] = {n, n - 2};
+    for (int mb = 0; mb < 2; mb++) {
+        init_ok(&m, s, max_batch[mb]);
+        for (int chunk = 1; chunk <= max_batch[mb]; chunk++) {
+            char err[256] = "";
+            cr_assert_eq(blr_model_set_conv_chunk(&m, chunk, err, sizeof err), 0, "%s", err);
+            double l = blr_model_loss_grad(&m, theta, b.x, b.label, b.target, n, g, q);
+            cr_assert(fabs(l - loss) <= 1e-5 * fmax(1.0, fabs(loss)),
+                      "chunk %d: loss %.9g, one at a time %.9g", chunk, l, loss);
+            cr_assert(fabs(blr_model_loss(&m, theta, b.x, b.label, b.target, n) - loss) <=
+                      1e-5 * fmax(1.0, fabs(loss)));
+            expect_close(g, mean, P, "grad", chunk);
+            expect_close(q, msq, P, "sqgrad", chunk);
+            blr_model_predict(&m, theta, b.x, n, out);
+            expect_close(out, pred, (size_t)n * k, "prediction", chunk);
+        }
+        blr_model_free(&m);
+    }
+    free(g);
+    free(q);
+    free(out);
+    free(mean);
+    free(msq);
+    free(pred);
+    blr_model_free(&one);
+}
+
+Test(model, batched_conv_matches_one_at_a_time)
+{
+    blr_model_spec specs[3] = {cnn_spec(BLR_ACT_ELU, BLR_TASK_CLASSIFICATION, 3),
+                               cnn2_spec(BLR_ACT_TANH, BLR_TASK_REGRESSION, 2),
+                               cnn2_spec(BLR_ACT_RELU, BLR_TASK_CLASSIFICATION, 4)};
+    specs[2].image_side = 11; /* odd sides: 11 → conv 9 → pool 4 → conv 2 → pool 1 */
+    specs[2].n_in = 2 * 11 * 11;
+    for (int t = 0; t < 3; t++) {
+        blr_model m;
+        init_ok(&m, &specs[t], 1);
+        float *th = random_theta(&m, 72 + (uint64_t)t);
+        blr_model_free(&m);
+        check_batched_conv(&specs[t], th, 7);
+        free(th);
+    }
+}
+
+/* The default cnn at its own size, initialized as in training (random θ of sd 0.6 would
+ * saturate every unit); its second conv holds fewer examples per chunk than the batch (see
+ * conv_chunk_bound), so the chunk boundaries occur without lowering the chunk too. */
+Test(model, batched_conv_matches_one_at_a_time_default_cnn)
+{
+    blr_model_spec s;
+    blr_model_cnn_default(&s);
+    blr_model m;
+    init_ok(&m, &s, 1);
+    float *th = malloc(m.n_params * sizeof(float));
+    cr_assert(th);
+    blr_rng r;
+    blr_rng_init(&r, 73, BLR_RNG_TEST, 5);
+    blr_model_init_params(&m, &r, th);
+    for (int o = 0; o < m.conv[0].c_out; o++) /* non-zero conv biases, so db is exercised */
+        th[m.conv[0].b_off + (size_t)o] = 0.1f * (float)(o % 5) - 0.2f;
+    blr_model_free(&m);
+    check_batched_conv(&s, th, 7);
+    free(th);
+}
+
+/* Each block runs as many examples per GEMM as fit BLR_CONV_COL_BYTES of im2col columns
+ * (c_in·k² × side_conv² floats each), at most max_batch and at least one. Default cnn:
+ * columns of 25·576 = 14400 and 800·64 = 51200 floats; 1 MiB = 262144 floats holds
+ * 262144 / 14400 = 18 and 262144 / 51200 = 5 examples. A 1 × 512² image with kernel 3 has
+ * 9 · 510² = 2340900 floats of columns per example, beyond the bound: chunk 1. */
+Test(model, conv_chunk_bound)
+{
+    blr_model_spec s;
+    blr_model_cnn_default(&s);
+    blr_model m;
+    init_ok(&m, &s, 128);
+    for (int c = 0; c < 2; c++) {
+        const blr_conv *v = &m.conv[c];
+        size_t cols = (size_t)v->c_in * 25 * (size_t)(v->side_conv * v->side_conv);
+        size_t fit = BLR_CONV_COL_BYTES / sizeof(float) / cols;
+        cr_assert_eq(v->chunk_max, fit < 128 ? (int)fit : 128, "block %d", c);
+        cr_assert_eq(v->chunk, v->chunk_max);
+    }
+    cr_assert(BLR_CONV_COL_BYTES != (size_t)1 << 20 ||
+              (m.conv[0].chunk_max == 18 && m.conv[1].chunk_max == 5));
+    blr_model_free(&m);
+    init_ok(&m, &s, 3); /* max_batch caps the chunk of the first block */
+    cr_assert(m.conv[0].chunk_max == 3 && m.conv[1].chunk_max <= 3);
+    blr_model_free(&m);
+
+    s.image_side = 512;
+    s.n_in = 512 * 512;
+    s.n_conv = 1;
+    s.kernel = 3;
+    s.conv_channels[0] = 1;
+    init_ok(&m, &s, 2);
+    cr_assert_eq(m.conv[0].chunk_max, 1);
+    blr_model_free(&m);
+}
+
+/* blr_model_set_conv_chunk: clamps to each block's workspace, refuses chunk < 1 and models
+ * without conv layers, naming the problem. */
+Test(model, set_conv_chunk)
+{
+    blr_model_spec s;
+    blr_model_cnn_default(&s);
+    blr_model m;
+    char err[256] = "";
+    init_ok(&m, &s, 10);
+    cr_assert_eq(blr_model_set_conv_chunk(&m, 7, err, sizeof err), 0, "%s", err);
+    cr_assert(m.conv[0].chunk == 7 && m.conv[1].chunk == m.conv[1].chunk_max &&
+              m.conv[1].chunk_max < 7);
+    cr_assert_eq(blr_model_set_conv_chunk(&m, 0, err, sizeof err), -1);
+    cr_assert(strstr(err, "chunk 0") != NULL, "message '%s'", err);
+    cr_assert_eq(m.conv[0].chunk, 7, "a refused chunk changed the model");
+    blr_model_free(&m);
+    blr_model_spec mlp = mlp_spec(BLR_ACT_TANH, BLR_TASK_CLASSIFICATION, 3);
+    init_ok(&m, &mlp, 4);
+    err[0] = '\0';
+    cr_assert_eq(blr_model_set_conv_chunk(&m, 2, err, sizeof err), -1);
+    cr_assert(strstr(err, "cnn") != NULL, "message '%s'", err);
+    blr_model_free(&m);
 }
 
 /* grad and sqgrad are overwritten: a buffer full of NaN before the call is finite after it
