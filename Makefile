@@ -18,17 +18,25 @@ SANFLAGS :=
 OPT     := -O2 -g
 endif
 
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# OpenBLAS's OpenMP build (libopenblas-openmp-dev), found through its own pkg-config
+# directory and pinned by rpath (the system's libopenblas.so.0 is whichever variant the
+# alternatives system prefers): its GEMMs and our parallel passes then share one OpenMP
+# thread pool, where the pthread build's pool and OpenMP's would spin against each other.
+MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null)
+PKG_CONFIG := PKG_CONFIG_PATH=/usr/lib/$(MULTIARCH)/openblas-openmp/pkgconfig pkg-config
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 # GSL's own CBLAS is left out: OpenBLAS provides the cblas_* symbols GSL calls.
-PKG_LIBS   := $(shell pkg-config --libs openblas yaml-0.1 zlib 2>/dev/null) -lgsl -lm -lpthread
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs openblas yaml-0.1 zlib 2>/dev/null) -lgsl -lm -lpthread \
+              -Wl,-rpath,$(shell $(PKG_CONFIG) --variable=libdir openblas 2>/dev/null)
 
 CFLAGS  ?= $(OPT)
 # -fno-math-errno: no libm call here reads errno, and it lets sqrtf vectorize.
-CFLAGS  += -std=c11 -fno-math-errno -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -Ilib -Ibaselines $(PKG_CFLAGS) $(SANFLAGS)
+# -fopenmp: the elementwise passes (random fills, updates) split their blocks over threads.
+CFLAGS  += -std=c11 -fopenmp -fno-math-errno -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -Ilib -Ibaselines $(PKG_CFLAGS) $(SANFLAGS)
 ifeq ($(CI),true)
 CFLAGS  += -Werror
 endif
-LDFLAGS += $(SANFLAGS)
+LDFLAGS += -fopenmp $(SANFLAGS)
 
 LIB_SRC  := $(wildcard lib/*.c) $(wildcard baselines/*.c)
 LIB_SRC  := $(filter-out baselines/TEMPLATE.c,$(LIB_SRC))

@@ -18,6 +18,8 @@
 #include <gsl/gsl_sf_gamma.h>
 #include <gsl/gsl_sf_psi.h>
 
+#include "rng_math.h"
+
 static const char *const base_names[BLR_BASE_COUNT] = {
     [BLR_BASE_DIRAC] = "dirac",         [BLR_BASE_GAUSSIAN] = "gaussian",
     [BLR_BASE_LAPLACE] = "laplace",     [BLR_BASE_STUDENT_T] = "student-t",
@@ -78,90 +80,146 @@ int blr_base_init(blr_base *b, blr_base_kind kind, double nu, double scale, char
 
 /* ---- sampling ----------------------------------------------------------------------- */
 
-static void base_scale_floats(float *out, size_t n, float s)
-{
-    for (size_t i = 0; i < n; i++)
-        out[i] *= s;
-}
+/* Each base is one transform of random words (lib/rng.h's blr_rng_fill), scale included,
+ * so that a draw is a single pass over out in L1-sized chunks. */
+typedef struct {
+    float s;    /* scale */
+    float nu;   /* student-t degrees of freedom */
+    double nud; /* the same in double, for the small-ν path */
+} base_ctx;
 
-/* Laplace(s) = s·E with a fair random sign, E standard exponential: x <- ±s·x, the signs
- * being the bits of one extra word per 64 draws. */
-static void base_signed_scale(blr_rng *r, float *x, size_t n, float s)
+BLR_FASTMATH_CLONES static void base_gaussian_chunk(const uint64_t *w, float *out, const void *p)
 {
-    for (size_t i = 0; i < n; i += 64) {
-        const uint64_t w = blr_rng_next(r);
-        const size_t m = n - i < 64 ? n - i : 64;
-        for (size_t j = 0; j < m; j++)
-            x[i + j] *= s - 2.0f * s * (float)((w >> j) & 1u);
+    const float s = ((const base_ctx *)p)->s;
+    for (size_t i = 0; i < BLR_RNG_CHUNK; i++) {
+        const blr_rng_pair z = blr_rng_normal_pair(w[i]);
+        out[2 * i] = s * z.c;
+        out[2 * i + 1] = s * z.s;
     }
 }
 
-/* Student-t by Bailey's polar method (Bailey 1994, Math. Comp. 62): for a point uniform
- * in the unit disc at angle θ and squared radius W, T = cos θ·sqrt(ν(W^(-2/ν) - 1)) is
- * exactly t_ν. θ and W are independent, θ uniform and W uniform on (0,1), so they can be
- * taken from a pair of normals (z1, z2) instead of by rejection: E = (z1² + z2²)/2 is
- * Exp(1) independently of the angle, W = e^-E, cos θ = z1/sqrt(2E), hence
- * T = z1·sqrt(expm1(g)/g) with g = 2E/ν. The factor is formed in double: e^g exceeds
- * float's range already for ν < 0.4; g > 0 because rng.c never returns a pair of zeros.
- * One t per pair (the t from z2 would share E). */
-static void base_student_t(blr_rng *r, float *out, size_t n, double nu, float s)
+BLR_FASTMATH_CLONES static void base_lognormal_chunk(const uint64_t *w, float *out, const void *p)
 {
-    enum { PAIRS = 256 };
-    float z[2 * PAIRS];
-    for (size_t done = 0; done < n; done += PAIRS) {
-        const size_t m = n - done < PAIRS ? n - done : PAIRS;
-        blr_rng_fill_normal(r, z, 2 * m);
-        for (size_t i = 0; i < m; i++) {
-            const double z1 = z[2 * i], z2 = z[2 * i + 1];
-            const double g = (z1 * z1 + z2 * z2) / nu;
-            out[done + i] = (float)(s * z1 * sqrt(expm1(g) / g));
-        }
+    const float s = ((const base_ctx *)p)->s;
+    for (size_t i = 0; i < BLR_RNG_CHUNK; i++) {
+        const blr_rng_pair z = blr_rng_normal_pair(w[i]);
+        out[2 * i] = s * blr_fastmath_exp(z.c);
+        out[2 * i + 1] = s * blr_fastmath_exp(z.s);
     }
 }
 
-/* Fast bulk path: every transform runs in place over the uniforms, normals or
- * exponentials written into out, so the only memory touched is out itself (and a stack
- * block for student-t). The exponentials are -log u, the inverse CDF at 1 - u, which has
- * the law of u. */
+/* Laplace(s) = s·E with a fair sign: E = -log u from a half's top bits, the sign from its
+ * bit 0. */
+BLR_FASTMATH_CLONES static void base_laplace_chunk(const uint64_t *w, float *out, const void *p)
+{
+    const float s = ((const base_ctx *)p)->s;
+    for (size_t i = 0; i < BLR_RNG_CHUNK; i++) {
+        const uint32_t hi = (uint32_t)(w[i] >> 32), lo = (uint32_t)w[i];
+        out[2 * i] = blr_rng_signed(s * blr_rng_exponential(hi), hi);
+        out[2 * i + 1] = blr_rng_signed(s * blr_rng_exponential(lo), lo);
+    }
+}
+
+BLR_FASTMATH_CLONES static void base_exponential_chunk(const uint64_t *w, float *out,
+                                                       const void *p)
+{
+    const float s = ((const base_ctx *)p)->s;
+    for (size_t i = 0; i < BLR_RNG_CHUNK; i++) {
+        out[2 * i] = s * blr_rng_exponential((uint32_t)(w[i] >> 32));
+        out[2 * i + 1] = s * blr_rng_exponential((uint32_t)w[i]);
+    }
+}
+
+/* Rayleigh: F^-1(1 - u) = s·sqrt(-2 log u) = s·sqrt(2E). */
+BLR_FASTMATH_CLONES static void base_rayleigh_chunk(const uint64_t *w, float *out, const void *p)
+{
+    const float s = ((const base_ctx *)p)->s;
+    for (size_t i = 0; i < BLR_RNG_CHUNK; i++) {
+        out[2 * i] = s * sqrtf(2.0f * blr_rng_exponential((uint32_t)(w[i] >> 32)));
+        out[2 * i + 1] = s * sqrtf(2.0f * blr_rng_exponential((uint32_t)w[i]));
+    }
+}
+
+/* Uniform on (-√3 s, √3 s): 2u - 1 is exact on the grid of blr_rng_unit and symmetric
+ * about 0. */
+BLR_FASTMATH_CLONES static void base_uniform_chunk(const uint64_t *w, float *out, const void *p)
+{
+    const float hw = ((const base_ctx *)p)->s * 1.7320508075688772f;
+    for (size_t i = 0; i < BLR_RNG_CHUNK; i++) {
+        out[2 * i] = hw * (2.0f * blr_rng_unit((uint32_t)(w[i] >> 32)) - 1.0f);
+        out[2 * i + 1] = hw * (2.0f * blr_rng_unit((uint32_t)w[i]) - 1.0f);
+    }
+}
+
+/* Student-t by Bailey's polar method (Bailey 1994, Math. Comp. 62): for a point uniform in
+ * the unit disc at angle θ and squared radius W, T = cos θ·sqrt(ν(W^(-2/ν) - 1)) is exactly
+ * t_ν. θ and W are independent, θ uniform and W uniform on (0,1), so no rejection is needed:
+ * W = e^-E with E = -log u from the word's high half, cos θ from its low half, and
+ * T = cos θ·sqrt(ν·expm1(2E/ν)). One t per word. E <= 24 ln 2, so 2E/ν stays below
+ * float's exp overflow (88.7) for ν >= 0.5; smaller ν takes the double path below. */
+BLR_FASTMATH_CLONES static void base_student_t_chunk(const uint64_t *w, float *out,
+                                                     const void *p)
+{
+    const float s = ((const base_ctx *)p)->s, nu = ((const base_ctx *)p)->nu;
+    const float two_over_nu = 2.0f / nu;
+    for (size_t i = 0; i < BLR_RNG_CHUNK; i++) {
+        const float cs = blr_rng_circle((uint32_t)w[i]).c;
+        const float e = blr_rng_exponential((uint32_t)(w[i] >> 32));
+        out[i] = s * cs * sqrtf(nu * blr_fastmath_expm1(two_over_nu * e));
+    }
+}
+
+/* The same for ν < 0.5, where the t's themselves approach float's range: in double (scalar
+ * libm; such heavy tails are for ablations, not the hot path). */
+static void base_student_t_small_nu_chunk(const uint64_t *w, float *out, const void *p)
+{
+    const base_ctx *c = p;
+    for (size_t i = 0; i < BLR_RNG_CHUNK; i++) {
+        const double cs = blr_rng_circle((uint32_t)w[i]).c;
+        const double e = blr_rng_exponential((uint32_t)(w[i] >> 32));
+        out[i] = (float)(c->s * cs * sqrt(c->nud * expm1(2.0 * e / c->nud)));
+    }
+}
+
+static double base_gsl_draw(const blr_base *b, gsl_rng *g);
+
+/* Fast bulk path: one blr_rng_fill with the base's transform; or the reference path when r
+ * asks for it (blr_rng_use_gsl), whose draws are NAN if GSL cannot allocate. */
 void blr_base_sample(const blr_base *b, blr_rng *r, float *out, size_t n)
 {
-    const float s = (float)b->scale;
+    if (r->gsl && b->kind != BLR_BASE_DIRAC) {
+        gsl_rng *g = blr_rng_gsl_open(r);
+        for (size_t i = 0; i < n; i++)
+            out[i] = g ? (float)base_gsl_draw(b, g) : NAN;
+        gsl_rng_free(g);
+        return;
+    }
+    const base_ctx c = {(float)b->scale, (float)b->nu, b->nu};
     switch (b->kind) {
     case BLR_BASE_DIRAC:
         memset(out, 0, n * sizeof *out);
         break;
     case BLR_BASE_GAUSSIAN:
-        blr_rng_fill_normal(r, out, n);
-        base_scale_floats(out, n, s);
+        blr_rng_fill(r, out, n, 2, base_gaussian_chunk, &c);
         break;
     case BLR_BASE_LAPLACE:
-        blr_rng_fill_exponential(r, out, n);
-        base_signed_scale(r, out, n, s);
+        blr_rng_fill(r, out, n, 2, base_laplace_chunk, &c);
         break;
     case BLR_BASE_STUDENT_T:
-        base_student_t(r, out, n, b->nu, s);
+        blr_rng_fill(r, out, n, 1,
+                     b->nu >= 0.5 ? base_student_t_chunk : base_student_t_small_nu_chunk, &c);
         break;
-    case BLR_BASE_UNIFORM: {
-        /* 2u - 1 is exact on rng.c's grid and symmetric about 0. */
-        const float half_width = s * 1.7320508075688772f;
-        blr_rng_fill_uniform(r, out, n);
-        for (size_t i = 0; i < n; i++)
-            out[i] = half_width * (2.0f * out[i] - 1.0f);
+    case BLR_BASE_UNIFORM:
+        blr_rng_fill(r, out, n, 2, base_uniform_chunk, &c);
         break;
-    }
-    case BLR_BASE_RAYLEIGH: /* F^-1(1 - u) = sqrt(-2 log u) = sqrt(2E) */
-        blr_rng_fill_exponential(r, out, n);
-        for (size_t i = 0; i < n; i++)
-            out[i] = s * sqrtf(2.0f * out[i]);
+    case BLR_BASE_RAYLEIGH:
+        blr_rng_fill(r, out, n, 2, base_rayleigh_chunk, &c);
         break;
     case BLR_BASE_LOGNORMAL:
-        blr_rng_fill_normal(r, out, n);
-        for (size_t i = 0; i < n; i++)
-            out[i] = s * expf(out[i]);
+        blr_rng_fill(r, out, n, 2, base_lognormal_chunk, &c);
         break;
     case BLR_BASE_EXPONENTIAL:
-        blr_rng_fill_exponential(r, out, n);
-        base_scale_floats(out, n, s);
+        blr_rng_fill(r, out, n, 2, base_exponential_chunk, &c);
         break;
     case BLR_BASE_COUNT:
         break;
@@ -198,14 +256,10 @@ static double base_gsl_draw(const blr_base *b, gsl_rng *g)
 void blr_base_sample_gsl(const blr_base *b, unsigned long seed, double *out, size_t n)
 {
     gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!g) {
-        for (size_t i = 0; i < n; i++)
-            out[i] = NAN;
-        return;
-    }
-    gsl_rng_set(g, seed);
+    if (g)
+        gsl_rng_set(g, seed);
     for (size_t i = 0; i < n; i++)
-        out[i] = base_gsl_draw(b, g);
+        out[i] = g ? base_gsl_draw(b, g) : NAN;
     gsl_rng_free(g);
 }
 

@@ -2,6 +2,7 @@
  * the MNIST shape. The data and the initial weights are random but seeded, so two runs time
  * the same work. */
 #include "bench.h"
+#include "threads.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -44,8 +45,7 @@ int blr_bench_run(const blr_bench_opts *o, blr_bench_result *res, char *err, siz
         snprintf(err, errlen, "bench: unknown rule '%s'", o->rule);
         return -1;
     }
-    if (o->threads > 0)
-        openblas_set_num_threads(o->threads);
+    blr_threads_set(o->threads);
     blr_model model;
     blr_model_spec spec = o->spec;
     spec.n_in = 784;

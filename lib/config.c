@@ -648,7 +648,7 @@ static const key_def method_defs[] = {
 
 static const char *const train_keys[] = {
     "epochs", "batch_size", "mc_train", "mc_test", "prior_precision", "temperature",
-    "schedule", "warmup_epochs",
+    "schedule", "warmup_epochs", "rng",
 };
 #define N_TRAIN_KEYS (sizeof train_keys / sizeof train_keys[0])
 
@@ -657,11 +657,12 @@ static const char *const method_keys[] = {
     "name", "rule", "base", "nu", "base_scale", "lr", "lr2", "beta1", "beta2", "init_offset",
     "init_a", "fisher", "eps", "hess_init", "clip_radius", "init_sd", "hessian",
     "epochs", "batch_size", "mc_train", "mc_test", "prior_precision", "temperature",
-    "schedule", "warmup_epochs",
+    "schedule", "warmup_epochs", "rng",
 };
 #define N_METHOD_KEYS (sizeof method_keys / sizeof method_keys[0])
 
 static const char *const schedule_names[] = {"constant", "cosine"};
+static const char *const rng_names[] = {"fast", "gsl"};
 static const char *const hessian_names[] = {"price", "ggn"};
 
 static const key_def *find_def(const key_def *defs, size_t n, const char *key)
@@ -730,6 +731,14 @@ static int apply_train_key(const ctx *c, const ynode *key, const ynode *val, blr
         snprintf(suffix, slen, "%s", val->text);
         return 0;
     }
+    if (strcmp(key->text, "rng") == 0) {
+        size_t i;
+        if (get_word(c, val, "rng", rng_names, 2, &i))
+            return BAD;
+        t->rng_gsl = i == 1;
+        snprintf(suffix, slen, "%s", val->text);
+        return 0;
+    }
     const key_def *d = find_def(train_defs, N_TRAIN_DEFS, key->text);
     return d ? apply_def(c, d, val, t, suffix, slen) : 1;
 }
@@ -744,6 +753,7 @@ static int read_train(const ctx *c, const ynode *root, blr_train_cfg *t)
     t->temperature = 1.0;
     t->schedule = BLR_SCHEDULE_COSINE;
     t->warmup_epochs = 0.0;
+    t->rng_gsl = 0;
     const ynode *m = find(root, "train");
     if (!m)
         return 0;

@@ -26,6 +26,7 @@ typedef struct {
     double temperature;
     blr_schedule schedule;
     double warmup_epochs;
+    int rng_gsl;      /* `rng: gsl`: MC noise through GSL's reference samplers (rng.h) */
 } blr_train_cfg;
 
 typedef struct {

@@ -1,16 +1,16 @@
 /* Random streams: xoshiro256** (Blackman & Vigna) seeded through splitmix64 (rng.h).
  *
- * Bulk fills are the hot path of every noisy method (DESIGN §6): they work in fixed-size
- * blocks so the integer-to-float and Box–Muller passes are plain loops over arrays the
- * compiler can vectorize, and each 64-bit word yields two floats. */
+ * Bulk fills are the hot path of every noisy method (DESIGN §6): blocks of independent
+ * lanes, so that both the generator and the transforms are loops over arrays the compiler
+ * vectorizes, and the blocks of a fill can go to different threads. */
 #include "rng.h"
 
-#include "fastmath.h"
+#include "rng_math.h"
+
+#include <gsl/gsl_randist.h>
 
 #include <math.h>
 #include <string.h>
-
-#define RNG_BLOCK 256 /* words per block: the block and its float buffers fit in L1 */
 
 static const double rng_two_pi = 6.28318530717958647692;
 
@@ -42,6 +42,12 @@ void blr_rng_init(blr_rng *r, uint64_t seed, uint64_t purpose, uint64_t index)
         st += RNG_GOLDEN;
         r->s[i] = rng_mix(st);
     }
+    r->gsl = 0;
+}
+
+void blr_rng_use_gsl(blr_rng *r, int on)
+{
+    r->gsl = on != 0;
 }
 
 uint64_t blr_rng_next(blr_rng *r)
@@ -92,145 +98,154 @@ uint64_t blr_rng_below(blr_rng *r, uint64_t n)
     return x % n;
 }
 
-/* 23 random bits as (k + 1/2)·2^-23, k in 0..2^23-1: the values lie in [2^-24, 1 - 2^-24],
- * are exact in float (k + 1/2 needs 24 significant bits) and the grid is symmetric about
- * 1/2, so inverse-CDF transforms of u and 1-u are mirror images. (24 bits would round
- * the top value to 1.0f.) The low 9 bits of the half are left for rng_block_normal. */
-static inline float rng_half_to_float(uint32_t h)
+/* The lanes of one block: BLR_RNG_LANES xoshiro256** states side by side, word k of every
+ * lane in s[k][0..LANES), so one step of all lanes is a loop the compiler vectorizes (the
+ * multiplications by 5 and 9 are written as shifts and adds, which every vector extension
+ * has for 64-bit lanes). */
+typedef struct {
+    uint64_t s[4][BLR_RNG_LANES];
+} rng_lanes;
+
+/* Lane l of block j continues a splitmix64 sequence started from (key, j) the way
+ * blr_rng_init starts one from (seed, purpose, index): the lanes get consecutive outputs,
+ * four each, so no lane state is all zeros. */
+static void rng_lanes_seed(rng_lanes *l, uint64_t key, uint64_t block)
 {
-    return ((float)(int32_t)(h >> 9) + 0.5f) * 0x1p-23f;
+    uint64_t st = rng_mix(key + RNG_GOLDEN);
+    st = rng_mix((st ^ block) + RNG_GOLDEN);
+    for (int lane = 0; lane < BLR_RNG_LANES; lane++)
+        for (int k = 0; k < 4; k++) {
+            st += RNG_GOLDEN;
+            l->s[k][lane] = rng_mix(st);
+        }
 }
 
-static inline uint32_t rng_float_bits(float f)
+/* BLR_RNG_CHUNK words, word lane + LANES·i being lane's i-th output. */
+BLR_FASTMATH_CLONES static void rng_lanes_next(rng_lanes *restrict l, uint64_t *restrict w)
 {
-    uint32_t u;
-    memcpy(&u, &f, sizeof u);
-    return u;
-}
-
-static inline float rng_bits_float(uint32_t u)
-{
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
-}
-
-/* Natural log of a positive normal float, branch-free so block loops vectorize (libm's
- * logf is a call the compiler cannot vectorize). x = 2^e·m with m in [√½, √2): mantissas
- * at or above √2's (0x3504f3) are halved by lowering their exponent field, and e goes up
- * one. Then log m = 2 atanh(s) = 2(s + s³/3 + ... + s⁹/9 + ...), s = (m-1)/(m+1) in
- * [-0.172, 0.172], and the terms after s⁹ add a relative 2s^10/11 < 2e-9, under float's
- * rounding. m - 1 is exact, so log stays accurate relative to itself near x = 1, where
- * Box–Muller takes a square root of it. */
-static inline float rng_log(float x)
-{
-    const uint32_t b = rng_float_bits(x);
-    const uint32_t mant = b & 0x007fffffu;
-    const uint32_t high = (uint32_t)(mant >= 0x3504f3u);
-    const float e = (float)((int32_t)(b >> 23) - 127 + (int32_t)high);
-    const float m = rng_bits_float(mant | (0x3f800000u - (high << 23)));
-    const float s = (m - 1.0f) / (m + 1.0f);
-    const float s2 = s * s;
-    float p = 1.0f / 9.0f;
-    p = p * s2 + 1.0f / 7.0f;
-    p = p * s2 + 1.0f / 5.0f;
-    p = p * s2 + 1.0f / 3.0f;
-    p = p * s2 + 1.0f;
-    return e * 0.693147180559945309f + 2.0f * s * p;
-}
-
-/* A block turns RNG_BLOCK words into 2·RNG_BLOCK floats, the pair from word i landing in
- * out[2i], out[2i+1]. Fixed trip counts let the compiler vectorize without epilogues. */
-typedef void (*rng_block_fn)(const uint64_t *w, float *out);
-
-BLR_FASTMATH_CLONES static void rng_block_uniform(const uint64_t *w, float *out)
-{
-    for (size_t i = 0; i < RNG_BLOCK; i++) {
-        out[2 * i] = rng_half_to_float((uint32_t)(w[i] >> 32));
-        out[2 * i + 1] = rng_half_to_float((uint32_t)w[i]);
+    for (int i = 0; i < BLR_RNG_CHUNK / BLR_RNG_LANES; i++) {
+        uint64_t *restrict out = w + i * BLR_RNG_LANES;
+        for (int k = 0; k < BLR_RNG_LANES; k++) {
+            const uint64_t s0 = l->s[0][k], s1 = l->s[1][k], s2 = l->s[2][k], s3 = l->s[3][k];
+            const uint64_t x = (s1 << 2) + s1;
+            const uint64_t y = rotl(x, 7);
+            out[k] = (y << 3) + y;
+            const uint64_t t = s1 << 17;
+            const uint64_t n2 = s2 ^ s0, n3 = s3 ^ s1;
+            l->s[1][k] = s1 ^ n2;
+            l->s[0][k] = s0 ^ n3;
+            l->s[2][k] = n2 ^ t;
+            l->s[3][k] = rotl(n3, 45);
+        }
     }
 }
 
-BLR_FASTMATH_CLONES static void rng_block_exponential(const uint64_t *w, float *out)
+/* Block j of a fill: n <= BLR_RNG_BLOCK floats into out. A short last chunk is transformed
+ * whole into a buffer and cut, so the values of a block do not depend on n. */
+static void rng_fill_block(uint64_t key, uint64_t j, float *out, size_t n, unsigned per_word,
+                           blr_rng_transform fn, const void *ctx)
 {
-    for (size_t i = 0; i < RNG_BLOCK; i++) {
-        out[2 * i] = -rng_log(rng_half_to_float((uint32_t)(w[i] >> 32)));
-        out[2 * i + 1] = -rng_log(rng_half_to_float((uint32_t)w[i]));
+    rng_lanes l;
+    uint64_t w[BLR_RNG_CHUNK];
+    float tail[2 * BLR_RNG_CHUNK];
+    const size_t per_chunk = (size_t)BLR_RNG_CHUNK * per_word;
+    rng_lanes_seed(&l, key, j);
+    for (size_t done = 0; done < n; done += per_chunk) {
+        rng_lanes_next(&l, w);
+        if (n - done >= per_chunk) {
+            fn(w, out + done, ctx);
+        } else {
+            fn(w, tail, ctx);
+            memcpy(out + done, tail, (n - done) * sizeof *out);
+        }
     }
 }
 
-/* Box–Muller: (r cos θ, r sin θ) with r = sqrt(-2 log u), θ uniform on the circle, is a
- * pair of independent N(0,1). The high half gives u; u never reaches 0 or 1, so log is
- * finite and r <= sqrt(2·24·ln 2) ≈ 5.77 (P(|z| > 5.77) ≈ 8e-9). θ is drawn without a
- * range reduction: the low half gives φ uniform on (-π/4, π/4) from its top 23 bits and
- * three independent fair bits from its low ones, which swap (cos φ, sin φ) and flip each
- * sign. Those 8 maps send the sector |θ| < π/4 onto each quarter of the circle exactly
- * twice, so θ is uniform on the circle. On |φ| <= π/4 the Taylor series of sin to φ⁹ and
- * of cos to φ^10 are accurate to (π/4)^11/11! ≈ 2e-9, under float's rounding. */
-BLR_FASTMATH_CLONES static void rng_block_normal(const uint64_t *w, float *out)
+void blr_rng_fill(blr_rng *r, float *out, size_t n, unsigned per_word, blr_rng_transform fn,
+                  const void *ctx)
 {
-    float rad[RNG_BLOCK], phi[RNG_BLOCK];
-    uint32_t bits[RNG_BLOCK];
-    for (size_t i = 0; i < RNG_BLOCK; i++) {
-        const uint32_t lo = (uint32_t)w[i];
-        rad[i] = -2.0f * rng_log(rng_half_to_float((uint32_t)(w[i] >> 32)));
-        phi[i] = (rng_half_to_float(lo) - 0.5f) * 1.57079632679489662f;
-        bits[i] = lo & 7u;
-    }
-    for (size_t i = 0; i < RNG_BLOCK; i++)
-        rad[i] = sqrtf(rad[i]);
-    for (size_t i = 0; i < RNG_BLOCK; i++) {
-        const float a = phi[i], a2 = a * a;
-        const float sn =
-            a * (1.0f + a2 * (-1.0f / 6.0f +
-                              a2 * (1.0f / 120.0f + a2 * (-1.0f / 5040.0f + a2 / 362880.0f))));
-        const float cs =
-            1.0f + a2 * (-0.5f + a2 * (1.0f / 24.0f +
-                                       a2 * (-1.0f / 720.0f +
-                                             a2 * (1.0f / 40320.0f - a2 / 3628800.0f))));
-        const uint32_t swap = 0u - (bits[i] & 1u);
-        const uint32_t cb = rng_float_bits(cs), sb = rng_float_bits(sn);
-        const uint32_t x = ((cb & ~swap) | (sb & swap)) ^ ((bits[i] & 2u) << 30);
-        const uint32_t y = ((sb & ~swap) | (cb & swap)) ^ ((bits[i] & 4u) << 29);
-        out[2 * i] = rad[i] * rng_bits_float(x);
-        out[2 * i + 1] = rad[i] * rng_bits_float(y);
+    const uint64_t key = blr_rng_next(r);
+    const size_t blocks = (n + BLR_RNG_BLOCK - 1) / BLR_RNG_BLOCK;
+#pragma omp parallel for schedule(static) if (blocks > 1)
+    for (size_t j = 0; j < blocks; j++) {
+        const size_t off = j * BLR_RNG_BLOCK;
+        const size_t len = n - off < BLR_RNG_BLOCK ? n - off : BLR_RNG_BLOCK;
+        rng_fill_block(key, j, out + off, len, per_word, fn, ctx);
     }
 }
 
-/* Consumes ceil(n/2) words whatever the block structure: a short last block draws only
- * the words it needs and pads with zero words whose floats are discarded, so an odd n
- * keeps the first float of its last pair and fills of even lengths concatenate. */
-static void rng_fill(blr_rng *r, float *out, size_t n, rng_block_fn block)
+/* The standard transforms: two floats per word, the high half first. */
+BLR_FASTMATH_CLONES static void rng_uniform_chunk(const uint64_t *w, float *out, const void *ctx)
 {
-    uint64_t w[RNG_BLOCK];
-    while (n >= 2 * RNG_BLOCK) {
-        for (size_t i = 0; i < RNG_BLOCK; i++)
-            w[i] = blr_rng_next(r);
-        block(w, out);
-        out += 2 * RNG_BLOCK;
-        n -= 2 * RNG_BLOCK;
+    (void)ctx;
+    for (size_t i = 0; i < BLR_RNG_CHUNK; i++) {
+        out[2 * i] = blr_rng_unit((uint32_t)(w[i] >> 32));
+        out[2 * i + 1] = blr_rng_unit((uint32_t)w[i]);
     }
-    if (n > 0) {
-        float tail[2 * RNG_BLOCK];
-        const size_t nw = (n + 1) / 2;
-        for (size_t i = 0; i < RNG_BLOCK; i++)
-            w[i] = i < nw ? blr_rng_next(r) : 0;
-        block(w, tail);
-        memcpy(out, tail, n * sizeof *out);
+}
+
+BLR_FASTMATH_CLONES static void rng_exponential_chunk(const uint64_t *w, float *out,
+                                                      const void *ctx)
+{
+    (void)ctx;
+    for (size_t i = 0; i < BLR_RNG_CHUNK; i++) {
+        out[2 * i] = blr_rng_exponential((uint32_t)(w[i] >> 32));
+        out[2 * i + 1] = blr_rng_exponential((uint32_t)w[i]);
     }
+}
+
+BLR_FASTMATH_CLONES static void rng_normal_chunk(const uint64_t *w, float *out, const void *ctx)
+{
+    (void)ctx;
+    for (size_t i = 0; i < BLR_RNG_CHUNK; i++) {
+        const blr_rng_pair z = blr_rng_normal_pair(w[i]);
+        out[2 * i] = z.c;
+        out[2 * i + 1] = z.s;
+    }
+}
+
+/* A GSL mt19937 seeded with the next word of r (GSL uses its low 32 bits), or NULL when
+ * GSL cannot allocate one (only possible with its error handler off). */
+gsl_rng *blr_rng_gsl_open(blr_rng *r)
+{
+    gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
+    if (g)
+        gsl_rng_set(g, (unsigned long)blr_rng_next(r));
+    return g;
+}
+
+enum { RNG_UNIFORM, RNG_NORMAL, RNG_EXPONENTIAL };
+
+/* The reference path of the standard fills; 0 when r does not ask for it. The fill has no
+ * error return: if GSL cannot allocate its generator the draws are NAN. */
+static int rng_fill_gsl(blr_rng *r, int law, float *out, size_t n)
+{
+    if (!r->gsl)
+        return 0;
+    gsl_rng *g = blr_rng_gsl_open(r);
+    for (size_t i = 0; i < n; i++)
+        out[i] = !g                     ? NAN
+                 : law == RNG_UNIFORM ? (float)gsl_rng_uniform_pos(g)
+                 : law == RNG_NORMAL  ? (float)gsl_ran_gaussian_ziggurat(g, 1.0)
+                                      : (float)gsl_ran_exponential(g, 1.0);
+    gsl_rng_free(g);
+    return 1;
 }
 
 void blr_rng_fill_uniform(blr_rng *r, float *out, size_t n)
 {
-    rng_fill(r, out, n, rng_block_uniform);
+    if (!rng_fill_gsl(r, RNG_UNIFORM, out, n))
+        blr_rng_fill(r, out, n, 2, rng_uniform_chunk, NULL);
 }
 
 void blr_rng_fill_normal(blr_rng *r, float *out, size_t n)
 {
-    rng_fill(r, out, n, rng_block_normal);
+    if (!rng_fill_gsl(r, RNG_NORMAL, out, n))
+        blr_rng_fill(r, out, n, 2, rng_normal_chunk, NULL);
 }
 
 void blr_rng_fill_exponential(blr_rng *r, float *out, size_t n)
 {
-    rng_fill(r, out, n, rng_block_exponential);
+    if (!rng_fill_gsl(r, RNG_EXPONENTIAL, out, n))
+        blr_rng_fill(r, out, n, 2, rng_exponential_chunk, NULL);
 }

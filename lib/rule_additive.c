@@ -9,6 +9,7 @@
 
 #include "group.h"
 #include "rule.h"
+#include "threads.h"
 
 /* The arrays saved in a checkpoint come first in buf: w, m; then the scratch sum. */
 enum { SAVED_ARRAYS = 2, ALL_ARRAYS = 3 };
@@ -50,24 +51,40 @@ BLR_FASTMATH_INLINE void additive_act_block(size_t len, const float *restrict w,
         theta[i] = blr_group_additive_compose1(w[i], theta[i]);
 }
 
+/* The arguments of a pass split over threads (blr_threads_for). */
+typedef struct {
+    additive_state *s;
+    float *theta;
+    const float *grad;
+    int first;
+} additive_pass;
+
+static long additive_act_range(void *p, size_t lo, size_t hi)
+{
+    const additive_pass *a = p;
+    size_t i = lo;
+    for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
+        additive_act_block(BLR_FASTMATH_BLOCK, a->s->w + i, a->theta + i);
+    additive_act_block(hi - i, a->s->w + i, a->theta + i);
+    return 0;
+}
+
 /* With the dirac base ξ ≡ 0 and θ = w exactly: `sgd` draws nothing. */
 static void additive_sample(blr_method *m, float *theta, blr_rng *rng)
 {
     additive_state *s = m->state;
-    size_t n = m->n, i = 0;
     if (m->cfg.base.kind == BLR_BASE_DIRAC) {
-        memcpy(theta, s->w, n * sizeof *theta);
+        memcpy(theta, s->w, m->n * sizeof *theta);
         return;
     }
-    blr_base_sample(&m->cfg.base, rng, theta, n);
-    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
-        additive_act_block(BLR_FASTMATH_BLOCK, s->w + i, theta + i);
-    additive_act_block(n - i, s->w + i, theta + i);
+    blr_base_sample(&m->cfg.base, rng, theta, m->n);
+    additive_pass a = {.s = s, .theta = theta};
+    blr_threads_for(m->n, additive_act_range, &a);
 }
 
 /* The first sample of a step assigns the sum instead of adding to it, so nothing has to
- * clear it; `first` is a constant where additive_accumulate_run is inlined, so each of its
- * two loops is branch-free and vectorizes. */
+ * clear it; `first` is a constant in each of the two loops of additive_accumulate_range, so
+ * both are branch-free and vectorize. */
 BLR_FASTMATH_INLINE void additive_accumulate_block(size_t len, int first, float *restrict sum,
                                                    const float *restrict grad)
 {
@@ -75,13 +92,21 @@ BLR_FASTMATH_INLINE void additive_accumulate_block(size_t len, int first, float 
         sum[i] = first ? grad[i] : sum[i] + grad[i];
 }
 
-BLR_FASTMATH_INLINE void additive_accumulate_run(float *sum, size_t n, int first,
-                                                 const float *grad)
+static long additive_accumulate_range(void *p, size_t lo, size_t hi)
 {
-    size_t i = 0;
-    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
-        additive_accumulate_block(BLR_FASTMATH_BLOCK, first, sum + i, grad + i);
-    additive_accumulate_block(n - i, first, sum + i, grad + i);
+    const additive_pass *a = p;
+    float *sum = a->s->sum;
+    size_t i = lo;
+    if (a->first) {
+        for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
+            additive_accumulate_block(BLR_FASTMATH_BLOCK, 1, sum + i, a->grad + i);
+        additive_accumulate_block(hi - i, 1, sum + i, a->grad + i);
+    } else {
+        for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
+            additive_accumulate_block(BLR_FASTMATH_BLOCK, 0, sum + i, a->grad + i);
+        additive_accumulate_block(hi - i, 0, sum + i, a->grad + i);
+    }
+    return 0;
 }
 
 static void additive_accumulate(blr_method *m, const float *theta, const float *grad,
@@ -90,10 +115,8 @@ static void additive_accumulate(blr_method *m, const float *theta, const float *
     (void)theta;
     (void)sqgrad;
     additive_state *s = m->state;
-    if (s->flat.count == 0)
-        additive_accumulate_run(s->sum, m->n, 1, grad);
-    else
-        additive_accumulate_run(s->sum, m->n, 0, grad);
+    additive_pass a = {.s = s, .grad = grad, .first = s->flat.count == 0};
+    blr_threads_for(m->n, additive_accumulate_range, &a);
     s->flat.count++;
 }
 
@@ -116,21 +139,34 @@ BLR_FASTMATH_INLINE void additive_step_block(size_t len, additive_coef c, float 
     }
 }
 
+typedef struct {
+    additive_state *s;
+    additive_coef c;
+} additive_step_pass;
+
+static long additive_step_range(void *p, size_t lo, size_t hi)
+{
+    const additive_step_pass *a = p;
+    additive_state *s = a->s;
+    size_t i = lo;
+    for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
+        additive_step_block(BLR_FASTMATH_BLOCK, a->c, s->w + i, s->m + i, s->sum + i);
+    additive_step_block(hi - i, a->c, s->w + i, s->m + i, s->sum + i);
+    return 0;
+}
+
 static void additive_step(blr_method *m, double lr_factor)
 {
     additive_state *s = m->state;
-    size_t n = m->n, i = 0;
     /* no sample this step: the sum holds the last step's, and E[∇] over nothing is 0 */
     if (s->flat.count == 0)
-        memset(s->sum, 0, n * sizeof *s->sum);
-    additive_coef c;
-    c.scale = (float)((s->flat.count > 0 ? 1.0 / s->flat.count : 0.0) * s->inv_fv);
-    c.beta1 = (float)m->cfg.beta1;
-    c.beta1c = (float)(1.0 - m->cfg.beta1);
-    c.alpha = (float)(m->cfg.lr * lr_factor);
-    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
-        additive_step_block(BLR_FASTMATH_BLOCK, c, s->w + i, s->m + i, s->sum + i);
-    additive_step_block(n - i, c, s->w + i, s->m + i, s->sum + i);
+        memset(s->sum, 0, m->n * sizeof *s->sum);
+    additive_step_pass a = {.s = s};
+    a.c.scale = (float)((s->flat.count > 0 ? 1.0 / s->flat.count : 0.0) * s->inv_fv);
+    a.c.beta1 = (float)m->cfg.beta1;
+    a.c.beta1c = (float)(1.0 - m->cfg.beta1);
+    a.c.alpha = (float)(m->cfg.lr * lr_factor);
+    blr_threads_for(m->n, additive_step_range, &a);
     s->flat.count = 0;
 }
 

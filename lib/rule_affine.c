@@ -6,6 +6,7 @@
 
 #include "group.h"
 #include "rule.h"
+#include "threads.h"
 
 /* Saved arrays come first in buf: A, b, MU, MV; then the scratch sums and ξ. */
 enum { SAVED_ARRAYS = 4, ALL_ARRAYS = 7 };
@@ -47,17 +48,33 @@ static int affine_init(blr_method *m, const float *w0, const float *w1, char *er
     return 0;
 }
 
+/* The arguments of a pass split over threads (blr_threads_for). */
+typedef struct {
+    affine_state *s;
+    float *theta;
+    const float *grad;
+    int first;
+} affine_pass;
+
+static long affine_act_range(void *p, size_t lo, size_t hi)
+{
+    const affine_pass *a = p;
+    blr_group_affine_act(hi - lo, a->s->a + lo, a->s->b + lo, a->s->xi + lo, a->theta + lo);
+    return 0;
+}
+
 static void affine_sample(blr_method *m, float *theta, blr_rng *rng)
 {
     affine_state *s = m->state;
     blr_base_sample(&m->cfg.base, rng, s->xi, m->n);
-    blr_group_affine_act(m->n, s->a, s->b, s->xi, theta);
+    affine_pass a = {.s = s, .theta = theta};
+    blr_threads_for(m->n, affine_act_range, &a);
 }
 
 /* One sample's terms ξ ⊙ ∇ and ∇ (A, the same for every sample of a step, is applied once
  * in the step). The first sample of a step assigns the sums instead of adding to them, so
- * nothing has to clear them; `first` is a constant where affine_accumulate_run is inlined,
- * so each of its two loops is branch-free and vectorizes. */
+ * nothing has to clear them; `first` is a constant in each of the two loops of
+ * affine_accumulate_range, so both are branch-free and vectorize. */
 BLR_FASTMATH_INLINE void affine_accumulate_block(size_t len, int first, float *restrict su,
                                                  float *restrict sv, const float *restrict xi,
                                                  const float *restrict grad)
@@ -69,14 +86,23 @@ BLR_FASTMATH_INLINE void affine_accumulate_block(size_t len, int first, float *r
     }
 }
 
-BLR_FASTMATH_INLINE void affine_accumulate_run(affine_state *s, size_t n, int first,
-                                               const float *grad)
+static long affine_accumulate_range(void *p, size_t lo, size_t hi)
 {
-    size_t i = 0;
-    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
-        affine_accumulate_block(BLR_FASTMATH_BLOCK, first, s->su + i, s->sv + i, s->xi + i,
-                                grad + i);
-    affine_accumulate_block(n - i, first, s->su + i, s->sv + i, s->xi + i, grad + i);
+    const affine_pass *a = p;
+    affine_state *s = a->s;
+    size_t i = lo;
+    if (a->first) {
+        for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
+            affine_accumulate_block(BLR_FASTMATH_BLOCK, 1, s->su + i, s->sv + i, s->xi + i,
+                                    a->grad + i);
+        affine_accumulate_block(hi - i, 1, s->su + i, s->sv + i, s->xi + i, a->grad + i);
+    } else {
+        for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
+            affine_accumulate_block(BLR_FASTMATH_BLOCK, 0, s->su + i, s->sv + i, s->xi + i,
+                                    a->grad + i);
+        affine_accumulate_block(hi - i, 0, s->su + i, s->sv + i, s->xi + i, a->grad + i);
+    }
+    return 0;
 }
 
 static void affine_accumulate(blr_method *m, const float *theta, const float *grad,
@@ -85,10 +111,8 @@ static void affine_accumulate(blr_method *m, const float *theta, const float *gr
     (void)theta;
     (void)sqgrad;
     affine_state *s = m->state;
-    if (s->flat.count == 0)
-        affine_accumulate_run(s, m->n, 1, grad);
-    else
-        affine_accumulate_run(s, m->n, 0, grad);
+    affine_pass a = {.s = s, .grad = grad, .first = s->flat.count == 0};
+    blr_threads_for(m->n, affine_accumulate_range, &a);
     s->flat.count++;
 }
 
@@ -126,31 +150,47 @@ BLR_FASTMATH_INLINE int affine_step_block(size_t len, affine_coef c, float *rest
     return saturated;
 }
 
-BLR_FASTMATH_CLONES static void affine_step(blr_method *m, double lr_factor)
+typedef struct {
+    affine_state *s;
+    affine_coef c;
+} affine_step_pass;
+
+BLR_FASTMATH_CLONES static long affine_step_range(void *p, size_t lo, size_t hi)
+{
+    const affine_step_pass *x = p;
+    affine_state *s = x->s;
+    long saturated = 0;
+    size_t i = lo;
+    for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
+        saturated += affine_step_block(BLR_FASTMATH_BLOCK, x->c, s->a + i, s->b + i, s->mu + i,
+                                       s->mv + i, s->su + i, s->sv + i);
+    saturated += affine_step_block(hi - i, x->c, s->a + i, s->b + i, s->mu + i, s->mv + i,
+                                   s->su + i, s->sv + i);
+    return saturated;
+}
+
+static void affine_step(blr_method *m, double lr_factor)
 {
     affine_state *s = m->state;
-    size_t n = m->n, i = 0;
+    size_t n = m->n;
     /* no sample this step: the sums hold the last step's, and E[·] over nothing is 0 */
     if (s->flat.count == 0) {
         memset(s->su, 0, n * sizeof *s->su);
         memset(s->sv, 0, n * sizeof *s->sv);
     }
-    affine_coef c;
-    c.avg = (float)(s->flat.count > 0 ? 1.0 / s->flat.count : 0.0);
-    c.tau = (float)(m->cfg.temperature / m->cfg.n_data);
-    c.inv_fu = (float)s->inv_fu;
-    c.inv_fv = (float)s->inv_fv;
-    c.beta1 = (float)m->cfg.beta1;
-    c.beta1c = (float)(1.0 - m->cfg.beta1);
-    c.beta2 = (float)m->cfg.beta2;
-    c.beta2c = (float)(1.0 - m->cfg.beta2);
-    c.alpha1 = (float)(m->cfg.lr * lr_factor);
-    c.alpha2 = (float)(m->cfg.lr2 * lr_factor);
-    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
-        m->invalid_updates += affine_step_block(BLR_FASTMATH_BLOCK, c, s->a + i, s->b + i,
-                                                s->mu + i, s->mv + i, s->su + i, s->sv + i);
-    m->invalid_updates += affine_step_block(n - i, c, s->a + i, s->b + i, s->mu + i, s->mv + i,
-                                            s->su + i, s->sv + i);
+    affine_step_pass x = {.s = s};
+    affine_coef *c = &x.c;
+    c->avg = (float)(s->flat.count > 0 ? 1.0 / s->flat.count : 0.0);
+    c->tau = (float)(m->cfg.temperature / m->cfg.n_data);
+    c->inv_fu = (float)s->inv_fu;
+    c->inv_fv = (float)s->inv_fv;
+    c->beta1 = (float)m->cfg.beta1;
+    c->beta1c = (float)(1.0 - m->cfg.beta1);
+    c->beta2 = (float)m->cfg.beta2;
+    c->beta2c = (float)(1.0 - m->cfg.beta2);
+    c->alpha1 = (float)(m->cfg.lr * lr_factor);
+    c->alpha2 = (float)(m->cfg.lr2 * lr_factor);
+    m->invalid_updates += blr_threads_for(n, affine_step_range, &x);
     s->flat.count = 0;
 }
 

@@ -6,6 +6,7 @@
 
 #include "group.h"
 #include "rule.h"
+#include "threads.h"
 
 /* Saved arrays come first in buf: g+, g-, M+, M-; then the scratch sums and ξ±. */
 enum { SAVED_ARRAYS = 4, ALL_ARRAYS = 8 };
@@ -51,12 +52,28 @@ static int mult_init(blr_method *m, const float *w0, const float *w1, char *err,
     return 0;
 }
 
+/* The arguments of a pass split over threads (blr_threads_for). */
+typedef struct {
+    mult_state *s;
+    float *theta;
+    const float *grad;
+} mult_pass;
+
+static long mult_act_range(void *p, size_t lo, size_t hi)
+{
+    const mult_pass *a = p;
+    const mult_state *s = a->s;
+    blr_group_mult_act(hi - lo, s->gp + lo, s->gm + lo, s->xip + lo, s->xim + lo, a->theta + lo);
+    return 0;
+}
+
 static void mult_sample(blr_method *m, float *theta, blr_rng *rng)
 {
     mult_state *s = m->state;
     blr_base_sample(&m->cfg.base, rng, s->xip, m->n);
     blr_base_sample(&m->cfg.base, rng, s->xim, m->n);
-    blr_group_mult_act(m->n, s->gp, s->gm, s->xip, s->xim, theta);
+    mult_pass a = {.s = s, .theta = theta};
+    blr_threads_for(m->n, mult_act_range, &a);
 }
 
 BLR_FASTMATH_INLINE void mult_accumulate_block(size_t len, float *restrict sp, float *restrict sm,
@@ -70,18 +87,27 @@ BLR_FASTMATH_INLINE void mult_accumulate_block(size_t len, float *restrict sp, f
     }
 }
 
+static long mult_accumulate_range(void *p, size_t lo, size_t hi)
+{
+    const mult_pass *a = p;
+    mult_state *s = a->s;
+    size_t i = lo;
+    for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
+        mult_accumulate_block(BLR_FASTMATH_BLOCK, s->sp + i, s->sm + i, s->gp + i, s->gm + i,
+                              s->xip + i, s->xim + i, a->grad + i);
+    mult_accumulate_block(hi - i, s->sp + i, s->sm + i, s->gp + i, s->gm + i, s->xip + i,
+                          s->xim + i, a->grad + i);
+    return 0;
+}
+
 static void mult_accumulate(blr_method *m, const float *theta, const float *grad,
                             const float *sqgrad)
 {
     (void)theta;
     (void)sqgrad;
     mult_state *s = m->state;
-    size_t n = m->n, i = 0;
-    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
-        mult_accumulate_block(BLR_FASTMATH_BLOCK, s->sp + i, s->sm + i, s->gp + i, s->gm + i,
-                              s->xip + i, s->xim + i, grad + i);
-    mult_accumulate_block(n - i, s->sp + i, s->sm + i, s->gp + i, s->gm + i, s->xip + i,
-                          s->xim + i, grad + i);
+    mult_pass a = {.s = s, .grad = grad};
+    blr_threads_for(m->n, mult_accumulate_range, &a);
     s->flat.count++;
 }
 
@@ -117,22 +143,36 @@ BLR_FASTMATH_INLINE int mult_step_block(size_t len, mult_coef c, float *restrict
     return saturated;
 }
 
-BLR_FASTMATH_CLONES static void mult_step(blr_method *m, double lr_factor)
+typedef struct {
+    mult_state *s;
+    mult_coef c;
+} mult_step_pass;
+
+BLR_FASTMATH_CLONES static long mult_step_range(void *p, size_t lo, size_t hi)
+{
+    const mult_step_pass *a = p;
+    mult_state *s = a->s;
+    long saturated = 0;
+    size_t i = lo;
+    for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
+        saturated += mult_step_block(BLR_FASTMATH_BLOCK, a->c, s->gp + i, s->gm + i, s->mp + i,
+                                     s->mm + i, s->sp + i, s->sm + i);
+    saturated += mult_step_block(hi - i, a->c, s->gp + i, s->gm + i, s->mp + i, s->mm + i,
+                                 s->sp + i, s->sm + i);
+    return saturated;
+}
+
+static void mult_step(blr_method *m, double lr_factor)
 {
     mult_state *s = m->state;
-    mult_coef c;
-    c.avg = (float)(s->flat.count > 0 ? 1.0 / s->flat.count : 0.0);
-    c.tau = (float)(m->cfg.temperature / m->cfg.n_data);
-    c.inv_fu = (float)s->inv_fu;
-    c.beta1 = (float)m->cfg.beta1;
-    c.beta1c = (float)(1.0 - m->cfg.beta1);
-    c.alpha = (float)(m->cfg.lr * lr_factor);
-    size_t n = m->n, i = 0;
-    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
-        m->invalid_updates += mult_step_block(BLR_FASTMATH_BLOCK, c, s->gp + i, s->gm + i,
-                                              s->mp + i, s->mm + i, s->sp + i, s->sm + i);
-    m->invalid_updates += mult_step_block(n - i, c, s->gp + i, s->gm + i, s->mp + i, s->mm + i,
-                                          s->sp + i, s->sm + i);
+    mult_step_pass a = {.s = s};
+    a.c.avg = (float)(s->flat.count > 0 ? 1.0 / s->flat.count : 0.0);
+    a.c.tau = (float)(m->cfg.temperature / m->cfg.n_data);
+    a.c.inv_fu = (float)s->inv_fu;
+    a.c.beta1 = (float)m->cfg.beta1;
+    a.c.beta1c = (float)(1.0 - m->cfg.beta1);
+    a.c.alpha = (float)(m->cfg.lr * lr_factor);
+    m->invalid_updates += blr_threads_for(m->n, mult_step_range, &a);
     s->flat.count = 0;
 }
 

@@ -2,6 +2,7 @@
  * initialized, trained, evaluated and written by the same code, so methods differ only in
  * their blr_method_ops. */
 #include "runner.h"
+#include "threads.h"
 
 #include <errno.h>
 #include <math.h>
@@ -343,6 +344,7 @@ static void evaluate_bayes(runner *r, blr_method *m, const blr_variant *v, int s
     double prior_tilde = v->train.prior_precision / (double)r->data->train.n;
     blr_rng rng;
     blr_rng_init(&rng, (uint64_t)seed, BLR_RNG_TEST_NOISE, 0);
+    blr_rng_use_gsl(&rng, v->train.rng_gsl);
     int cls = r->model.spec.task == BLR_TASK_CLASSIFICATION;
     size_t width = cls ? (size_t)k : 1;
     double *acc = cls ? r->probs : r->mus;
@@ -523,6 +525,7 @@ static blr_status run_one(runner *r, const blr_variant *v, int seed, const char 
     int need_sq = (m->flags & BLR_NEEDS_SQGRAD) != 0;
     blr_rng noise;
     blr_rng_init(&noise, (uint64_t)seed, BLR_RNG_TRAIN_NOISE, 0);
+    blr_rng_use_gsl(&noise, t->rng_gsl);
     double t0 = now_seconds();
     blr_status status = BLR_STATUS_OK;
     long step = 0;
@@ -680,7 +683,7 @@ static int write_outputs(runner *r, const char *dir, const blr_run_result *runs,
         .cflags = r->opts->cflags ? r->opts->cflags : "unknown",
         .gsl_version = GSL_VERSION, .openblas_version = threads_cfg,
         .yaml_version = yaml_get_version_string(), .host = host, .start_utc = start,
-        .end_utc = end, .scored_on = scored, .threads = openblas_get_num_threads(),
+        .end_utc = end, .scored_on = scored, .threads = blr_threads_get(),
     };
     if (blr_report_write_manifest(dir, &man, runs, n_runs, err, errlen) != 0)
         return -1;
@@ -699,8 +702,7 @@ int blr_runner_run(const blr_experiment *ex, const blr_runner_opts *opts, char *
         free_data(&data);
         return 2;
     }
-    if (opts->threads > 0)
-        openblas_set_num_threads(opts->threads);
+    blr_threads_set(opts->threads);
     char dir[BLR_PATH_LEN];
     if (opts->out_dir)
         snprintf(dir, sizeof dir, "%s", opts->out_dir);

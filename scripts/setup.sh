@@ -2,7 +2,7 @@
 # Installs the Debian packages lieblr needs, when any is missing. Idempotent and quick when
 # everything is present. As root it runs apt-get; otherwise it prints the command and fails.
 set -euo pipefail
-pkgs=(build-essential pkg-config libgsl-dev libyaml-dev libopenblas-dev zlib1g-dev
+pkgs=(build-essential pkg-config libgsl-dev libyaml-dev libopenblas-openmp-dev zlib1g-dev
       libcriterion-dev gnuplot-nox dataset-fashion-mnist nodejs npm)
 missing=()
 for p in "${pkgs[@]}"; do

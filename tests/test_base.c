@@ -116,6 +116,59 @@ Test(base, ks_fast_sampler)
     }
 }
 
+/* Student-t below ν = 0.5 takes lib/base.c's double path (its float path would overflow in
+ * e^(2E/ν)); ν = 0.5 is the first on the float path, and ν = 30 is nearly Gaussian. */
+Test(base, ks_fast_student_t_paths)
+{
+    static float f[N_KS];
+    static double x[N_KS];
+    const double nus[] = {0.2, 0.49, 0.5, 30};
+    for (size_t c = 0; c < sizeof nus / sizeof nus[0]; c++) {
+        const base_case bc = {BLR_BASE_STUDENT_T, nus[c], 0.7};
+        const blr_base b = make_base(&bc);
+        blr_rng r;
+        blr_rng_init(&r, 13, BLR_RNG_TEST, c);
+        blr_base_sample(&b, &r, f, N_KS);
+        for (size_t i = 0; i < N_KS; i++)
+            x[i] = f[i];
+        expect_ks(&b, x, "fast");
+    }
+}
+
+/* A stream switched to the reference path draws each fill from a GSL mt19937 seeded with
+ * its next word, through GSL's own sampler of the base: reproduced here by hand. */
+Test(base, gsl_path_is_gsl)
+{
+    enum { N = 1000 };
+    float f[N];
+    for (size_t c = 0; c < N_CASES; c++) {
+        const blr_base b = make_base(&cases[c]);
+        blr_rng r, copy;
+        blr_rng_init(&r, 14, BLR_RNG_TEST, c);
+        blr_rng_use_gsl(&r, 1);
+        copy = r;
+        blr_base_sample(&b, &r, f, N);
+        gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
+        gsl_rng_set(g, (unsigned long)blr_rng_next(&copy));
+        double want[N];
+        for (size_t i = 0; i < N; i++) {
+            const double s = b.scale;
+            switch (b.kind) {
+            case BLR_BASE_GAUSSIAN: want[i] = gsl_ran_gaussian_ziggurat(g, s); break;
+            case BLR_BASE_LAPLACE: want[i] = gsl_ran_laplace(g, s); break;
+            case BLR_BASE_STUDENT_T: want[i] = s * gsl_ran_tdist(g, b.nu); break;
+            case BLR_BASE_UNIFORM: want[i] = gsl_ran_flat(g, -sqrt(3.0) * s, sqrt(3.0) * s); break;
+            case BLR_BASE_RAYLEIGH: want[i] = gsl_ran_rayleigh(g, s); break;
+            case BLR_BASE_LOGNORMAL: want[i] = gsl_ran_lognormal(g, log(s), 1.0); break;
+            default: want[i] = gsl_ran_exponential(g, s); break;
+            }
+            cr_assert_eq(f[i], (float)want[i], "%s case %zu: draw %zu", blr_base_name(b.kind), c,
+                         i);
+        }
+        gsl_rng_free(g);
+    }
+}
+
 Test(base, ks_gsl_sampler)
 {
     static double x[N_KS];

@@ -483,6 +483,22 @@ Test(config, number_and_bool_lists_name_variants_by_key)
     cr_assert(cfg_variant("o-init_offset1e-05")->method_cfg.init_offset == 1e-5);
 }
 
+/* `rng` picks the noise samplers per variant (lib/rng.h): fast by default, GSL's reference
+ * samplers on request; any other word is an error at its position. */
+Test(config, rng_fast_or_gsl)
+{
+    cfg_ok(CFG_HEAD "train: {rng: gsl}\n"
+           "methods:\n"
+           "  - {name: d, rule: lie-additive}\n"
+           "  - {name: r, rule: lie-additive, rng: [fast, gsl]}\n", NULL);
+    cr_assert_eq(cfg_variant("d")->train.rng_gsl, 1);
+    cr_assert_eq(cfg_variant("r-fast")->train.rng_gsl, 0);
+    cr_assert_eq(cfg_variant("r-gsl")->train.rng_gsl, 1);
+    cfg_ok(CFG_MIN, NULL);
+    cr_assert_eq(cfg_ex.variants[0].train.rng_gsl, 0);
+    cfg_fails(CFG_MIN "    rng: mt19937\n", NULL, 7, 10, "rng");
+}
+
 Test(config, yaml_1_1_booleans)
 {
     cfg_ok(CFG_HEAD "methods:\n"

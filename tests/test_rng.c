@@ -7,8 +7,12 @@
 
 #include <gsl/gsl_cdf.h>
 
+#include <omp.h>
+#include <string.h>
+
 #include "base.h"
 #include "rng.h"
+#include "rng_math.h"
 
 #define N_STAT 100000
 /* KS critical value at α = 1e-3: sqrt(-log(α/2)/2) = 1.9495 (asymptotic Kolmogorov law). */
@@ -107,54 +111,57 @@ Test(rng, different_names_different_streams)
                     cr_expect_neq(w[a][i], w[b][j], "streams %d and %d share a word", a, b);
 }
 
-/* The extreme words map strictly inside (0,1): all-ones to the largest value, zero to the
- * smallest (floats) or to a redraw (doubles, whose grid would otherwise include 0). */
+/* The extreme halves map strictly inside (0,1): all-ones to the largest value, zero to the
+ * smallest (floats); the extreme words to the largest value and to a redraw (doubles, whose
+ * grid would otherwise include 0). */
 Test(rng, extreme_words_stay_open)
 {
-    blr_rng r;
-    float f[2];
-    rng_force_next(&r, ~0ULL);
-    blr_rng_fill_uniform(&r, f, 2);
-    cr_expect(f[0] < 1.0f && f[1] < 1.0f, "all-ones word gave %a %a", f[0], f[1]);
-    cr_expect_eq(f[0], 1.0f - 0x1p-24f);
-    rng_force_next(&r, 0);
-    blr_rng_fill_uniform(&r, f, 2);
-    cr_expect(f[0] > 0.0f && f[1] > 0.0f, "zero word gave %a %a", f[0], f[1]);
-    cr_expect_eq(f[0], 0x1p-24f);
+    cr_expect_eq(blr_rng_unit(~0u), 1.0f - 0x1p-24f);
+    cr_expect_eq(blr_rng_unit(0), 0x1p-24f);
 
+    blr_rng r;
     rng_force_next(&r, ~0ULL);
     const double hi = blr_rng_uniform(&r);
     cr_expect(hi < 1.0 && hi == 1.0 - 0x1p-53, "all-ones word gave %a", hi);
     rng_force_next(&r, 0);
     const double lo = blr_rng_uniform(&r);
     cr_expect(lo > 0.0 && lo < 1.0, "zero word gave %a", lo);
-
 }
 
-/* The extreme uniforms 2^-24 (word 0) and 1 - 2^-24 (all ones) through the transforms,
+/* The extreme uniforms 2^-24 (half 0) and 1 - 2^-24 (all ones) through the transforms,
  * to float accuracy: -log(2^-24) = 24 ln 2 and -log(1 - 2^-24) ≈ 2^-24; the second catches
  * a log that is only accurate in absolute terms near 1. A pair of normals from one word
- * has radius sqrt(-2 log u) for the u its word gives. */
+ * has radius sqrt(-2 log u) for the u of its high half. */
 Test(rng, extreme_words_transforms)
 {
-    blr_rng r;
-    float f[2];
-    rng_force_next(&r, 0);
-    blr_rng_fill_exponential(&r, f, 2);
-    cr_expect(fabs(f[0] - 24 * log(2.0)) < 1e-6 * 24 * log(2.0), "exp(word 0) = %.9g", f[0]);
-    rng_force_next(&r, ~0ULL);
-    blr_rng_fill_exponential(&r, f, 2);
-    const double e1 = -log1p(-0x1p-24);
-    cr_expect(fabs(f[0] - e1) < 1e-6 * e1, "exp(all ones) = %.9g", f[0]);
+    const double e0 = blr_rng_exponential(0);
+    cr_expect(fabs(e0 - 24 * log(2.0)) < 1e-6 * 24 * log(2.0), "exp(half 0) = %.9g", e0);
+    const double e1 = -log1p(-0x1p-24), got = blr_rng_exponential(~0u);
+    cr_expect(fabs(got - e1) < 1e-6 * e1, "exp(all ones) = %.9g", got);
 
-    rng_force_next(&r, 0);
-    blr_rng_fill_normal(&r, f, 2);
-    const double r0 = hypot(f[0], f[1]);
+    blr_rng_pair z = blr_rng_normal_pair(0);
+    const double r0 = hypot(z.c, z.s);
     cr_expect(fabs(r0 - sqrt(48 * log(2.0))) < 1e-6 * r0, "radius(word 0) = %.9g", r0);
-    rng_force_next(&r, ~0ULL);
-    blr_rng_fill_normal(&r, f, 2);
-    const double r1 = hypot(f[0], f[1]);
+    z = blr_rng_normal_pair(~0ULL);
+    const double r1 = hypot(z.c, z.s);
     cr_expect(fabs(r1 - sqrt(2 * e1)) < 1e-6 * r1, "radius(all ones) = %.9g", r1);
+}
+
+/* The octant bits of blr_rng_circle: each of the 8 maps of one φ lands on the unit circle,
+ * and together they are the 8 points (±cos φ, ±sin φ), (±sin φ, ±cos φ). */
+Test(rng, circle_octants)
+{
+    const uint32_t top = 0x12345u << 9;
+    const double pi = 3.14159265358979323846;
+    const double phi = (((double)(top >> 9) + 0.5) * 0x1p-23 - 0.5) * pi / 2;
+    for (uint32_t k = 0; k < 8; k++) {
+        const blr_rng_pair p = blr_rng_circle(top | k);
+        cr_expect(fabs(hypot(p.c, p.s) - 1.0) < 1e-6, "octant %u: radius %g", k,
+                  hypot(p.c, p.s));
+        const double x = k & 1 ? sin(phi) : cos(phi), y = k & 1 ? cos(phi) : sin(phi);
+        cr_expect(fabs(p.c - (k & 2 ? -x : x)) < 1e-6 && fabs(p.s - (k & 4 ? -y : y)) < 1e-6,
+                  "octant %u: (%g, %g)", k, p.c, p.s);
+    }
 }
 
 Test(rng, uniform_open_interval)
@@ -258,31 +265,65 @@ Test(rng, ks_normal_pair_halves)
     }
 }
 
-/* Fills are cut into blocks and pairs; a fill must equal the concatenation of the same
- * stream drawn in one go for any even length, and an odd tail is the first value of the
- * next pair. Sizes straddle rng.c's block of 256 words. */
-Test(rng, fills_concatenate)
+/* A fill of n is the first n values of a longer fill from the same state, for n cutting a
+ * word's pair, a chunk and a block (BLR_RNG_BLOCK) anywhere; and it takes exactly one word
+ * of the stream. */
+Test(rng, fills_are_prefixes)
 {
-    enum { N = 2 * 256 * 3 + 37 };
-    static float whole[N + 1], parts[N + 1];
+    enum { N = 3 * BLR_RNG_BLOCK + 37 };
+    static float whole[N], part[N];
     void (*fill[3])(blr_rng *, float *, size_t) = {blr_rng_fill_uniform, blr_rng_fill_normal,
                                                    blr_rng_fill_exponential};
-    const size_t cuts[] = {2, 510, 512, 514, 1000, N - 1};
+    const size_t cuts[] = {1, 2, 511, 512, 513, BLR_RNG_BLOCK - 1, BLR_RNG_BLOCK,
+                           BLR_RNG_BLOCK + 1, 2 * BLR_RNG_BLOCK + 600, N - 1};
     for (int k = 0; k < 3; k++) {
         blr_rng a, b;
         blr_rng_init(&a, 5, BLR_RNG_TEST, (uint64_t)k);
-        blr_rng_init(&b, 5, BLR_RNG_TEST, (uint64_t)k);
-        fill[k](&a, whole, N + 1);
-        size_t done = 0;
+        fill[k](&a, whole, N);
         for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
-            fill[k](&b, parts + done, cuts[c] - done);
-            done = cuts[c];
+            blr_rng_init(&b, 5, BLR_RNG_TEST, (uint64_t)k);
+            fill[k](&b, part, cuts[c]);
+            for (size_t i = 0; i < cuts[c]; i++)
+                cr_assert_eq(whole[i], part[i], "fill %d of %zu: element %zu differs", k,
+                             cuts[c], i);
+            cr_assert_eq(blr_rng_next(&a), blr_rng_next(&b), "fill %d of %zu: stream moved "
+                         "by more than one word", k, cuts[c]);
+            blr_rng_init(&a, 5, BLR_RNG_TEST, (uint64_t)k);
+            blr_rng_next(&a);
         }
-        for (size_t i = 0; i < N - 1; i++)
-            cr_assert_eq(whole[i], parts[i], "fill %d: element %zu differs", k, i);
-        /* a one-element fill keeps the first value of the next pair (whole[N - 1], whole[N]) */
-        fill[k](&b, parts + N - 1, 1);
-        cr_expect_eq(whole[N - 1], parts[N - 1], "fill %d: odd tail", k);
+    }
+}
+
+/* Blocks are seeded from (key, block) alone, so a fill is bit-identical whatever the
+ * number of threads sharing its blocks: every standard fill and every base, with 1, 2 and
+ * 3 threads, on a length that leaves the threads unequal shares and a short last block. */
+Test(rng, fills_independent_of_thread_count)
+{
+    enum { N = 7 * BLR_RNG_BLOCK + 123 };
+    static float ref[N], got[N];
+    for (int kind = -3; kind < BLR_BASE_COUNT; kind++) {
+        for (int threads = 1; threads <= 3; threads++) {
+            omp_set_num_threads(threads);
+            blr_rng r;
+            blr_rng_init(&r, 9, BLR_RNG_TEST, (uint64_t)(kind + 3));
+            float *out = threads == 1 ? ref : got;
+            if (kind == -3)
+                blr_rng_fill_uniform(&r, out, N);
+            else if (kind == -2)
+                blr_rng_fill_normal(&r, out, N);
+            else if (kind == -1)
+                blr_rng_fill_exponential(&r, out, N);
+            else {
+                blr_base b;
+                char err[128];
+                cr_assert_eq(blr_base_init(&b, (blr_base_kind)kind, 3, 0.5, err, sizeof err), 0,
+                             "%s", err);
+                blr_base_sample(&b, &r, out, N);
+            }
+            if (threads > 1)
+                cr_assert_eq(memcmp(ref, got, sizeof ref), 0, "fill %d differs with %d threads",
+                             kind, threads);
+        }
     }
 }
 
