@@ -37,6 +37,9 @@ static const char usage[] =
     "        re-render the figures of a results directory from its CSV files\n"
     "  --help, --version\n"
     "\n"
+    "--threads N sets OpenBLAS's threads and the threads of the noise draws and optimizer\n"
+    "passes (default: every core for run, 2 for bench); draws and passes are bit-identical for\n"
+    "any N, GEMM sums (so whole runs) only for the same N.\n"
     "The experiment file format and the result files: docs/experiments.md.\n";
 
 static int bad_usage(const char *fmt, const char *arg)
