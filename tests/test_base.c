@@ -101,37 +101,34 @@ static void expect_ks(const blr_base *b, double *x, const char *sampler)
               blr_base_name(b->kind), b->nu, b->scale, sampler, d, crit);
 }
 
-Test(base, ks_fast_sampler)
+/* KS test of N_KS draws of the fast sampler from stream (seed, BLR_RNG_TEST, index). */
+static void expect_ks_fast(const base_case *bc, uint64_t seed, uint64_t index)
 {
     static float f[N_KS];
     static double x[N_KS];
-    for (size_t c = 0; c < N_CASES; c++) {
-        const blr_base b = make_base(&cases[c]);
-        blr_rng r;
-        blr_rng_init(&r, 11, BLR_RNG_TEST, c);
-        blr_base_sample(&b, &r, f, N_KS);
-        for (size_t i = 0; i < N_KS; i++)
-            x[i] = f[i];
-        expect_ks(&b, x, "fast");
-    }
+    const blr_base b = make_base(bc);
+    blr_rng r;
+    blr_rng_init(&r, seed, BLR_RNG_TEST, index);
+    blr_base_sample(&b, &r, f, N_KS);
+    for (size_t i = 0; i < N_KS; i++)
+        x[i] = f[i];
+    expect_ks(&b, x, "fast");
+}
+
+Test(base, ks_fast_sampler)
+{
+    for (size_t c = 0; c < N_CASES; c++)
+        expect_ks_fast(&cases[c], 11, c);
 }
 
 /* Student-t below ν = 0.5 takes lib/base.c's double path (its float path would overflow in
  * e^(2E/ν)); ν = 0.5 is the first on the float path, and ν = 30 is nearly Gaussian. */
 Test(base, ks_fast_student_t_paths)
 {
-    static float f[N_KS];
-    static double x[N_KS];
     const double nus[] = {0.2, 0.49, 0.5, 30};
     for (size_t c = 0; c < sizeof nus / sizeof nus[0]; c++) {
         const base_case bc = {BLR_BASE_STUDENT_T, nus[c], 0.7};
-        const blr_base b = make_base(&bc);
-        blr_rng r;
-        blr_rng_init(&r, 13, BLR_RNG_TEST, c);
-        blr_base_sample(&b, &r, f, N_KS);
-        for (size_t i = 0; i < N_KS; i++)
-            x[i] = f[i];
-        expect_ks(&b, x, "fast");
+        expect_ks_fast(&bc, 13, c);
     }
 }
 
