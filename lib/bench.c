@@ -10,7 +10,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <cblas.h>
 
 #include "rng.h"
 #include "rule.h"
