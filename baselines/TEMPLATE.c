@@ -17,7 +17,8 @@
 #include "baselines.h"
 
 /* The arrays of the state, in one allocation: the first SAVED_ARRAYS make the checkpoint
- * (blr_method_flat_save), the rest are per-step scratch that a load clears. */
+ * (blr_method_flat_save), the rest are per-step scratch that a load clears. A method that
+ * keeps its draws for accumulate adds m->cfg.mc arrays, one slot per sample (lib/rule.h). */
 enum { SAVED_ARRAYS = 1, ALL_ARRAYS = 2 };
 
 typedef struct {
@@ -51,16 +52,18 @@ static void template_mean(const blr_method *m, float *theta)
 }
 
 /* A point mass: every draw is the mean. A method with noise draws from rng here and
- * remembers the draw for accumulate. */
-static void template_sample(blr_method *m, float *theta, blr_rng *rng)
+ * keeps the draw in slot k for accumulate(k, ...). */
+static void template_sample(blr_method *m, int k, float *theta, blr_rng *rng)
 {
+    (void)k;
     (void)rng;
     template_mean(m, theta);
 }
 
-static void template_accumulate(blr_method *m, const float *theta, const float *grad,
+static void template_accumulate(blr_method *m, int k, const float *theta, const float *grad,
                                 const float *sqgrad)
 {
+    (void)k;
     (void)theta;
     (void)sqgrad;
     template_state *s = m->state;

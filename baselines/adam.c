@@ -52,15 +52,17 @@ static void adam_mean(const blr_method *m, float *theta)
 }
 
 /* A point mass: every draw is w. */
-static void adam_sample(blr_method *m, float *theta, blr_rng *rng)
+static void adam_sample(blr_method *m, int k, float *theta, blr_rng *rng)
 {
+    (void)k;
     (void)rng;
     adam_mean(m, theta);
 }
 
-static void adam_accumulate(blr_method *m, const float *theta, const float *grad,
+static void adam_accumulate(blr_method *m, int k, const float *theta, const float *grad,
                             const float *sqgrad)
 {
+    (void)k;
     (void)theta;
     (void)sqgrad;
     adam_state *s = m->state;

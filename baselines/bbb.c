@@ -18,8 +18,8 @@
 #include "fastmath.h"
 
 /* Saved arrays come first in buf: μ, ρ (the 2P vector Adam moves), m, v (2P each); then σ
- * (a cache of softplus(ρ)), the scratch sums and ε. */
-enum { SAVED_ARRAYS = 6, ALL_ARRAYS = 10 };
+ * (a cache of softplus(ρ)), the scratch sums and the mc slots of ε. */
+enum { SAVED_ARRAYS = 6, SCRATCH_ARRAYS = 3 };
 
 typedef struct {
     blr_method_flat flat; /* buf, count, t (lib/rule.h) */
@@ -27,7 +27,7 @@ typedef struct {
     float *m, *v;    /* Adam's moments over (μ, ρ) */
     float *sigma;    /* softplus(ρ) */
     float *sg, *sge; /* Σ ∇ and Σ ∇ ⊙ ε over this step's samples */
-    float *eps;      /* the last ε drawn */
+    float *eps;      /* slot 0 of the ε drawn by sample */
 } bbb_state;
 
 /* log(1 + y) for y in [0, 1], as 2 atanh(s) with s = y/(2 + y) in [0, 1/3]: no 1 + y
@@ -97,7 +97,8 @@ static int bbb_init(blr_method *m, const float *w0, const float *w1, char *err, 
                  m->cfg.init_sd);
         return -1;
     }
-    bbb_state *s = blr_method_flat_new(m, sizeof *s, ALL_ARRAYS, SAVED_ARRAYS, err, errlen);
+    bbb_state *s = blr_method_flat_new(m, sizeof *s, SAVED_ARRAYS + SCRATCH_ARRAYS + m->cfg.mc,
+                                       SAVED_ARRAYS, err, errlen);
     if (!s)
         return -1;
     size_t n = m->n;
@@ -134,14 +135,15 @@ BLR_FASTMATH_INLINE void bbb_sample_block(size_t len, float *restrict theta,
 
 /* θ = μ + σ ⊙ ε (the reparameterization, Blundell et al. §3.2 step 2), in the pass after
  * the draw. */
-static void bbb_sample(blr_method *m, float *theta, blr_rng *rng)
+static void bbb_sample(blr_method *m, int k, float *theta, blr_rng *rng)
 {
     bbb_state *s = m->state;
     size_t n = m->n, i = 0;
-    blr_rng_fill_normal(rng, s->eps, n);
+    float *eps = s->eps + (size_t)k * n;
+    blr_rng_fill_normal(rng, eps, n);
     for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
-        bbb_sample_block(BLR_FASTMATH_BLOCK, theta + i, s->mu + i, s->sigma + i, s->eps + i);
-    bbb_sample_block(n - i, theta + i, s->mu + i, s->sigma + i, s->eps + i);
+        bbb_sample_block(BLR_FASTMATH_BLOCK, theta + i, s->mu + i, s->sigma + i, eps + i);
+    bbb_sample_block(n - i, theta + i, s->mu + i, s->sigma + i, eps + i);
 }
 
 /* One sample's terms ∇ and ∇ ⊙ ε. The first sample of a step assigns the sums instead of
@@ -158,25 +160,27 @@ BLR_FASTMATH_INLINE void bbb_accumulate_block(size_t len, int first, float *rest
     }
 }
 
-BLR_FASTMATH_INLINE void bbb_accumulate_run(bbb_state *s, size_t n, int first, const float *grad)
+BLR_FASTMATH_INLINE void bbb_accumulate_run(bbb_state *s, size_t n, int first, const float *grad,
+                                            const float *eps)
 {
     size_t i = 0;
     for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
         bbb_accumulate_block(BLR_FASTMATH_BLOCK, first, s->sg + i, s->sge + i, grad + i,
-                             s->eps + i);
-    bbb_accumulate_block(n - i, first, s->sg + i, s->sge + i, grad + i, s->eps + i);
+                             eps + i);
+    bbb_accumulate_block(n - i, first, s->sg + i, s->sge + i, grad + i, eps + i);
 }
 
-static void bbb_accumulate(blr_method *m, const float *theta, const float *grad,
+static void bbb_accumulate(blr_method *m, int k, const float *theta, const float *grad,
                            const float *sqgrad)
 {
     (void)theta;
     (void)sqgrad;
     bbb_state *s = m->state;
+    const float *eps = s->eps + (size_t)k * m->n;
     if (s->flat.count == 0)
-        bbb_accumulate_run(s, m->n, 1, grad);
+        bbb_accumulate_run(s, m->n, 1, grad, eps);
     else
-        bbb_accumulate_run(s, m->n, 0, grad);
+        bbb_accumulate_run(s, m->n, 0, grad, eps);
     s->flat.count++;
 }
 

@@ -38,14 +38,14 @@
 #include "baselines.h"
 #include "gauss_meanfield.h"
 
-/* Saved arrays first in buf: m, S; then the scratch sums and the last draw. */
-enum { SAVED_ARRAYS = 2, ALL_ARRAYS = 5 };
+/* Saved arrays first in buf: m, S; then the scratch sums and the mc slots of z. */
+enum { SAVED_ARRAYS = 2, SCRATCH_SUMS = 2 };
 
 typedef struct {
     blr_method_flat flat; /* buf, count, t (lib/rule.h) */
     float *mu, *prec; /* q = N(mu, 1/prec) */
     float *sg, *sh;   /* Σ ∇ and Σ (per-sample curvature estimate) over this step's samples */
-    float *z;         /* the last draw's ε/σ = (θ - m) S, the Price weight */
+    float *z;         /* slot 0 of the draws' ε/σ = (θ - m) S, the Price weight */
 } vb_state;
 
 static int vb_init(blr_method *m, const float *w0, const float *w1, char *err, size_t errlen)
@@ -59,7 +59,8 @@ static int vb_init(blr_method *m, const float *w0, const float *w1, char *err, s
     }
     if (gmf_init_base(m, err, errlen) != 0)
         return -1;
-    vb_state *s = blr_method_flat_new(m, sizeof *s, ALL_ARRAYS, SAVED_ARRAYS, err, errlen);
+    vb_state *s = blr_method_flat_new(m, sizeof *s, SAVED_ARRAYS + SCRATCH_SUMS + m->cfg.mc,
+                                      SAVED_ARRAYS, err, errlen);
     if (!s)
         return -1;
     size_t n = m->n;
@@ -80,26 +81,28 @@ static int vb_init(blr_method *m, const float *w0, const float *w1, char *err, s
 }
 
 /* θ = m + ε/sqrt(S); z keeps ε sqrt(S) = ε/σ for Price's estimate. */
-static void vb_sample(blr_method *m, float *theta, blr_rng *rng)
+static void vb_sample(blr_method *m, int k, float *theta, blr_rng *rng)
 {
     vb_state *s = m->state;
-    blr_rng_fill_normal(rng, s->z, m->n);
+    float *z = s->z + (size_t)k * m->n;
+    blr_rng_fill_normal(rng, z, m->n);
     for (size_t i = 0; i < m->n; i++) {
         const float r = sqrtf(s->prec[i]);
-        theta[i] = s->mu[i] + s->z[i] / r;
-        s->z[i] *= r;
+        theta[i] = s->mu[i] + z[i] / r;
+        z[i] *= r;
     }
 }
 
-static void vb_accumulate(blr_method *m, const float *theta, const float *grad,
+static void vb_accumulate(blr_method *m, int k, const float *theta, const float *grad,
                           const float *sqgrad)
 {
     (void)theta;
     vb_state *s = m->state;
+    const float *z = s->z + (size_t)k * m->n;
     const int price = m->cfg.hessian == BLR_HESSIAN_PRICE;
     for (size_t i = 0; i < m->n; i++) {
         s->sg[i] += grad[i];
-        s->sh[i] += price ? grad[i] * s->z[i] : sqgrad[i];
+        s->sh[i] += price ? grad[i] * z[i] : sqgrad[i];
     }
     s->flat.count++;
 }

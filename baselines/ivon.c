@@ -29,8 +29,8 @@
 #include "gauss_meanfield.h"
 #include "group.h"
 
-/* Saved arrays come first in buf: m, s, g; then the scratch sums and ε. */
-enum { SAVED_ARRAYS = 3, ALL_ARRAYS = 6 };
+/* Saved arrays come first in buf: m, s, g; then the scratch sums and the mc slots of ε. */
+enum { SAVED_ARRAYS = 3, SCRATCH_SUMS = 2 };
 
 typedef struct {
     blr_method_flat flat; /* buf, count, t (lib/rule.h) */
@@ -39,7 +39,7 @@ typedef struct {
     float *g;      /* momentum of the data gradient (not bias-corrected) */
     float *sum_g;  /* Σ ĝ over this step's samples, ĝ = ∇ - δ θ the data gradient */
     float *sum_ge; /* Σ ĝ ⊙ ε, ε = (θ - m)/σ the last standardized draw */
-    float *eps;    /* the last ε drawn */
+    float *eps;    /* slot 0 of the ε drawn by sample */
     double lambda; /* λ = N/τ */
     double delta;  /* δ = δ~ */
 } ivon_state;
@@ -69,7 +69,8 @@ static int ivon_init(blr_method *m, const float *w0, const float *w1, char *err,
     (void)w1;
     if (ivon_check(&m->cfg, err, errlen) != 0 || gmf_init_base(m, err, errlen) != 0)
         return -1;
-    ivon_state *s = blr_method_flat_new(m, sizeof *s, ALL_ARRAYS, SAVED_ARRAYS, err, errlen);
+    ivon_state *s = blr_method_flat_new(m, sizeof *s, SAVED_ARRAYS + SCRATCH_SUMS + m->cfg.mc,
+                                        SAVED_ARRAYS, err, errlen);
     if (!s)
         return -1;
     const size_t n = m->n;
@@ -99,15 +100,16 @@ BLR_FASTMATH_INLINE void ivon_sample_block(size_t len, float lambda, float *rest
 }
 
 /* θ = m + σ ε, ε ~ N(0, 1) (Algorithm 1, line 2), in the pass after the draw. */
-BLR_FASTMATH_CLONES static void ivon_sample(blr_method *m, float *theta, blr_rng *rng)
+BLR_FASTMATH_CLONES static void ivon_sample(blr_method *m, int k, float *theta, blr_rng *rng)
 {
     ivon_state *s = m->state;
     const float lambda = (float)s->lambda;
     size_t n = m->n, i = 0;
-    blr_rng_fill_normal(rng, s->eps, n);
+    float *eps = s->eps + (size_t)k * n;
+    blr_rng_fill_normal(rng, eps, n);
     for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
-        ivon_sample_block(BLR_FASTMATH_BLOCK, lambda, theta + i, s->m + i, s->s + i, s->eps + i);
-    ivon_sample_block(n - i, lambda, theta + i, s->m + i, s->s + i, s->eps + i);
+        ivon_sample_block(BLR_FASTMATH_BLOCK, lambda, theta + i, s->m + i, s->s + i, eps + i);
+    ivon_sample_block(n - i, lambda, theta + i, s->m + i, s->s + i, eps + i);
 }
 
 /* ∇ includes the prior term δ θ at the sampled θ; IVON applies weight decay at the mean
@@ -129,26 +131,28 @@ BLR_FASTMATH_INLINE void ivon_accumulate_block(size_t len, int first, float delt
 }
 
 BLR_FASTMATH_INLINE void ivon_accumulate_run(ivon_state *s, size_t n, int first,
-                                             const float *theta, const float *grad)
+                                             const float *theta, const float *grad,
+                                             const float *eps)
 {
     const float delta = (float)s->delta;
     size_t i = 0;
     for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
         ivon_accumulate_block(BLR_FASTMATH_BLOCK, first, delta, s->sum_g + i, s->sum_ge + i,
-                              theta + i, grad + i, s->eps + i);
+                              theta + i, grad + i, eps + i);
     ivon_accumulate_block(n - i, first, delta, s->sum_g + i, s->sum_ge + i, theta + i, grad + i,
-                          s->eps + i);
+                          eps + i);
 }
 
-static void ivon_accumulate(blr_method *m, const float *theta, const float *grad,
+static void ivon_accumulate(blr_method *m, int k, const float *theta, const float *grad,
                             const float *sqgrad)
 {
     (void)sqgrad;
     ivon_state *s = m->state;
+    const float *eps = s->eps + (size_t)k * m->n;
     if (s->flat.count == 0)
-        ivon_accumulate_run(s, m->n, 1, theta, grad);
+        ivon_accumulate_run(s, m->n, 1, theta, grad, eps);
     else
-        ivon_accumulate_run(s, m->n, 0, theta, grad);
+        ivon_accumulate_run(s, m->n, 0, theta, grad, eps);
     s->flat.count++;
 }
 

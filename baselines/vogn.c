@@ -87,8 +87,9 @@ static float vogn_inv_tau(const blr_method *m)
 }
 
 /* θ = m + σ ε, σ² = τ~/(s + δ~); ε is drawn into θ itself, since accumulate needs only θ. */
-static void vogn_sample(blr_method *m, float *theta, blr_rng *rng)
+static void vogn_sample(blr_method *m, int k, float *theta, blr_rng *rng)
 {
+    (void)k;
     vogn_state *s = m->state;
     const float prior = vogn_prior(m), inv_tau = vogn_inv_tau(m);
     blr_rng_fill_normal(rng, theta, m->n);
@@ -96,9 +97,10 @@ static void vogn_sample(blr_method *m, float *theta, blr_rng *rng)
         theta[i] = s->mu[i] + gmf_sd(s->curv[i], prior, inv_tau) * theta[i];
 }
 
-static void vogn_accumulate(blr_method *m, const float *theta, const float *grad,
+static void vogn_accumulate(blr_method *m, int k, const float *theta, const float *grad,
                             const float *sqgrad)
 {
+    (void)k;
     vogn_state *s = m->state;
     const float prior = vogn_prior(m);
     for (size_t i = 0; i < m->n; i++) {

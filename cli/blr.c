@@ -39,7 +39,9 @@ static const char usage[] =
     "\n"
     "--threads N sets OpenBLAS's threads and the threads of the noise draws and optimizer\n"
     "passes (default: every core for run, 2 for bench); draws and passes are bit-identical for\n"
-    "any N, GEMM sums (so whole runs) only for the same N.\n"
+    "any N; multi-threaded GEMM sums (training with mc 1, evaluation) only for the same N.\n"
+    "With mc >= 2, min(N, mc) samples' gradients run at once, one thread each, so training is\n"
+    "bit-identical for any N.\n"
     "The experiment file format and the result files: docs/experiments.md.\n";
 
 static int bad_usage(const char *fmt, const char *arg)

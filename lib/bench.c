@@ -2,7 +2,6 @@
  * the MNIST shape. The data and the initial weights are random but seeded, so two runs time
  * the same work. */
 #include "bench.h"
-#include "threads.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -10,9 +9,10 @@
 #include <string.h>
 #include <time.h>
 
-
 #include "rng.h"
 #include "rule.h"
+#include "step.h"
+#include "threads.h"
 
 static double now_ms(void)
 {
@@ -53,14 +53,14 @@ int blr_bench_run(const blr_bench_opts *o, blr_bench_result *res, char *err, siz
     if (blr_model_init(&model, &spec, o->batch, err, errlen) != 0)
         return -1;
     size_t P = model.n_params, nx = (size_t)o->batch * 784;
-    float *theta = malloc(P * sizeof(float)), *grad = malloc(P * sizeof(float));
-    float *sq = malloc(P * sizeof(float)), *w0 = malloc(P * sizeof(float));
-    float *w1 = malloc(P * sizeof(float)), *x = malloc(nx * sizeof(float));
+    float *w0 = malloc(P * sizeof(float)), *w1 = malloc(P * sizeof(float));
+    float *x = malloc(nx * sizeof(float));
     int *label = malloc((size_t)o->batch * sizeof(int));
     double *t_step = malloc((size_t)o->steps * 4 * sizeof(double));
     blr_method *m = NULL;
+    blr_step step = {0};
     int rc = -1;
-    if (!theta || !grad || !sq || !w0 || !w1 || !x || !label || !t_step) {
+    if (!w0 || !w1 || !x || !label || !t_step) {
         snprintf(err, errlen, "bench: out of memory");
         goto done;
     }
@@ -82,32 +82,24 @@ int blr_bench_run(const blr_bench_opts *o, blr_bench_result *res, char *err, siz
         blr_base_init(&cfg.base, BLR_BASE_RAYLEIGH, 0, 1, err, errlen);
     else
         blr_base_init(&cfg.base, BLR_BASE_GAUSSIAN, 0, 1e-3, err, errlen);
-    if (blr_method_create(&m, &cfg, P, w0, w1, err, errlen) != 0)
+    if (blr_method_create(&m, &cfg, P, w0, w1, err, errlen) != 0 ||
+        blr_step_init(&step, &spec, o->batch, o->mc, (m->flags & BLR_NEEDS_SQGRAD) != 0, err,
+                      errlen) != 0)
         goto done;
-    int need_sq = (m->flags & BLR_NEEDS_SQGRAD) != 0;
     double *t_sample = t_step + o->steps, *t_fb = t_sample + o->steps, *t_upd = t_fb + o->steps;
     /* A few untimed steps let OpenBLAS start its threads and the caches warm up. */
     int warm = o->steps < 10 ? o->steps : 10;
     for (int s = -warm; s < o->steps; s++) {
-        double a = now_ms(), ts = 0, tf = 0;
-        for (int k = 0; k < o->mc; k++) {
-            double b = now_ms();
-            m->ops->sample(m, theta, &rng);
-            double c = now_ms();
-            blr_model_loss_grad(&model, theta, x, label, NULL, o->batch, grad,
-                                need_sq ? sq : NULL);
-            double d = now_ms();
-            m->ops->accumulate(m, theta, grad, need_sq ? sq : NULL);
-            ts += c - b;
-            tf += d - c;
-        }
-        m->ops->step(m, 1.0);
+        blr_step_times t;
+        double a = now_ms();
+        blr_step_run(&step, m, &rng, x, label, NULL, o->batch, cfg.prior_precision / cfg.n_data,
+                     1.0, &t);
         double e = now_ms();
         if (s >= 0) {
             t_step[s] = e - a;
-            t_sample[s] = ts;
-            t_fb[s] = tf;
-            t_upd[s] = e - a - ts - tf;
+            t_sample[s] = t.sample;
+            t_fb[s] = t.fwdbwd;
+            t_upd[s] = t.update;
         }
     }
     res->ms_per_step = median(t_step, o->steps);
@@ -117,11 +109,9 @@ int blr_bench_run(const blr_bench_opts *o, blr_bench_result *res, char *err, siz
     res->gflops = o->mc * blr_model_flops(&model, o->batch) / (res->ms_per_step * 1e6);
     rc = 0;
 done:
+    blr_step_free(&step);
     blr_method_free(m);
     blr_model_free(&model);
-    free(theta);
-    free(grad);
-    free(sq);
     free(w0);
     free(w1);
     free(x);

@@ -3,8 +3,12 @@
  * Every optimizer — the Lie-group rules of lib/ and the baselines of baselines/ — is one
  * blr_method_ops table over flat float arrays of length P. A training step is
  *
- *     for each of mc samples:  sample(θ) ; ∇ = ∇ lbar_B(θ) ; accumulate(θ, ∇, sq)
+ *     for each sample k < mc:  sample(k, θ_k) ; ∇_k = ∇ lbar_B(θ_k) ; accumulate(k, θ_k, ∇_k, sq_k)
  *     step(lr_factor)
+ *
+ * where the k-th sample's draw is kept in slot k, so that the mc samples may all be drawn
+ * first and accumulated after their gradients were computed in parallel (lib/step.c); the
+ * accumulates still come in the order k = 0, 1, ... so the sums do not depend on threads.
  *
  * where ∇ already includes the prior term δ~ θ (DESIGN §2) and sq, when the method asks
  * for it (BLR_NEEDS_SQGRAD), is the minibatch mean of per-example squared gradients of the
@@ -36,7 +40,8 @@ typedef struct {
     double init_offset;   /* c in g± = |w0±| + c (multiplicative), > 0 [1e-5] */
     double init_a;        /* A at start (affine) [1] */
     int fisher;           /* divide algebra directions by q0's Fisher constants [0] */
-    int mc;               /* MC samples per step (accumulate calls per step) [1] */
+    int mc;               /* MC samples per step: accumulate calls per step, and the slots
+                           * sample keeps its draws in [1] */
     /* baselines (M2) */
     double eps;           /* adam's ε [1e-8] */
     double hess_init;     /* initial Hessian / precision estimate (ivon, blr, vogn) [1] */
@@ -64,9 +69,11 @@ typedef struct {
     unsigned flags;
     /* Allocates m->state. w1 is NULL unless BLR_NEEDS_TWO_INITS. */
     int (*init)(blr_method *m, const float *w0, const float *w1, char *err, size_t errlen);
-    /* θ ~ q. Remembers what it drew for the next accumulate. */
-    void (*sample)(blr_method *m, float *theta, blr_rng *rng);
-    void (*accumulate)(blr_method *m, const float *theta, const float *grad, const float *sqgrad);
+    /* θ ~ q. Keeps what it drew in slot k (0 <= k < cfg.mc) for accumulate(k, ...); a
+     * sample that is not accumulated (evaluation) may use any slot between steps. */
+    void (*sample)(blr_method *m, int k, float *theta, blr_rng *rng);
+    void (*accumulate)(blr_method *m, int k, const float *theta, const float *grad,
+                       const float *sqgrad);
     /* Moves q with the averaged accumulations, then clears them. */
     void (*step)(blr_method *m, double lr_factor);
     void (*mean)(const blr_method *m, float *theta);              /* point estimate */
@@ -133,6 +140,7 @@ int blr_method_read_header(const blr_method *m, FILE *f);
 /* The flat state every method keeps (DESIGN §6): one allocation of `arrays` float arrays of
  * length P, of which the first `saved` are the checkpoint and the rest per-step scratch;
  * `count` accumulate calls since the last step; `t` steps taken (for bias corrections). A
+ * draw kept per sample takes cfg.mc consecutive arrays, slot k of it at + k·P. A
  * method's state struct starts with this header, so that the shared new/save/load/free below
  * serve every method, and a checkpoint is: header, the saved arrays, t. */
 typedef struct {

@@ -70,8 +70,9 @@ static long additive_act_range(void *p, size_t lo, size_t hi)
 }
 
 /* With the dirac base ξ ≡ 0 and θ = w exactly: `sgd` draws nothing. */
-static void additive_sample(blr_method *m, float *theta, blr_rng *rng)
+static void additive_sample(blr_method *m, int k, float *theta, blr_rng *rng)
 {
+    (void)k; /* accumulate needs only ∇: nothing is kept */
     additive_state *s = m->state;
     if (m->cfg.base.kind == BLR_BASE_DIRAC) {
         memcpy(theta, s->w, m->n * sizeof *theta);
@@ -109,9 +110,10 @@ static long additive_accumulate_range(void *p, size_t lo, size_t hi)
     return 0;
 }
 
-static void additive_accumulate(blr_method *m, const float *theta, const float *grad,
+static void additive_accumulate(blr_method *m, int k, const float *theta, const float *grad,
                                 const float *sqgrad)
 {
+    (void)k;
     (void)theta;
     (void)sqgrad;
     additive_state *s = m->state;

@@ -8,15 +8,15 @@
 #include "rule.h"
 #include "threads.h"
 
-/* Saved arrays come first in buf: A, b, MU, MV; then the scratch sums and ξ. */
-enum { SAVED_ARRAYS = 4, ALL_ARRAYS = 7 };
+/* Saved arrays come first in buf: A, b, MU, MV; then the scratch sums and the mc slots of ξ. */
+enum { SAVED_ARRAYS = 4, SCRATCH_SUMS = 2 };
 
 typedef struct {
     blr_method_flat flat; /* buf, count, t (lib/rule.h) */
     float *a, *b;       /* group element (A, b) */
     float *mu, *mv;     /* momenta of the log-scale and location directions */
     float *su, *sv;     /* Σ ξ ⊙ ∇ and Σ ∇ over this step's samples */
-    float *xi;          /* the last ξ drawn */
+    float *xi;          /* slot 0 of the ξ drawn by sample */
     double inv_fu, inv_fv; /* 1/F_u, 1/F_v of q0 under `fisher`, else 1 */
 } affine_state;
 
@@ -24,7 +24,8 @@ static int affine_init(blr_method *m, const float *w0, const float *w1, char *er
                        size_t errlen)
 {
     (void)w1;
-    affine_state *s = blr_method_flat_new(m, sizeof *s, ALL_ARRAYS, SAVED_ARRAYS, err, errlen);
+    affine_state *s = blr_method_flat_new(m, sizeof *s, SAVED_ARRAYS + SCRATCH_SUMS + m->cfg.mc,
+                                          SAVED_ARRAYS, err, errlen);
     if (!s)
         return -1;
     size_t n = m->n;
@@ -53,21 +54,22 @@ typedef struct {
     affine_state *s;
     float *theta;
     const float *grad;
+    float *xi; /* this sample's slot */
     int first;
 } affine_pass;
 
 static long affine_act_range(void *p, size_t lo, size_t hi)
 {
     const affine_pass *a = p;
-    blr_group_affine_act(hi - lo, a->s->a + lo, a->s->b + lo, a->s->xi + lo, a->theta + lo);
+    blr_group_affine_act(hi - lo, a->s->a + lo, a->s->b + lo, a->xi + lo, a->theta + lo);
     return 0;
 }
 
-static void affine_sample(blr_method *m, float *theta, blr_rng *rng)
+static void affine_sample(blr_method *m, int k, float *theta, blr_rng *rng)
 {
     affine_state *s = m->state;
-    blr_base_sample(&m->cfg.base, rng, s->xi, m->n);
-    affine_pass a = {.s = s, .theta = theta};
+    affine_pass a = {.s = s, .theta = theta, .xi = s->xi + (size_t)k * m->n};
+    blr_base_sample(&m->cfg.base, rng, a.xi, m->n);
     blr_threads_for(m->n, affine_act_range, &a);
 }
 
@@ -93,25 +95,26 @@ static long affine_accumulate_range(void *p, size_t lo, size_t hi)
     size_t i = lo;
     if (a->first) {
         for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
-            affine_accumulate_block(BLR_FASTMATH_BLOCK, 1, s->su + i, s->sv + i, s->xi + i,
+            affine_accumulate_block(BLR_FASTMATH_BLOCK, 1, s->su + i, s->sv + i, a->xi + i,
                                     a->grad + i);
-        affine_accumulate_block(hi - i, 1, s->su + i, s->sv + i, s->xi + i, a->grad + i);
+        affine_accumulate_block(hi - i, 1, s->su + i, s->sv + i, a->xi + i, a->grad + i);
     } else {
         for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
-            affine_accumulate_block(BLR_FASTMATH_BLOCK, 0, s->su + i, s->sv + i, s->xi + i,
+            affine_accumulate_block(BLR_FASTMATH_BLOCK, 0, s->su + i, s->sv + i, a->xi + i,
                                     a->grad + i);
-        affine_accumulate_block(hi - i, 0, s->su + i, s->sv + i, s->xi + i, a->grad + i);
+        affine_accumulate_block(hi - i, 0, s->su + i, s->sv + i, a->xi + i, a->grad + i);
     }
     return 0;
 }
 
-static void affine_accumulate(blr_method *m, const float *theta, const float *grad,
+static void affine_accumulate(blr_method *m, int k, const float *theta, const float *grad,
                               const float *sqgrad)
 {
     (void)theta;
     (void)sqgrad;
     affine_state *s = m->state;
-    affine_pass a = {.s = s, .grad = grad, .first = s->flat.count == 0};
+    affine_pass a = {
+        .s = s, .grad = grad, .xi = s->xi + (size_t)k * m->n, .first = s->flat.count == 0};
     blr_threads_for(m->n, affine_accumulate_range, &a);
     s->flat.count++;
 }

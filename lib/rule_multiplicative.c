@@ -8,8 +8,9 @@
 #include "rule.h"
 #include "threads.h"
 
-/* Saved arrays come first in buf: g+, g-, M+, M-; then the scratch sums and ξ±. */
-enum { SAVED_ARRAYS = 4, ALL_ARRAYS = 8 };
+/* Saved arrays come first in buf: g+, g-, M+, M-; then the scratch sums, the mc slots of ξ+
+ * and the mc slots of ξ-. */
+enum { SAVED_ARRAYS = 4, SCRATCH_SUMS = 2 };
 static const char *const mult_arrays[] = {"g+", "g-", "M+", "M-", NULL};
 
 typedef struct {
@@ -17,13 +18,14 @@ typedef struct {
     float *gp, *gm;     /* group element (g+, g-) */
     float *mp, *mm;     /* momenta M+, M- */
     float *sp, *sm;     /* Σ ∇ ⊙ g± ⊙ ξ± over this step's samples */
-    float *xip, *xim;   /* the last ξ± drawn */
+    float *xip, *xim;   /* slot 0 of the ξ± drawn by sample */
     double inv_fu;      /* 1/F_u of q0 under `fisher`, else 1 */
 } mult_state;
 
 static int mult_init(blr_method *m, const float *w0, const float *w1, char *err, size_t errlen)
 {
-    mult_state *s = blr_method_flat_new(m, sizeof *s, ALL_ARRAYS, SAVED_ARRAYS, err, errlen);
+    mult_state *s = blr_method_flat_new(m, sizeof *s, SAVED_ARRAYS + SCRATCH_SUMS + 2 * m->cfg.mc,
+                                        SAVED_ARRAYS, err, errlen);
     if (!s)
         return -1;
     size_t n = m->n;
@@ -40,7 +42,7 @@ static int mult_init(blr_method *m, const float *w0, const float *w1, char *err,
     s->sp = p + 4 * n;
     s->sm = p + 5 * n;
     s->xip = p + 6 * n;
-    s->xim = p + 7 * n;
+    s->xim = p + (size_t)(6 + m->cfg.mc) * n;
     /* Two independent standard draws give the excitatory and inhibitory parts; the offset c
      * keeps g± > 0 where a draw is 0. */
     double c = m->cfg.init_offset;
@@ -57,33 +59,48 @@ typedef struct {
     mult_state *s;
     float *theta;
     const float *grad;
+    float *xip, *xim; /* this sample's slots */
+    int first;
 } mult_pass;
+
+static mult_pass mult_pass_slot(mult_state *s, const blr_method *m, int k)
+{
+    const size_t at = (size_t)k * m->n;
+    return (mult_pass){.s = s, .xip = s->xip + at, .xim = s->xim + at};
+}
 
 static long mult_act_range(void *p, size_t lo, size_t hi)
 {
     const mult_pass *a = p;
     const mult_state *s = a->s;
-    blr_group_mult_act(hi - lo, s->gp + lo, s->gm + lo, s->xip + lo, s->xim + lo, a->theta + lo);
+    blr_group_mult_act(hi - lo, s->gp + lo, s->gm + lo, a->xip + lo, a->xim + lo, a->theta + lo);
     return 0;
 }
 
-static void mult_sample(blr_method *m, float *theta, blr_rng *rng)
+static void mult_sample(blr_method *m, int k, float *theta, blr_rng *rng)
 {
     mult_state *s = m->state;
-    blr_base_sample(&m->cfg.base, rng, s->xip, m->n);
-    blr_base_sample(&m->cfg.base, rng, s->xim, m->n);
-    mult_pass a = {.s = s, .theta = theta};
+    mult_pass a = mult_pass_slot(s, m, k);
+    a.theta = theta;
+    blr_base_sample(&m->cfg.base, rng, a.xip, m->n);
+    blr_base_sample(&m->cfg.base, rng, a.xim, m->n);
     blr_threads_for(m->n, mult_act_range, &a);
 }
 
-BLR_FASTMATH_INLINE void mult_accumulate_block(size_t len, float *restrict sp, float *restrict sm,
-                                               const float *restrict gp, const float *restrict gm,
-                                               const float *restrict xip, const float *restrict xim,
+/* The first sample of a step assigns the sums instead of adding to them, so nothing has to
+ * clear them (the pass is memory-bound, and this saves reading them); `first` is a constant
+ * in each of the two loops of mult_accumulate_range, so both are branch-free and vectorize. */
+BLR_FASTMATH_INLINE void mult_accumulate_block(size_t len, int first, float *restrict sp,
+                                               float *restrict sm, const float *restrict gp,
+                                               const float *restrict gm,
+                                               const float *restrict xip,
+                                               const float *restrict xim,
                                                const float *restrict grad)
 {
     for (size_t i = 0; i < len; i++) {
-        sp[i] += grad[i] * gp[i] * xip[i];
-        sm[i] += grad[i] * gm[i] * xim[i];
+        const float tp = grad[i] * gp[i] * xip[i], tm = grad[i] * gm[i] * xim[i];
+        sp[i] = first ? tp : sp[i] + tp;
+        sm[i] = first ? tm : sm[i] + tm;
     }
 }
 
@@ -92,21 +109,31 @@ static long mult_accumulate_range(void *p, size_t lo, size_t hi)
     const mult_pass *a = p;
     mult_state *s = a->s;
     size_t i = lo;
-    for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
-        mult_accumulate_block(BLR_FASTMATH_BLOCK, s->sp + i, s->sm + i, s->gp + i, s->gm + i,
-                              s->xip + i, s->xim + i, a->grad + i);
-    mult_accumulate_block(hi - i, s->sp + i, s->sm + i, s->gp + i, s->gm + i, s->xip + i,
-                          s->xim + i, a->grad + i);
+    if (a->first) {
+        for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
+            mult_accumulate_block(BLR_FASTMATH_BLOCK, 1, s->sp + i, s->sm + i, s->gp + i,
+                                  s->gm + i, a->xip + i, a->xim + i, a->grad + i);
+        mult_accumulate_block(hi - i, 1, s->sp + i, s->sm + i, s->gp + i, s->gm + i,
+                              a->xip + i, a->xim + i, a->grad + i);
+    } else {
+        for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
+            mult_accumulate_block(BLR_FASTMATH_BLOCK, 0, s->sp + i, s->sm + i, s->gp + i,
+                                  s->gm + i, a->xip + i, a->xim + i, a->grad + i);
+        mult_accumulate_block(hi - i, 0, s->sp + i, s->sm + i, s->gp + i, s->gm + i,
+                              a->xip + i, a->xim + i, a->grad + i);
+    }
     return 0;
 }
 
-static void mult_accumulate(blr_method *m, const float *theta, const float *grad,
+static void mult_accumulate(blr_method *m, int k, const float *theta, const float *grad,
                             const float *sqgrad)
 {
     (void)theta;
     (void)sqgrad;
     mult_state *s = m->state;
-    mult_pass a = {.s = s, .grad = grad};
+    mult_pass a = mult_pass_slot(s, m, k);
+    a.grad = grad;
+    a.first = s->flat.count == 0;
     blr_threads_for(m->n, mult_accumulate_range, &a);
     s->flat.count++;
 }
@@ -123,10 +150,10 @@ typedef struct {
 /* Algorithm 2: X± = ±E[∇ ⊙ g± ⊙ ξ±] - τ~ (÷ F_u under `fisher`); M± <- β1 M± + (1-β1) X±;
  * g± <- g± · exp(-α M±). The -τ~ is the derivative of -τ~ H(q) in log g±. A step so large
  * that g± leaves float32's range is saturated (blr_group_positive_clamp); returns how many
- * were. Then the sums are cleared for the next step. */
+ * were. */
 BLR_FASTMATH_INLINE int mult_step_block(size_t len, mult_coef c, float *restrict gp,
                                         float *restrict gm, float *restrict mp, float *restrict mm,
-                                        float *restrict sp, float *restrict sm)
+                                        const float *restrict sp, const float *restrict sm)
 {
     int saturated = 0;
     for (size_t i = 0; i < len; i++) {
@@ -138,7 +165,6 @@ BLR_FASTMATH_INLINE int mult_step_block(size_t len, mult_coef c, float *restrict
             blr_group_mult_compose1(gp[i], blr_group_mult_exp1(-c.alpha * mp[i])), &saturated);
         gm[i] = blr_group_positive_clamp(
             blr_group_mult_compose1(gm[i], blr_group_mult_exp1(-c.alpha * mm[i])), &saturated);
-        sp[i] = sm[i] = 0.0f;
     }
     return saturated;
 }

@@ -25,6 +25,7 @@
 #include "model.h"
 #include "report.h"
 #include "rule.h"
+#include "step.h"
 
 /* Evaluation runs in chunks of this many rows, so the model's workspace stays small. */
 #define EVAL_CHUNK 500
@@ -39,7 +40,7 @@ typedef struct {
     const blr_runner_opts *opts;
     run_data *data;
     blr_model model;
-    float *theta, *grad, *sqgrad, *w0, *w1, *sd;
+    float *theta, *w0, *w1, *sd;
     float *xb, *tb, *out;
     int *lb;
     size_t *perm;
@@ -157,8 +158,6 @@ static void runner_free(runner *r)
 {
     blr_model_free(&r->model);
     free(r->theta);
-    free(r->grad);
-    free(r->sqgrad);
     free(r->w0);
     free(r->w1);
     free(r->sd);
@@ -209,8 +208,6 @@ static int runner_init(runner *r, const blr_experiment *ex, const blr_runner_opt
     size_t n_max = d->train.n > n_eval ? d->train.n : n_eval;
     int k = spec.n_out;
     r->theta = malloc(P * sizeof(float));
-    r->grad = malloc(P * sizeof(float));
-    r->sqgrad = malloc(P * sizeof(float));
     r->w0 = malloc(P * sizeof(float));
     r->w1 = malloc(P * sizeof(float));
     r->sd = malloc(P * sizeof(float));
@@ -222,7 +219,7 @@ static int runner_init(runner *r, const blr_experiment *ex, const blr_runner_opt
     r->probs = malloc(n_eval * (size_t)k * sizeof(double));
     r->probs_ood = malloc(n_eval * (size_t)k * sizeof(double));
     r->mu = malloc(n_eval * sizeof(double));
-    if (!r->theta || !r->grad || !r->sqgrad || !r->w0 || !r->w1 || !r->sd || !r->xb || !r->tb ||
+    if (!r->theta || !r->w0 || !r->w1 || !r->sd || !r->xb || !r->tb ||
         !r->lb || !r->out || !r->perm || !r->probs || !r->probs_ood || !r->mu) {
         snprintf(err, errlen, "out of memory for a model of %zu parameters", P);
         return -1;
@@ -353,7 +350,7 @@ static void evaluate_bayes(runner *r, blr_method *m, const blr_variant *v, int s
         memset(r->probs_ood, 0, o->n * width * sizeof(double));
     double lbar = 0.0;
     for (int s = 0; s < S; s++) {
-        m->ops->sample(m, r->theta, &rng);
+        m->ops->sample(m, 0, r->theta, &rng);
         predict_add(r, r->theta, d, cls ? acc : acc + (size_t)s * d->n);
         if (r->data->has_ood)
             predict_add(r, r->theta, o, r->probs_ood);
@@ -522,7 +519,13 @@ static blr_status run_one(runner *r, const blr_variant *v, int seed, const char 
     long steps_per_epoch = (long)((tr->n + (size_t)B - 1) / (size_t)B);
     long total = steps_per_epoch * t->epochs, warmup = (long)(t->warmup_epochs * steps_per_epoch);
     double prior_tilde = t->prior_precision / (double)tr->n;
-    int need_sq = (m->flags & BLR_NEEDS_SQGRAD) != 0;
+    blr_step train_step;
+    if (blr_step_init(&train_step, &r->model.spec, B, t->mc_train,
+                      (m->flags & BLR_NEEDS_SQGRAD) != 0, err, errlen) != 0) {
+        blr_method_free(m);
+        res->status = BLR_STATUS_FAILED;
+        return res->status;
+    }
     blr_rng noise;
     blr_rng_init(&noise, (uint64_t)seed, BLR_RNG_TRAIN_NOISE, 0);
     blr_rng_use_gsl(&noise, t->rng_gsl);
@@ -538,22 +541,14 @@ static blr_status run_one(runner *r, const blr_variant *v, int seed, const char 
             int nb = (int)(tr->n - start < (size_t)B ? tr->n - start : (size_t)B);
             blr_data_gather(tr, r->perm + start, (size_t)nb, r->xb, tr->label ? r->lb : NULL,
                             tr->target ? r->tb : NULL);
-            double batch_loss = 0.0;
-            for (int s = 0; s < t->mc_train; s++) {
-                m->ops->sample(m, r->theta, &noise);
-                batch_loss += blr_model_loss_grad(&r->model, r->theta, r->xb, r->lb, r->tb, nb,
-                                                  r->grad, need_sq ? r->sqgrad : NULL);
-                /* ∇ lbar_B = data term + δ~ θ (DESIGN §2); methods get the whole gradient. */
-                for (size_t j = 0; j < P; j++)
-                    r->grad[j] += (float)prior_tilde * r->theta[j];
-                m->ops->accumulate(m, r->theta, r->grad, need_sq ? r->sqgrad : NULL);
-            }
+            double batch_loss =
+                blr_step_run(&train_step, m, &noise, r->xb, r->lb, r->tb, nb, prior_tilde,
+                             blr_schedule_factor(t->schedule, step, total, warmup), NULL);
             if (!isfinite(batch_loss)) {
                 status = BLR_STATUS_DIVERGED;
                 break;
             }
-            loss_sum += batch_loss / t->mc_train * nb;
-            m->ops->step(m, blr_schedule_factor(t->schedule, step, total, warmup));
+            loss_sum += batch_loss * nb;
         }
         m->ops->mean(m, r->theta);
         if (status == BLR_STATUS_OK && !all_finite(r->theta, P))
@@ -578,6 +573,7 @@ static blr_status run_one(runner *r, const blr_variant *v, int seed, const char 
                  per_epoch * (double)(r->epochs_total - r->epochs_done));
     }
     res->train_seconds = now_seconds() - t0;
+    blr_step_free(&train_step);
     r->seconds_done += res->train_seconds;
     res->status = status;
     res->invalid_updates = m->invalid_updates;

@@ -21,7 +21,7 @@ int blr_threads_get(void)
 
 long blr_threads_for(size_t n, blr_threads_fn fn, void *ctx)
 {
-    if (n < BLR_THREADS_MIN || omp_get_max_threads() == 1)
+    if (n < BLR_THREADS_MIN || omp_get_max_threads() == 1 || omp_in_parallel())
         return fn(ctx, 0, n);
     const size_t blocks = n / BLR_FASTMATH_BLOCK;
     long total = 0;

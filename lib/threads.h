@@ -4,8 +4,10 @@
  * What does and does not depend on the count: every elementwise pass computes each element
  * by the same operations whatever thread computes it, and random fills seed each block
  * from the block's index (lib/rng.h), so those are bit-identical for any count. OpenBLAS
- * may split a GEMM's inner sums differently for another count, so gradients, and with them
- * a whole training run, are bit-identical only for the same count. */
+ * may split a GEMM's inner sums differently for another count, so a gradient computed with
+ * multi-threaded GEMMs is bit-identical only for the same count; a training step with
+ * several MC samples runs each sample's GEMMs on one thread (lib/step.h) and so does not
+ * depend on the count. */
 #ifndef BLR_THREADS_H
 #define BLR_THREADS_H
 
@@ -20,7 +22,8 @@ int blr_threads_get(void);
  * of BLR_FASTMATH_BLOCKs (the last share ends at n), so a vectorized block loop runs the
  * same blocks whatever the count. fn returns a count (e.g. saturated coordinates);
  * blr_threads_for returns the sum over the shares. Passes shorter than BLR_THREADS_MIN
- * run on the calling thread, where a parallel region would cost more than it saves. */
+ * run on the calling thread, where a parallel region would cost more than it saves; so do
+ * passes called from inside a parallel region (a step's workers, lib/step.h). */
 #define BLR_THREADS_MIN 16384
 typedef long (*blr_threads_fn)(void *ctx, size_t lo, size_t hi);
 long blr_threads_for(size_t n, blr_threads_fn fn, void *ctx);

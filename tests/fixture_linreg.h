@@ -110,11 +110,11 @@ static inline void exact_linreg_train(const exact_linreg *p, blr_method *m, blr_
     float theta[LR_D], grad[LR_D], sq[LR_D];
     for (long t = t0; t < t0 + steps; t++) {
         for (int s = 0; s < m->cfg.mc; s++) {
-            m->ops->sample(m, theta, r);
+            m->ops->sample(m, 0, theta, r);
             exact_linreg_grad(p, theta, grad);
             if (m->flags & BLR_NEEDS_SQGRAD)
                 exact_linreg_sqgrad(p, theta, sq);
-            m->ops->accumulate(m, theta, grad, (m->flags & BLR_NEEDS_SQGRAD) ? sq : NULL);
+            m->ops->accumulate(m, 0, theta, grad, (m->flags & BLR_NEEDS_SQGRAD) ? sq : NULL);
         }
         m->ops->step(m, blr_schedule_factor(BLR_SCHEDULE_COSINE, t, total, warmup));
     }

@@ -46,9 +46,9 @@ static void adam_run(blr_method *m, blr_rng *r, int steps, double lr_factor)
     float theta[ADAM_P], g[ADAM_P];
     for (int t = 0; t < steps; t++) {
         for (int k = 0; k < m->cfg.mc; k++) {
-            m->ops->sample(m, theta, r);
+            m->ops->sample(m, 0, theta, r);
             adam_grad(theta, g);
-            m->ops->accumulate(m, theta, g, NULL);
+            m->ops->accumulate(m, 0, theta, g, NULL);
         }
         m->ops->step(m, lr_factor);
     }
@@ -76,12 +76,12 @@ Test(baseline_adam, two_steps_match_algorithm_1)
         float theta[ADAM_P], g[ADAM_P], g2[ADAM_P];
         blr_rng r;
         blr_rng_init(&r, 1, BLR_RNG_TEST, 0);
-        m->ops->sample(m, theta, &r);
+        m->ops->sample(m, 0, theta, &r);
         adam_grad(theta, g);
         for (int i = 0; i < ADAM_P; i++)
             g2[i] = g[i] + shift[i];
-        m->ops->accumulate(m, theta, g, NULL);
-        m->ops->accumulate(m, theta, g2, NULL);
+        m->ops->accumulate(m, 0, theta, g, NULL);
+        m->ops->accumulate(m, 0, theta, g2, NULL);
         m->ops->step(m, factor[t - 1]);
         float got[ADAM_P];
         m->ops->mean(m, got);
@@ -113,7 +113,7 @@ Test(baseline_adam, point_mass_interface)
     blr_rng_init(&r, 3, BLR_RNG_TEST, 0);
     adam_run(m, &r, 3, 1.0);
     float theta[ADAM_P], mean[ADAM_P], sd[ADAM_P];
-    m->ops->sample(m, theta, &r);
+    m->ops->sample(m, 0, theta, &r);
     m->ops->posterior(m, mean, sd);
     for (int i = 0; i < ADAM_P; i++) {
         cr_expect_eq(theta[i], mean[i]);

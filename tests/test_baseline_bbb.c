@@ -91,11 +91,11 @@ static void fd_bbb_step(double tau, int samples, void (*grad)(const float *, flo
     blr_rng r;
     blr_rng_init(&r, 17, BLR_RNG_TEST, (uint64_t)samples);
     for (int k = 0; k < samples; k++) {
-        m->ops->sample(m, &theta, &r);
+        m->ops->sample(m, 0, &theta, &r);
         if (thetas)
             thetas[k] = theta;
         grad(&theta, &g);
-        m->ops->accumulate(m, &theta, &g, NULL);
+        m->ops->accumulate(m, 0, &theta, &g, NULL);
     }
     m->ops->step(m, 1.0);
     m->ops->posterior(m, &mu1, &sd1);
@@ -212,7 +212,7 @@ Test(baseline_bbb, initial_q_draws_and_entropy)
     blr_rng_init(&r, 23, BLR_RNG_TEST, 0);
     for (int k = 0; k < N_KS; k++) {
         float theta[BBB_P];
-        m->ops->sample(m, theta, &r);
+        m->ops->sample(m, 0, theta, &r);
         for (int i = 0; i < BBB_P; i++)
             x[i][k] = (double)theta[i] - (double)w0[i];
     }
@@ -323,7 +323,7 @@ Test(baseline_bbb, fused_passes_match_plain_loop)
                 sg[i] = sge[i] = 0.0;
             for (int k = 0; k < samples[t - 1]; k++) {
                 copy = r;
-                m->ops->sample(m, theta, &r);
+                m->ops->sample(m, 0, theta, &r);
                 blr_rng_fill_normal(&copy, eps, n);
                 for (size_t i = 0; i < n; i++) {
                     const double plain = mu[i] + bbb_softplus(rho[i]) * eps[i];
@@ -333,7 +333,7 @@ Test(baseline_bbb, fused_passes_match_plain_loop)
                     sg[i] += grad[i];
                     sge[i] += (double)grad[i] * eps[i];
                 }
-                m->ops->accumulate(m, theta, grad, NULL);
+                m->ops->accumulate(m, 0, theta, grad, NULL);
             }
             m->ops->step(m, factors[t - 1]);
             const int k = samples[t - 1];

@@ -56,9 +56,9 @@ static void vb_train(blr_method *m, const exact_linreg *p, blr_rng *r, long t0, 
     vb_ggn_diag(p, ggn);
     for (long t = t0; t < t0 + steps; t++) {
         for (int s = 0; s < m->cfg.mc; s++) {
-            m->ops->sample(m, theta, r);
+            m->ops->sample(m, 0, theta, r);
             exact_linreg_grad(p, theta, grad);
-            m->ops->accumulate(m, theta, grad, (m->flags & BLR_NEEDS_SQGRAD) ? ggn : NULL);
+            m->ops->accumulate(m, 0, theta, grad, (m->flags & BLR_NEEDS_SQGRAD) ? ggn : NULL);
         }
         m->ops->step(m, blr_schedule_factor(BLR_SCHEDULE_COSINE, t, total, warmup));
     }
@@ -135,10 +135,10 @@ Test(baseline_blr, price_negative_precision_repaired)
         cr_assert_float_eq(sd[i], 0.5, 1e-7);
     blr_rng r;
     blr_rng_init(&r, 3, BLR_RNG_TEST, 0);
-    m->ops->sample(m, theta, &r);
+    m->ops->sample(m, 0, theta, &r);
     for (int i = 0; i < 3; i++)
         grad[i] = (float)(cc[i] / (4.0 * (double)theta[i]));
-    m->ops->accumulate(m, theta, grad, NULL);
+    m->ops->accumulate(m, 0, theta, grad, NULL);
     m->ops->step(m, 1.0);
     cr_assert_eq(m->invalid_updates, 1);
     m->ops->posterior(m, mean, sd);
@@ -149,11 +149,11 @@ Test(baseline_blr, price_negative_precision_repaired)
                            "mean[%d] %g", i, mean[i]);
     }
     /* ρ = lr · 2 = 1 and ĥ = -1 everywhere: S' = ĥ/τ~ = -2, all three kept, the count adds up */
-    m->ops->sample(m, theta, &r);
+    m->ops->sample(m, 0, theta, &r);
     m->ops->posterior(m, mean, sd);
     for (int i = 0; i < 3; i++)
         grad[i] = (float)(-1.0 / (((double)theta[i] - mean[i]) / ((double)sd[i] * sd[i])));
-    m->ops->accumulate(m, theta, grad, NULL);
+    m->ops->accumulate(m, 0, theta, grad, NULL);
     m->ops->step(m, 2.0);
     cr_assert_eq(m->invalid_updates, 4);
     float sd2[3];

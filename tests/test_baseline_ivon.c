@@ -73,7 +73,7 @@ Test(baseline_ivon, h_stays_positive_under_adversarial_gradients)
         blr_rng_init(&r, 11, BLR_RNG_TEST, k);
         for (int t = 0; t < 3000; t++) {
             m->ops->mean(m, mean);
-            m->ops->sample(m, theta, &r);
+            m->ops->sample(m, 0, theta, &r);
             for (int i = 0; i < ADV_P; i++) {
                 blr_rng_fill_uniform(&r, u, 2);
                 const double mag = pow(10.0, -3.0 + 11.0 * u[0]);
@@ -84,7 +84,7 @@ Test(baseline_ivon, h_stays_positive_under_adversarial_gradients)
                     g = u[1] < 0.5 ? -mag : mag;
                 grad[i] = (float)(g + delta * theta[i]);
             }
-            m->ops->accumulate(m, theta, grad, NULL);
+            m->ops->accumulate(m, 0, theta, grad, NULL);
             m->ops->step(m, 1.0);
             m->ops->posterior(m, mean, sd);
             for (int i = 0; i < ADV_P; i++) {
@@ -119,7 +119,7 @@ static int worst_case_run(blr_method *m, int steps, double s_check, int *went_ne
     *went_negative = 0;
     for (int t = 0; t < steps; t++) {
         m->ops->posterior(m, mean, sd);
-        m->ops->sample(m, theta, &r);
+        m->ops->sample(m, 0, theta, &r);
         double s_old[N];
         for (int i = 0; i < N; i++) {
             const double sig2 = (double)sd[i] * sd[i];
@@ -127,7 +127,7 @@ static int worst_case_run(blr_method *m, int steps, double s_check, int *went_ne
             const double hhat = (s_old[i] - delta) - s_old[i] / (1.0 - beta2);
             grad[i] = (float)(hhat * sig2 / ((double)theta[i] - mean[i]) + delta * theta[i]);
         }
-        m->ops->accumulate(m, theta, grad, NULL);
+        m->ops->accumulate(m, 0, theta, grad, NULL);
         m->ops->step(m, 1.0);
         m->ops->posterior(m, mean, sd);
         for (int i = 0; i < N; i++) {
@@ -286,13 +286,13 @@ static void hand_check(double clip)
         for (int k = 0; k < 2; k++) {
             float theta[H_P], grad[H_P];
             double gd[H_P];
-            m->ops->sample(m, theta, &r);
+            m->ops->sample(m, 0, theta, &r);
             hand_grad(theta, delta, grad, gd);
             for (int i = 0; i < H_P; i++) {
                 gsum[i] += gd[i] / 2;
                 hsum[i] += gd[i] * ((double)theta[i] - mu[i]) * lambda * (h[i] + delta) / 2;
             }
-            m->ops->accumulate(m, theta, grad, NULL);
+            m->ops->accumulate(m, 0, theta, grad, NULL);
         }
         m->ops->step(m, factors[t - 1]);
         float mean[H_P], sd[H_P];
@@ -375,7 +375,7 @@ Test(baseline_ivon, fused_passes_match_plain_loops)
                     sg[i] = sge[i] = 0.0f;
                 for (int k = 0; k < samples[t - 1]; k++) {
                     copy = r;
-                    m->ops->sample(m, theta, &r);
+                    m->ops->sample(m, 0, theta, &r);
                     blr_rng_fill_normal(&copy, eps, n);
                     for (size_t i = 0; i < n; i++) {
                         const float sigma = 1.0f / sqrtf(s[i] * lambda);
@@ -383,7 +383,7 @@ Test(baseline_ivon, fused_passes_match_plain_loops)
                                   n, t, i);
                         grad[i] = (float)blr_rng_normal(&gr);
                     }
-                    m->ops->accumulate(m, theta, grad, NULL);
+                    m->ops->accumulate(m, 0, theta, grad, NULL);
                     for (size_t i = 0; i < n; i++) {
                         const float gd = grad[i] - delta * theta[i];
                         sg[i] += gd;
@@ -444,7 +444,7 @@ Test(baseline_ivon, samples_posterior_and_entropy_at_init)
     blr_method *m = ivon_make(&c, N, w0);
     blr_rng r;
     blr_rng_init(&r, 14, BLR_RNG_TEST, 0);
-    m->ops->sample(m, theta, &r);
+    m->ops->sample(m, 0, theta, &r);
     for (int i = 0; i < N; i++)
         z[i] = ((double)theta[i] - w0[i]) / sigma0;
     blr_base b;

@@ -55,11 +55,11 @@ static void vg_train(blr_method *m, const exact_linreg *p, int ggn, blr_rng *r, 
         vg_ggn_diag(p, sq);
     for (long t = t0; t < t0 + steps; t++) {
         for (int s = 0; s < m->cfg.mc; s++) {
-            m->ops->sample(m, theta, r);
+            m->ops->sample(m, 0, theta, r);
             exact_linreg_grad(p, theta, grad);
             if (!ggn)
                 exact_linreg_sqgrad(p, theta, sq);
-            m->ops->accumulate(m, theta, grad, sq);
+            m->ops->accumulate(m, 0, theta, grad, sq);
         }
         m->ops->step(m, blr_schedule_factor(BLR_SCHEDULE_COSINE, t, total, 0));
     }
@@ -216,14 +216,14 @@ Test(baseline_vogn, two_steps_by_hand)
             float theta[2], eps[2];
             copy = r;
             blr_rng_fill_normal(&copy, eps, 2);
-            m->ops->sample(m, theta, &r);
+            m->ops->sample(m, 0, theta, &r);
             for (int i = 0; i < 2; i++) {
                 double want = mu[i] + sqrt(tau / (s[i] + delta)) * eps[i];
                 cr_expect_float_eq(theta[i], want, 1e-5, "step %d draw %d theta[%d]", t, k, i);
                 gsum[i] += grads[t][k][i] - delta * theta[i];
                 hsum[i] += sqs[t][k][i];
             }
-            m->ops->accumulate(m, theta, grads[t][k], sqs[t][k]);
+            m->ops->accumulate(m, 0, theta, grads[t][k], sqs[t][k]);
         }
         m->ops->step(m, factor[t]);
         for (int i = 0; i < 2; i++) {

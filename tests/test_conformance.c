@@ -84,7 +84,7 @@ Test(conformance, shapes_and_finite_outputs)
         /* One guard past the end of each array: a method writing P+1 values is caught. */
         float theta[LR_D + 1], mean[LR_D + 1], sd[LR_D + 1];
         theta[LR_D] = mean[LR_D] = sd[LR_D] = 12345.0f;
-        m->ops->sample(m, theta, &r);
+        m->ops->sample(m, 0, theta, &r);
         m->ops->mean(m, mean);
         for (int j = 0; j < LR_D; j++)
             cr_expect(isfinite(theta[j]) && isfinite(mean[j]), "%s: non-finite output", ops->name);

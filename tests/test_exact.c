@@ -155,14 +155,14 @@ static void exact_blr_gap(double alpha, double *gap_mean, double *gap_prec)
     double gbar[Q_D] = {0}, hbar[Q_D] = {0};
     for (int k = 0; k < c.mc; k++) {
         float theta[Q_D], grad[Q_D];
-        m->ops->sample(m, theta, &r);
+        m->ops->sample(m, 0, theta, &r);
         for (int i = 0; i < Q_D; i++) {
             double g = 0.0;
             for (int j = 0; j < Q_D; j++)
                 g += q_h[i][j] * ((double)theta[j] - q_mu[j]);
             grad[i] = (float)g;
         }
-        m->ops->accumulate(m, theta, grad, NULL);
+        m->ops->accumulate(m, 0, theta, grad, NULL);
         for (int i = 0; i < Q_D; i++) {
             gbar[i] += grad[i] / (double)c.mc;
             hbar[i] += grad[i] * ((double)theta[i] - w0[i]) / (s * s) / (double)c.mc;
@@ -270,9 +270,9 @@ static void exact_logreg_step(const exact_logreg *p, blr_method *m, blr_rng *r, 
 {
     float theta[LG_D], grad[LG_D];
     for (int s = 0; s < m->cfg.mc; s++) {
-        m->ops->sample(m, theta, r);
+        m->ops->sample(m, 0, theta, r);
         exact_logreg_eval(p, theta, grad);
-        m->ops->accumulate(m, theta, grad, NULL);
+        m->ops->accumulate(m, 0, theta, grad, NULL);
     }
     m->ops->step(m, f);
 }
@@ -289,7 +289,7 @@ static void exact_objective_draws(const exact_logreg *p, blr_method *m, double *
     double tau = m->cfg.temperature / m->cfg.n_data, h = m->ops->entropy(m);
     float theta[LG_D];
     for (int k = 0; k < LG_K; k++) {
-        m->ops->sample(m, theta, &r);
+        m->ops->sample(m, 0, theta, &r);
         out[k] = exact_logreg_eval(p, theta, NULL) - tau * h;
     }
 }

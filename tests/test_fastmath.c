@@ -367,9 +367,9 @@ static void fastmath_run_rule(const char *rule, size_t n, int steps, float *mean
             /* each sample draws from a fresh stream, so its noise is the same for every n */
             blr_rng rk;
             blr_rng_init(&rk, 17, BLR_RNG_TEST, 1000 + (uint64_t)(t * c.mc + k));
-            m->ops->sample(m, theta, &rk);
+            m->ops->sample(m, 0, theta, &rk);
             fastmath_grad(theta, grad, n);
-            m->ops->accumulate(m, theta, grad, NULL);
+            m->ops->accumulate(m, 0, theta, grad, NULL);
         }
         m->ops->step(m, 1.0);
     }
@@ -416,7 +416,7 @@ Test(fastmath, saturation_count_in_blocks)
         blr_method *m = NULL;
         char err[256];
         cr_assert_eq(blr_method_create(&m, &c, n, w, w, err, sizeof err), 0, "%s", err);
-        m->ops->accumulate(m, w, g, NULL);
+        m->ops->accumulate(m, 0, w, g, NULL);
         m->ops->step(m, 1.0);
         cr_assert_eq(m->invalid_updates, 2 * (long)n, "P = %zu: %ld saturated", n,
                      m->invalid_updates);

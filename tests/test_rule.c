@@ -271,12 +271,12 @@ Test(rule, sgd_is_bit_identical_to_heavy_ball)
     const long T = 40;
     for (long t = 0; t < T; t++) {
         for (int s = 0; s < 2; s++) {
-            m->ops->sample(m, theta, &r);
+            m->ops->sample(m, 0, theta, &r);
             cr_assert(memcmp(theta, w, sizeof w) == 0, "step %ld: sample is not w", t);
             rule_grad(theta, g);
             for (size_t i = 0; i < P; i++)
                 g[i] *= (float)(1.0 + 0.5 * s); /* two different "minibatches" */
-            m->ops->accumulate(m, theta, g, NULL);
+            m->ops->accumulate(m, 0, theta, g, NULL);
             if (s == 0)
                 memcpy(g2, g, sizeof g);
         }
@@ -313,9 +313,9 @@ Test(rule, additive_fisher_step)
         blr_method *m = rule_make(&c, w0, NULL);
         blr_rng r;
         blr_rng_init(&r, 9, BLR_RNG_TEST, k);
-        m->ops->sample(m, theta, &r);
+        m->ops->sample(m, 0, theta, &r);
         rule_grad(theta, g);
-        m->ops->accumulate(m, theta, g, NULL);
+        m->ops->accumulate(m, 0, theta, g, NULL);
         m->ops->step(m, 1.0);
         m->ops->mean(m, w);
         for (size_t i = 0; i < P; i++) {
@@ -354,11 +354,11 @@ Test(rule, multiplicative_steps_match_algorithm_2)
             double sp[P] = {0}, sm[P] = {0};
             for (int s = 0; s < 2; s++) {
                 copy = r;
-                m->ops->sample(m, theta, &r);
+                m->ops->sample(m, 0, theta, &r);
                 blr_base_sample(&m->cfg.base, &copy, xp, P);
                 blr_base_sample(&m->cfg.base, &copy, xm, P);
                 rule_grad(theta, g);
-                m->ops->accumulate(m, theta, g, NULL);
+                m->ops->accumulate(m, 0, theta, g, NULL);
                 for (size_t i = 0; i < P; i++) {
                     cr_assert(fabs(theta[i] - (gp[i] * xp[i] - gm[i] * xm[i])) < 1e-5);
                     sp[i] += g[i] * gp[i] * xp[i] / 2.0;
@@ -417,10 +417,10 @@ Test(rule, affine_steps_match_algorithm_3)
         for (int t = 0; t < 2; t++) {
             double f = t == 0 ? 1.0 : 0.5;
             copy = r;
-            m->ops->sample(m, theta, &r);
+            m->ops->sample(m, 0, theta, &r);
             blr_base_sample(&m->cfg.base, &copy, xi, P);
             rule_grad(theta, g);
-            m->ops->accumulate(m, theta, g, NULL);
+            m->ops->accumulate(m, 0, theta, g, NULL);
             m->ops->step(m, f);
             for (size_t i = 0; i < P; i++) {
                 double u = (A[i] * xi[i] * g[i] - tau) / fu, v = A[i] * g[i] / fv;
@@ -502,12 +502,12 @@ Test(rule, additive_fused_passes_match_plain_loops)
                     sum[i] = 0.0f;
                 for (int k = 0; k < fused_samples[t]; k++) {
                     copy = r;
-                    m->ops->sample(m, theta, &r);
+                    m->ops->sample(m, 0, theta, &r);
                     blr_base_sample(&c.base, &copy, xi, n);
                     for (size_t i = 0; i < n; i++)
                         cr_assert(theta[i] == w[i] + xi[i], "n %zu step %d: theta[%zu]", n, t, i);
                     fused_fill(&gr, g, n, 1.0);
-                    m->ops->accumulate(m, theta, g, NULL);
+                    m->ops->accumulate(m, 0, theta, g, NULL);
                     for (size_t i = 0; i < n; i++)
                         sum[i] += g[i];
                 }
@@ -568,13 +568,13 @@ Test(rule, affine_fused_passes_match_plain_loops)
                     su[i] = sv[i] = 0.0f;
                 for (int k = 0; k < fused_samples[t]; k++) {
                     copy = r;
-                    m->ops->sample(m, theta, &r);
+                    m->ops->sample(m, 0, theta, &r);
                     blr_base_sample(&c.base, &copy, xi, n);
                     for (size_t i = 0; i < n; i++)
                         cr_assert(theta[i] == a[i] * xi[i] + b[i], "n %zu step %d: theta[%zu]",
                                   n, t, i);
                     fused_fill(&gr, g, n, 1.0);
-                    m->ops->accumulate(m, theta, g, NULL);
+                    m->ops->accumulate(m, 0, theta, g, NULL);
                     for (size_t i = 0; i < n; i++) {
                         su[i] += xi[i] * g[i];
                         sv[i] += g[i];
@@ -658,6 +658,27 @@ Test(rule, schedule_values)
     cr_assert(fabs(blr_schedule_factor(BLR_SCHEDULE_COSINE, 50, 100, 4) - 0.5) < eps);
 }
 
+/* The setup of the tests that run every registered method: small steps, a base that fits,
+ * mc samples per step, and two independent initial weight vectors. */
+static blr_method_cfg every_method_cfg(const blr_method_ops *ops, int mc)
+{
+    int positive = (ops->flags & BLR_POSITIVE_BASE) != 0;
+    blr_method_cfg c = rule_cfg(ops->name, positive ? BLR_BASE_RAYLEIGH : BLR_BASE_GAUSSIAN,
+                                positive ? 1.0 : 0.01);
+    c.lr = 1e-3;
+    c.lr2 = 1e-3;
+    c.mc = mc;
+    return c;
+}
+
+static void every_method_weights(uint64_t seed, float *w0, float *w1, size_t n)
+{
+    blr_rng init;
+    blr_rng_init(&init, seed, BLR_RNG_TEST, 0);
+    fused_fill(&init, w0, n, 0.1);
+    fused_fill(&init, w1, n, 0.1);
+}
+
 /* The passes of every method are split over threads in whole blocks and the random fills
  * seed each block by its index (lib/threads.h, lib/rng.h), so a method's trajectory is
  * bit-identical for 1, 2 and 3 threads: P large enough to be split, two MC samples per step,
@@ -666,18 +687,10 @@ Test(rule, every_method_is_independent_of_thread_count)
 {
     enum { NT = 3 * BLR_THREADS_MIN + 77, STEPS = 3 };
     static float w0[NT], w1[NT], theta[NT], grad[NT], sq[NT], mean[3][NT], sd[3][NT];
-    blr_rng init;
-    blr_rng_init(&init, 31, BLR_RNG_TEST, 0);
-    fused_fill(&init, w0, NT, 0.1);
-    fused_fill(&init, w1, NT, 0.1);
+    every_method_weights(31, w0, w1, NT);
     for (size_t k = 0; k < blr_method_count(); k++) {
         const blr_method_ops *ops = blr_method_at(k);
-        blr_method_cfg c = rule_cfg(ops->name, ops->flags & BLR_POSITIVE_BASE ? BLR_BASE_RAYLEIGH
-                                                                            : BLR_BASE_GAUSSIAN,
-                                    ops->flags & BLR_POSITIVE_BASE ? 1.0 : 0.01);
-        c.lr = 1e-3;
-        c.lr2 = 1e-3;
-        c.mc = 2;
+        blr_method_cfg c = every_method_cfg(ops, 2);
         for (int threads = 1; threads <= 3; threads++) {
             omp_set_num_threads(threads);
             char err[256] = "";
@@ -689,11 +702,11 @@ Test(rule, every_method_is_independent_of_thread_count)
             blr_rng_init(&g, 33, BLR_RNG_TEST, k);
             for (int t = 0; t < STEPS; t++) {
                 for (int s = 0; s < c.mc; s++) {
-                    m->ops->sample(m, theta, &noise);
+                    m->ops->sample(m, 0, theta, &noise);
                     blr_rng_fill_normal(&g, grad, NT);
                     for (size_t i = 0; i < NT; i++)
                         sq[i] = grad[i] * grad[i];
-                    m->ops->accumulate(m, theta, grad, sq);
+                    m->ops->accumulate(m, 0, theta, grad, sq);
                 }
                 m->ops->step(m, 1.0);
             }
@@ -706,5 +719,47 @@ Test(rule, every_method_is_independent_of_thread_count)
                              "%s: sd differs with %d threads", ops->name, threads);
             }
         }
+    }
+}
+
+/* Sample k keeps its draw in slot k: drawing all mc samples first and accumulating them
+ * after (what lib/step.c does) moves q exactly as sample, accumulate, sample, accumulate. */
+Test(rule, every_method_keeps_each_sample_in_its_slot)
+{
+    enum { NS = 1000, MC = 3, STEPS = 2 };
+    static float w0[NS], w1[NS], theta[MC][NS], grad[MC][NS], sq[MC][NS], mean[2][NS], sd[2][NS];
+    every_method_weights(34, w0, w1, NS);
+    for (size_t k = 0; k < blr_method_count(); k++) {
+        const blr_method_ops *ops = blr_method_at(k);
+        blr_method_cfg c = every_method_cfg(ops, MC);
+        for (int batched = 0; batched <= 1; batched++) {
+            blr_method *m = rule_make(&c, w0, w1);
+            blr_rng noise, g;
+            blr_rng_init(&noise, 35, BLR_RNG_TEST, k);
+            blr_rng_init(&g, 36, BLR_RNG_TEST, k);
+            for (int t = 0; t < STEPS; t++) {
+                for (int s = 0; s < MC; s++) {
+                    blr_rng_fill_normal(&g, grad[s], NS);
+                    for (size_t i = 0; i < NS; i++)
+                        sq[s][i] = grad[s][i] * grad[s][i];
+                }
+                if (batched) {
+                    for (int s = 0; s < MC; s++)
+                        m->ops->sample(m, s, theta[s], &noise);
+                    for (int s = 0; s < MC; s++)
+                        m->ops->accumulate(m, s, theta[s], grad[s], sq[s]);
+                } else {
+                    for (int s = 0; s < MC; s++) {
+                        m->ops->sample(m, 0, theta[0], &noise);
+                        m->ops->accumulate(m, 0, theta[0], grad[s], sq[s]);
+                    }
+                }
+                m->ops->step(m, 1.0);
+            }
+            m->ops->posterior(m, mean[batched], sd[batched]);
+            blr_method_free(m);
+        }
+        cr_assert_eq(memcmp(mean[0], mean[1], sizeof mean[0]), 0, "%s: mean differs", ops->name);
+        cr_assert_eq(memcmp(sd[0], sd[1], sizeof sd[0]), 0, "%s: sd differs", ops->name);
     }
 }
