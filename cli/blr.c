@@ -39,9 +39,9 @@ static const char usage[] =
     "\n"
     "--threads N sets OpenBLAS's threads and the threads of the noise draws and optimizer\n"
     "passes (default: every core for run, 2 for bench); draws and passes are bit-identical for\n"
-    "any N; multi-threaded GEMM sums (training with mc 1, evaluation) only for the same N.\n"
-    "With mc >= 2, min(N, mc) samples' gradients run at once, one thread each, so training is\n"
-    "bit-identical for any N.\n"
+    "any N. Evaluation chunks, and with mc_train >= 2 the samples' gradients, run one thread\n"
+    "each, so such runs are bit-identical for any N; training with mc_train 1 uses\n"
+    "multi-threaded GEMMs, whose sums are bit-identical only for the same N.\n"
     "The experiment file format and the result files: docs/experiments.md.\n";
 
 static int bad_usage(const char *fmt, const char *arg)

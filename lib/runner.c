@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <cblas.h>
+#include <omp.h>
 #include <gsl/gsl_version.h>
 #include <yaml.h>
 
@@ -27,7 +28,8 @@
 #include "rule.h"
 #include "step.h"
 
-/* Evaluation runs in chunks of this many rows, so the model's workspace stays small. */
+/* Evaluation runs in chunks of this many rows, so the models' workspaces stay small; the
+ * chunks are shared among the evaluation workers. */
 #define EVAL_CHUNK 500
 
 typedef struct {
@@ -39,9 +41,13 @@ typedef struct {
     const blr_experiment *ex;
     const blr_runner_opts *opts;
     run_data *data;
-    blr_model model;
+    blr_model model; /* evaluation worker 0's workspace; its spec and n_params serve all */
+    blr_model *extra; /* workers 1 .. workers-1 */
+    int workers;
     float *theta, *w0, *w1, *sd;
-    float *xb, *tb, *out;
+    float *xb, *tb;
+    float *out;          /* workers × EVAL_CHUNK × n_out predictions */
+    double *chunk_loss;  /* a mean loss per chunk of the training set */
     int *lb;
     size_t *perm;
     double *probs, *probs_ood, *mu; /* accumulators in double */
@@ -157,6 +163,10 @@ static void free_data(run_data *d)
 static void runner_free(runner *r)
 {
     blr_model_free(&r->model);
+    for (int w = 1; w < r->workers; w++)
+        blr_model_free(&r->extra[w - 1]);
+    free(r->extra);
+    free(r->chunk_loss);
     free(r->theta);
     free(r->w0);
     free(r->w1);
@@ -186,7 +196,7 @@ static int runner_init(runner *r, const blr_experiment *ex, const blr_runner_opt
     r->opts = opts;
     r->data = d;
     r->tty = isatty(STDERR_FILENO);
-    int max_batch = EVAL_CHUNK, max_mc = 1;
+    int max_batch = 1, max_mc = 1;
     for (int v = 0; v < ex->n_variants; v++) {
         int b = train_batch_size(&ex->variants[v].train, d->train.n);
         if (b > max_batch)
@@ -202,8 +212,20 @@ static int runner_init(runner *r, const blr_experiment *ex, const blr_runner_opt
     spec.n_out = ex->data.task == BLR_TASK_CLASSIFICATION ? d->train.k : 1;
     if (ex->data.task == BLR_TASK_CLASSIFICATION && d->test.k > spec.n_out)
         spec.n_out = d->test.k;
-    if (blr_model_init(&r->model, &spec, max_batch, err, errlen) != 0)
+    if (blr_model_init(&r->model, &spec, EVAL_CHUNK, err, errlen) != 0)
         return -1;
+    r->workers = 1;
+    int threads = blr_threads_get();
+    if (threads > 1) {
+        r->extra = calloc((size_t)threads - 1, sizeof *r->extra);
+        if (!r->extra) {
+            snprintf(err, errlen, "out of memory for %d evaluation workers", threads);
+            return -1;
+        }
+        for (; r->workers < threads; r->workers++)
+            if (blr_model_init(&r->extra[r->workers - 1], &spec, EVAL_CHUNK, err, errlen) != 0)
+                return -1;
+    }
     size_t P = r->model.n_params, n_eval = d->test.n > d->ood.n ? d->test.n : d->ood.n;
     size_t n_max = d->train.n > n_eval ? d->train.n : n_eval;
     int k = spec.n_out;
@@ -214,13 +236,15 @@ static int runner_init(runner *r, const blr_experiment *ex, const blr_runner_opt
     r->xb = malloc((size_t)max_batch * (size_t)spec.n_in * sizeof(float));
     r->tb = malloc((size_t)max_batch * sizeof(float));
     r->lb = malloc((size_t)max_batch * sizeof(int));
-    r->out = malloc((size_t)max_batch * (size_t)k * sizeof(float));
+    r->out = malloc((size_t)r->workers * EVAL_CHUNK * (size_t)k * sizeof(float));
+    r->chunk_loss = malloc((d->train.n / EVAL_CHUNK + 1) * sizeof(double));
     r->perm = malloc(n_max * sizeof(size_t));
     r->probs = malloc(n_eval * (size_t)k * sizeof(double));
     r->probs_ood = malloc(n_eval * (size_t)k * sizeof(double));
     r->mu = malloc(n_eval * sizeof(double));
     if (!r->theta || !r->w0 || !r->w1 || !r->sd || !r->xb || !r->tb ||
-        !r->lb || !r->out || !r->perm || !r->probs || !r->probs_ood || !r->mu) {
+        !r->lb || !r->out || !r->chunk_loss || !r->perm || !r->probs || !r->probs_ood ||
+        !r->mu) {
         snprintf(err, errlen, "out of memory for a model of %zu parameters", P);
         return -1;
     }
@@ -238,30 +262,84 @@ static int runner_init(runner *r, const blr_experiment *ex, const blr_runner_opt
     return 0;
 }
 
+/* What an evaluation pass does with one chunk of rows [row, row + rows) of d, on worker w. */
+typedef struct {
+    const float *theta;
+    const blr_dataset *d;
+    double *acc; /* predict_add's sums */
+} eval_pass;
+typedef void (*eval_chunk_fn)(runner *r, int w, const eval_pass *p, size_t chunk);
+
+static blr_model *eval_model(runner *r, int w)
+{
+    return w == 0 ? &r->model : &r->extra[w - 1];
+}
+
+/* Runs fn on every EVAL_CHUNK-row chunk of p->d, the chunks shared among the workers. Each
+ * chunk's GEMMs run on one thread whatever the count (OpenBLAS does so inside a parallel
+ * region, nthreads-var 1 says so to builds that would not) and chunks write disjoint rows,
+ * so evaluation is bit-identical for any thread count. */
+static void eval_chunks(runner *r, const eval_pass *p, eval_chunk_fn fn)
+{
+    const long chunks = (long)((p->d->n + EVAL_CHUNK - 1) / EVAL_CHUNK);
+    const int workers = (long)r->workers < chunks ? r->workers : (int)chunks;
+    if (workers > 1) {
+#pragma omp parallel num_threads(workers)
+        {
+            omp_set_num_threads(1);
+#pragma omp for schedule(static, 1)
+            for (long c = 0; c < chunks; c++)
+                fn(r, omp_get_thread_num(), p, (size_t)c);
+        }
+    } else {
+        for (long c = 0; c < chunks; c++)
+            fn(r, 0, p, (size_t)c);
+    }
+}
+
+static int chunk_rows(const blr_dataset *d, size_t chunk)
+{
+    size_t row = chunk * EVAL_CHUNK;
+    return (int)(d->n - row < EVAL_CHUNK ? d->n - row : EVAL_CHUNK);
+}
+
+static void predict_chunk(runner *r, int w, const eval_pass *p, size_t chunk)
+{
+    const int k = r->model.spec.n_out, m = chunk_rows(p->d, chunk);
+    const size_t row = chunk * EVAL_CHUNK;
+    float *out = r->out + (size_t)w * EVAL_CHUNK * (size_t)k;
+    blr_model_predict(eval_model(r, w), p->theta, p->d->x + row * (size_t)p->d->d, m, out);
+    for (size_t j = 0; j < (size_t)m * (size_t)k; j++)
+        p->acc[row * (size_t)k + j] += out[j];
+}
+
 /* Adds the predictions of θ on every row of d to acc (n × k, or n for regression), so that
  * model averaging is a sum over samples divided by their count. */
 static void predict_add(runner *r, const float *theta, const blr_dataset *d, double *acc)
 {
-    int k = r->model.spec.n_out;
-    for (size_t i = 0; i < d->n; i += EVAL_CHUNK) {
-        int m = (int)(d->n - i < EVAL_CHUNK ? d->n - i : EVAL_CHUNK);
-        blr_model_predict(&r->model, theta, d->x + i * (size_t)d->d, m, r->out);
-        for (size_t j = 0; j < (size_t)m * (size_t)k; j++)
-            acc[i * (size_t)k + j] += r->out[j];
-    }
+    eval_pass p = {.theta = theta, .d = d, .acc = acc};
+    eval_chunks(r, &p, predict_chunk);
+}
+
+static void loss_chunk(runner *r, int w, const eval_pass *p, size_t chunk)
+{
+    const blr_dataset *d = p->d;
+    const size_t row = chunk * EVAL_CHUNK;
+    r->chunk_loss[chunk] = blr_model_loss(eval_model(r, w), p->theta, d->x + row * (size_t)d->d,
+                                          d->label ? d->label + row : NULL,
+                                          d->target ? d->target + row : NULL,
+                                          chunk_rows(d, chunk));
 }
 
 /* Mean of lbar (data term + prior, DESIGN §2) over the whole training set at θ. */
 static double full_lbar(runner *r, const float *theta, double prior_tilde)
 {
     const blr_dataset *d = &r->data->train;
+    eval_pass p = {.theta = theta, .d = d};
+    eval_chunks(r, &p, loss_chunk);
     double sum = 0.0, sq = 0.0;
-    for (size_t i = 0; i < d->n; i += EVAL_CHUNK) {
-        int m = (int)(d->n - i < EVAL_CHUNK ? d->n - i : EVAL_CHUNK);
-        sum += m * blr_model_loss(&r->model, theta, d->x + i * (size_t)d->d,
-                                  d->label ? d->label + i : NULL,
-                                  d->target ? d->target + i : NULL, m);
-    }
+    for (size_t c = 0; c * EVAL_CHUNK < d->n; c++)
+        sum += chunk_rows(d, c) * r->chunk_loss[c];
     for (size_t j = 0; j < r->model.n_params; j++)
         sq += (double)theta[j] * theta[j];
     return sum / (double)d->n + 0.5 * prior_tilde * sq;
@@ -692,13 +770,14 @@ int blr_runner_run(const blr_experiment *ex, const blr_runner_opts *opts, char *
     run_data data;
     if (load_data(ex, &data, err, errlen) != 0)
         return 2;
+    /* Before runner_init, which sizes the evaluation workers by the thread count. */
+    blr_threads_set(opts->threads);
     runner r;
     if (runner_init(&r, ex, opts, &data, err, errlen) != 0) {
         runner_free(&r);
         free_data(&data);
         return 2;
     }
-    blr_threads_set(opts->threads);
     char dir[BLR_PATH_LEN];
     if (opts->out_dir)
         snprintf(dir, sizeof dir, "%s", opts->out_dir);

@@ -5,9 +5,9 @@
  * by the same operations whatever thread computes it, and random fills seed each block
  * from the block's index (lib/rng.h), so those are bit-identical for any count. OpenBLAS
  * may split a GEMM's inner sums differently for another count, so a gradient computed with
- * multi-threaded GEMMs is bit-identical only for the same count; a training step with
- * several MC samples runs each sample's GEMMs on one thread (lib/step.h) and so does not
- * depend on the count. */
+ * multi-threaded GEMMs is bit-identical only for the same count. A training step with
+ * several MC samples runs each sample's GEMMs on one thread (lib/step.h), and evaluation
+ * each chunk of rows (lib/runner.c), so those do not depend on the count. */
 #ifndef BLR_THREADS_H
 #define BLR_THREADS_H
 

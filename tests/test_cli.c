@@ -273,6 +273,74 @@ Test(cli, same_seed_same_numbers)
     cr_assert_str_eq(a, cli_file("b/posterior/affine-laplace-s1.csv"));
 }
 
+/* runs.csv without its timing columns (train_seconds, the 7th, and peak_rss_mib, the last). */
+static void cli_runs_without_timing(const char *runs, char *out, size_t len)
+{
+    size_t o = 0;
+    int field = 0;
+    for (const char *c = runs; *c && o + 1 < len; c++) {
+        if (*c == '\n') {
+            while (o > 0 && out[o - 1] != ',')
+                o--;
+            out[o++] = '\n';
+            field = 0;
+        } else if (*c == ',') {
+            if (++field != 7)
+                out[o++] = ',';
+        } else if (field != 6) {
+            out[o++] = *c;
+        }
+    }
+    out[o] = '\0';
+}
+
+/* With mc_train >= 2 every sample's gradient runs on one thread, and evaluation chunks
+ * always do, so a whole run is the same to the bit for 1, 2 and 3 threads. 1100 rows make
+ * three evaluation chunks; hidden layers of 128 make GEMMs that OpenBLAS would split. */
+Test(cli, runs_with_mc_2_are_independent_of_threads)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s/cls.csv", cli_tmp);
+    FILE *f = fopen(p, "w");
+    cr_assert_not_null(f);
+    fputs("x1,x2,x3,y\n", f);
+    for (int i = 0; i < 1100; i++) {
+        double x1 = (i % 13) / 6.0 - 1.0, x2 = (i % 7) / 3.0 - 1.0, x3 = (i % 5) / 2.0 - 1.0;
+        fprintf(f, "%.6f,%.6f,%.6f,%d\n", x1, x2, x3, (x1 + x2 > 0) + (x3 > 0.4));
+    }
+    fclose(f);
+    cli_write("cls.yaml", "name: cls\n"
+                          "data: {set: csv, train: cls.csv, test: cls.csv, task: classification,"
+                          " target: y}\n"
+                          "model: {arch: mlp, hidden: [128, 128], activation: tanh}\n"
+                          "train: {epochs: 2, batch_size: 100, mc_train: 2, mc_test: 3}\n"
+                          "methods:\n"
+                          "  - {name: affine, rule: lie-affine, base: gaussian, base_scale: 0.01,"
+                          " lr: 0.1, lr2: 0.01}\n"
+                          "  - {name: ivon, rule: ivon, lr: 0.1}\n"
+                          "report: {posterior: true}\n");
+    static char runs[3][1 << 13], rel[3][1 << 15], post[3][1 << 15];
+    for (int t = 1; t <= 3; t++) {
+        cr_assert_eq(cli_run("run %s/cls.yaml --out %s/t%d --threads %d --quiet", cli_tmp,
+                             cli_tmp, t, t),
+                     0, "%s", cli_slurp(cli_errf));
+        char name[64];
+        snprintf(name, sizeof name, "t%d/runs.csv", t);
+        cli_runs_without_timing(cli_file(name), runs[t - 1], sizeof runs[0]);
+        snprintf(name, sizeof name, "t%d/reliability.csv", t);
+        snprintf(rel[t - 1], sizeof rel[0], "%s", cli_file(name));
+        snprintf(name, sizeof name, "t%d/posterior/ivon-s0.csv", t);
+        snprintf(post[t - 1], sizeof post[0], "%s", cli_file(name));
+    }
+    cr_assert(strstr(runs[0], "affine,lie-affine,gaussian,0,ok,2,"), "%s", runs[0]);
+    cr_assert_gt(strlen(post[0]), 100);
+    for (int t = 2; t <= 3; t++) {
+        cr_assert_str_eq(runs[t - 1], runs[0], "runs.csv differs with %d threads", t);
+        cr_assert_str_eq(rel[t - 1], rel[0], "reliability.csv differs with %d threads", t);
+        cr_assert_str_eq(post[t - 1], post[0], "the posterior differs with %d threads", t);
+    }
+}
+
 Test(cli, divergence_is_reported_not_dropped)
 {
     cli_write_csv();
