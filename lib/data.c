@@ -54,6 +54,12 @@ static void *data_grow(void *p, size_t *cap, size_t need, size_t elem)
     return q;
 }
 
+size_t blr_data_bytes(const blr_dataset *d)
+{
+    return d->n * ((size_t)d->d * sizeof *d->x + (d->label ? sizeof *d->label : 0) +
+                   (d->target ? sizeof *d->target : 0));
+}
+
 void blr_data_free(blr_dataset *d)
 {
     if (!d)

@@ -39,6 +39,9 @@ int blr_data_load_idx(const char *images, const char *labels, blr_dataset *out, 
 int blr_data_load_csv(const char *path, const char *target, int classification,
                       blr_dataset *out, char *err, size_t errlen);
 
+/* Bytes of the examples held (x, label, target), for the memory bound of a run. */
+size_t blr_data_bytes(const blr_dataset *d);
+
 /* Frees every array and zeroes *d; safe on a zeroed struct and on NULL. */
 void blr_data_free(blr_dataset *d);
 

@@ -299,6 +299,7 @@ static int conv_take(blr_model *m, float **cur)
     m->conv_z = take(cur, sz[1], 1);
     m->conv_g = take(cur, sz[2], 1);
     m->arg_work = malloc(args * sizeof(int));
+    m->arg_len = args;
     if (!m->arg_work)
         return -1;
     int *a = m->arg_work;
@@ -411,6 +412,13 @@ void blr_model_free(blr_model *m)
     m->act_in = m->pre = NULL;
     m->delta_a = m->delta_b = m->ones = m->sq_a = m->sq_d = NULL;
     m->work_len = 0;
+    m->arg_len = 0;
+}
+
+size_t blr_model_workspace_bytes(const blr_model *m)
+{
+    return m->work_len * sizeof *m->work + m->arg_len * sizeof *m->arg_work +
+           (m->act_in ? 2 * (size_t)m->n_layers * sizeof *m->act_in : 0);
 }
 
 int blr_model_set_conv_chunk(blr_model *m, int chunk, char *err, size_t errlen)

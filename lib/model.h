@@ -75,6 +75,7 @@ typedef struct {
      * and pre-activation, the output, and backward deltas. No allocation after init. */
     float *work;
     size_t work_len;
+    size_t arg_len;  /* ints in arg_work (cnn) */
     float **act_in;  /* act_in[l]: input of layer l (l >= 1; layer 0 reads the caller's batch,
                         so act_in[0] is NULL) */
     float **pre;     /* pre[l]: pre-activation of layer l */
@@ -120,6 +121,9 @@ void blr_model_free(blr_model *m);
  * the chunk boundaries and for timing. Returns 0, or -1 with a message for a model without
  * conv layers or chunk < 1. */
 int blr_model_set_conv_chunk(blr_model *m, int chunk, char *err, size_t errlen);
+
+/* Bytes of the workspace init allocated (activations, deltas, im2col columns, pool argmaxes). */
+size_t blr_model_workspace_bytes(const blr_model *m);
 
 /* Standard initialization into θ: weights U(-k, k) with k = 1/sqrt(fan_in) (PyTorch's
  * default), biases zero. Draws layer by layer, each W in row-major order, through

@@ -735,6 +735,8 @@ int blr_report_write_manifest(const char *dir, const blr_manifest *man,
         json_num(f, runs[i].train_seconds);
         fputs(", \"peak_rss_mib\": ", f);
         json_num(f, runs[i].peak_rss_mib);
+        fputs(", \"rss_bound_mib\": ", f);
+        json_num(f, runs[i].rss_bound_mib);
         fputc('}', f);
     }
     fputs(n_runs ? "\n  ]\n}\n" : "]\n}\n", f);

@@ -26,7 +26,8 @@ typedef struct {
     double objective;        /* estimate of L(q) (DESIGN §2) */
     double posterior_sd_median; /* median over coordinates of q's sd (scale) */
     long invalid_updates;
-    double peak_rss_mib;
+    double peak_rss_mib;  /* the process's peak so far */
+    double rss_bound_mib; /* the largest memory bound of the runs so far (lib/runner.c) */
 } blr_run_result;
 
 typedef struct {
@@ -78,7 +79,7 @@ int blr_report_write_filters(const char *dir, const char *variant, int seed,
 int blr_report_plot(const char *dir, unsigned figures, char *err, size_t errlen);
 
 /* manifest.json: the fields below (NULL strings are written as null), then "runs":
- * [{variant, seed, status, train_seconds, peak_rss_mib}]. scored_on says which examples the
+ * [{variant, seed, status, train_seconds, peak_rss_mib, rss_bound_mib}]. scored_on says which examples the
  * metrics come from ("test set", or "N validation examples held out of the training set"). */
 typedef struct {
     const char *experiment, *file, *file_sha256, *profile, *git_commit, *compiler, *cflags;

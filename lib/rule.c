@@ -307,6 +307,7 @@ void *blr_method_flat_new(blr_method *m, size_t size, size_t arrays, size_t save
     s->arrays = arrays;
     s->saved = saved;
     m->state = s;
+    m->state_arrays = arrays;
     return s;
 }
 

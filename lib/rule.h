@@ -98,6 +98,9 @@ struct blr_method {
     blr_method_cfg cfg;
     size_t n;               /* P */
     void *state;
+    size_t state_arrays;    /* arrays of P floats the state holds, for the memory bound of a
+                             * run (blr_method_flat_new sets it; a method with another
+                             * layout sets it in init) */
     long invalid_updates;   /* coordinates repaired by the method: classic BLR's non-positive
                              * precisions, the Lie-group rules' saturated scales
                              * (blr_group_positive_clamp) */

@@ -35,6 +35,7 @@
 typedef struct {
     blr_dataset train, test, ood;
     int has_ood;
+    size_t loaded_bytes; /* the sets as read, before subsets were drawn */
 } run_data;
 
 typedef struct {
@@ -48,6 +49,8 @@ typedef struct {
     float *xb, *tb;
     float *out;          /* workers × EVAL_CHUNK × n_out predictions */
     double *chunk_loss;  /* a mean loss per chunk of the training set */
+    size_t buffer_bytes; /* everything above but θ, w0, w1 and sd, which are P floats each */
+    size_t rss_bound;    /* the largest memory bound of the runs so far */
     int *lb;
     size_t *perm;
     double *probs, *probs_ood, *mu; /* accumulators in double */
@@ -131,6 +134,8 @@ static int load_data(const blr_experiment *ex, run_data *d, char *err, size_t er
                  c->ood, d->ood.d, d->train.d);
         rc = -1;
     }
+    d->loaded_bytes = blr_data_bytes(&d->train) + blr_data_bytes(&d->test) +
+                      blr_data_bytes(&d->ood);
     /* Subsets are drawn once per experiment, not per seed: seeds vary the initialization,
      * the data order and the noise, never which examples exist. */
     if (rc == 0) {
@@ -158,6 +163,11 @@ static void free_data(run_data *d)
     blr_data_free(&d->train);
     blr_data_free(&d->test);
     blr_data_free(&d->ood);
+}
+
+static blr_model *eval_model(runner *r, int w)
+{
+    return w == 0 ? &r->model : &r->extra[w - 1];
 }
 
 static void runner_free(runner *r)
@@ -259,6 +269,14 @@ static int runner_init(runner *r, const blr_experiment *ex, const blr_runner_opt
         for (size_t i = 0; i < d->test.n; i++)
             r->y[i] = d->test.target[i];
     }
+    r->buffer_bytes = (size_t)max_batch * ((size_t)spec.n_in * sizeof(float) + sizeof(float) +
+                                           sizeof(int)) +
+                      (size_t)r->workers * EVAL_CHUNK * (size_t)k * sizeof(float) +
+                      (d->train.n / EVAL_CHUNK + 1) * sizeof(double) + n_max * sizeof(size_t) +
+                      (2 * n_eval * (size_t)k + n_eval) * sizeof(double) +
+                      (r->mus ? ((size_t)max_mc + 1) * d->test.n * sizeof(double) : 0);
+    for (int w = 0; w < r->workers; w++)
+        r->buffer_bytes += blr_model_workspace_bytes(eval_model(r, w));
     return 0;
 }
 
@@ -269,11 +287,6 @@ typedef struct {
     double *acc; /* predict_add's sums */
 } eval_pass;
 typedef void (*eval_chunk_fn)(runner *r, int w, const eval_pass *p, size_t chunk);
-
-static blr_model *eval_model(runner *r, int w)
-{
-    return w == 0 ? &r->model : &r->extra[w - 1];
-}
 
 /* Runs fn on every EVAL_CHUNK-row chunk of p->d, the chunks shared among the workers. Each
  * chunk's GEMMs run on one thread whatever the count (OpenBLAS does so inside a parallel
@@ -568,7 +581,7 @@ static blr_status run_one(runner *r, const blr_variant *v, int seed, const char 
     memset(res, 0, sizeof *res);
     for (int i = 0; i < BLR_METRIC_COUNT; i++)
         res->metric[i] = NAN;
-    res->objective = res->posterior_sd_median = NAN;
+    res->objective = res->posterior_sd_median = res->rss_bound_mib = NAN;
     snprintf(res->variant, sizeof res->variant, "%s", v->name);
     snprintf(res->rule, sizeof res->rule, "%s", v->method_cfg.rule);
     res->seed = seed;
@@ -651,6 +664,15 @@ static blr_status run_one(runner *r, const blr_variant *v, int seed, const char 
                  per_epoch * (double)(r->epochs_total - r->epochs_done));
     }
     res->train_seconds = now_seconds() - t0;
+    /* The bound of M4 (README: Performance): data + (state arrays + 4) P floats + the
+     * buffers and workspaces of training and evaluation + 64 MiB for the program, its
+     * libraries and their thread stacks. */
+    size_t bound = r->data->loaded_bytes + r->buffer_bytes +
+                   (m->state_arrays + 4) * P * sizeof(float) + blr_step_bytes(&train_step) +
+                   ((size_t)64 << 20);
+    if (bound > r->rss_bound)
+        r->rss_bound = bound;
+    res->rss_bound_mib = (double)r->rss_bound / (1 << 20);
     blr_step_free(&train_step);
     r->seconds_done += res->train_seconds;
     res->status = status;

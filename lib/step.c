@@ -62,6 +62,15 @@ void blr_step_free(blr_step *s)
     memset(s, 0, sizeof *s);
 }
 
+size_t blr_step_bytes(const blr_step *s)
+{
+    size_t bytes = (size_t)s->mc * (s->n_params * sizeof(float) * (s->sqgrad ? 3 : 2) +
+                                    sizeof *s->loss);
+    for (int w = 0; w < s->workers; w++)
+        bytes += blr_model_workspace_bytes(&s->models[w]);
+    return bytes;
+}
+
 static double now_ms(void)
 {
     struct timespec ts;

@@ -51,6 +51,8 @@ typedef struct {
 int blr_step_init(blr_step *s, const blr_model_spec *spec, int max_batch, int mc,
                   int need_sqgrad, char *err, size_t errlen);
 void blr_step_free(blr_step *s);
+/* Bytes it holds: the samples' buffers and the workers' model workspaces. */
+size_t blr_step_bytes(const blr_step *s);
 
 /* One step of m on the n rows x (labels or targets as for blr_model_loss_grad), with
  * m->cfg.mc samples (at most the mc of init) drawn from noise and the prior term

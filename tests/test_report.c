@@ -508,6 +508,8 @@ Test(report, manifest_json_text)
     r[1].train_seconds = NAN;
     r[0].peak_rss_mib = 3.5;
     r[1].peak_rss_mib = NAN;
+    r[0].rss_bound_mib = 70.25;
+    r[1].rss_bound_mib = NAN;
     cr_assert_eq(blr_report_write_manifest(d, &man, r, 2, err, sizeof err), 0, "%s", err);
     char *s = slurp(d, "manifest.json");
     cr_assert_str_eq(s, "{\n"
@@ -528,9 +530,9 @@ Test(report, manifest_json_text)
                         "  \"threads\": 2,\n"
                         "  \"runs\": [\n"
                         "    {\"variant\": \"sgd\", \"seed\": 0, \"status\": \"ok\", "
-                        "\"train_seconds\": 1.25, \"peak_rss_mib\": 3.5},\n"
+                        "\"train_seconds\": 1.25, \"peak_rss_mib\": 3.5, \"rss_bound_mib\": 70.25},\n"
                         "    {\"variant\": \"a\\\"b\", \"seed\": 1, \"status\": \"diverged\", "
-                        "\"train_seconds\": null, \"peak_rss_mib\": null}\n"
+                        "\"train_seconds\": null, \"peak_rss_mib\": null, \"rss_bound_mib\": null}\n"
                         "  ]\n"
                         "}\n");
     free(s);
