@@ -2,7 +2,6 @@
  * workers at once, accumulated in order (lib/step.h). */
 #include "step.h"
 
-#include <math.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
