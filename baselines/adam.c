@@ -11,6 +11,7 @@
 
 #include "adam_moments.h"
 #include "baselines.h"
+#include "threads.h"
 
 /* Saved arrays come first in buf: w, m, v; then the scratch sum. */
 enum { SAVED_ARRAYS = 3, ALL_ARRAYS = 4 };
@@ -66,23 +67,45 @@ static void adam_accumulate(blr_method *m, int k, const float *theta, const floa
     (void)theta;
     (void)sqgrad;
     adam_state *s = m->state;
-    for (size_t i = 0; i < m->n; i++)
-        s->sum[i] += grad[i];
-    s->flat.count++;
+    blr_method_sum_gradient(&s->flat, s->sum, grad, m->n);
 }
 
 /* Algorithm 1 with g = E[∇] (the mean of this step's accumulations):
  * w <- w - α lr_factor m̂ / (√v̂ + ε) (the moments in blr_adam_delta). */
+BLR_FASTMATH_INLINE void adam_step_block(size_t len, blr_adam_coef c, float avg,
+                                         float *restrict w, float *restrict mom,
+                                         float *restrict v, const float *restrict sum)
+{
+    for (size_t i = 0; i < len; i++)
+        w[i] -= blr_adam_delta(c, &mom[i], &v[i], sum[i] * avg);
+}
+
+typedef struct {
+    adam_state *s;
+    blr_adam_coef c;
+    float avg; /* 1/count */
+} adam_step_pass;
+
+BLR_FASTMATH_CLONES static long adam_step_range(void *p, size_t lo, size_t hi)
+{
+    const adam_step_pass *a = p;
+    adam_state *s = a->s;
+    size_t i = lo;
+    for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
+        adam_step_block(BLR_FASTMATH_BLOCK, a->c, a->avg, s->w + i, s->m + i, s->v + i,
+                        s->sum + i);
+    adam_step_block(hi - i, a->c, a->avg, s->w + i, s->m + i, s->v + i, s->sum + i);
+    return 0;
+}
+
 static void adam_step(blr_method *m, double lr_factor)
 {
     adam_state *s = m->state;
     s->flat.t++;
-    const blr_adam_coef c = blr_adam_coef_at(&m->cfg, lr_factor, s->flat.t);
-    const float avg = (float)(s->flat.count > 0 ? 1.0 / s->flat.count : 0.0);
-    for (size_t i = 0; i < m->n; i++) {
-        s->w[i] -= blr_adam_delta(c, &s->m[i], &s->v[i], s->sum[i] * avg);
-        s->sum[i] = 0.0f;
-    }
+    adam_step_pass a = {.s = s,
+                        .c = blr_adam_coef_at(&m->cfg, lr_factor, s->flat.t),
+                        .avg = (float)(s->flat.count > 0 ? 1.0 / s->flat.count : 0.0)};
+    blr_threads_for(m->n, adam_step_range, &a);
     s->flat.count = 0;
 }
 

@@ -16,6 +16,8 @@
 #include "adam_moments.h"
 #include "baselines.h"
 #include "fastmath.h"
+#include "group.h"
+#include "threads.h"
 
 /* Saved arrays come first in buf: μ, ρ (the 2P vector Adam moves), m, v (2P each); then σ
  * (a cache of softplus(ρ)), the scratch sums and the mc slots of ε. */
@@ -125,63 +127,38 @@ static int bbb_init(blr_method *m, const float *w0, const float *w1, char *err, 
     return 0;
 }
 
-BLR_FASTMATH_INLINE void bbb_sample_block(size_t len, float *restrict theta,
-                                          const float *restrict mu, const float *restrict sigma,
-                                          const float *restrict eps)
+/* The arguments of a pass split over threads (blr_threads_for). */
+typedef struct {
+    bbb_state *s;
+    float *theta;
+    const float *eps; /* this sample's slot */
+} bbb_pass;
+
+static long bbb_sample_range(void *p, size_t lo, size_t hi)
 {
-    for (size_t i = 0; i < len; i++)
-        theta[i] = mu[i] + sigma[i] * eps[i];
+    const bbb_pass *a = p;
+    blr_group_affine_act(hi - lo, a->s->sigma + lo, a->s->mu + lo, a->eps + lo, a->theta + lo);
+    return 0;
 }
 
-/* θ = μ + σ ⊙ ε (the reparameterization, Blundell et al. §3.2 step 2), in the pass after
- * the draw. */
+/* θ = μ + σ ⊙ ε (the reparameterization, Blundell et al. §3.2 step 2) — the diagonal affine
+ * group's action with A = σ, b = μ — in the pass after the draw. */
 static void bbb_sample(blr_method *m, int k, float *theta, blr_rng *rng)
 {
     bbb_state *s = m->state;
-    size_t n = m->n, i = 0;
-    float *eps = s->eps + (size_t)k * n;
-    blr_rng_fill_normal(rng, eps, n);
-    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
-        bbb_sample_block(BLR_FASTMATH_BLOCK, theta + i, s->mu + i, s->sigma + i, eps + i);
-    bbb_sample_block(n - i, theta + i, s->mu + i, s->sigma + i, eps + i);
+    bbb_pass a = {.s = s, .theta = theta, .eps = s->eps + (size_t)k * m->n};
+    blr_rng_fill_normal(rng, s->eps + (size_t)k * m->n, m->n);
+    blr_threads_for(m->n, bbb_sample_range, &a);
 }
 
-/* One sample's terms ∇ and ∇ ⊙ ε. The first sample of a step assigns the sums instead of
- * adding to them, so nothing has to clear them; `first` is a constant where
- * bbb_accumulate_run is inlined, so each of its two loops is branch-free and vectorizes. */
-BLR_FASTMATH_INLINE void bbb_accumulate_block(size_t len, int first, float *restrict sg,
-                                              float *restrict sge, const float *restrict grad,
-                                              const float *restrict eps)
-{
-    for (size_t i = 0; i < len; i++) {
-        const float g = grad[i], ge = grad[i] * eps[i];
-        sg[i] = first ? g : sg[i] + g;
-        sge[i] = first ? ge : sge[i] + ge;
-    }
-}
-
-BLR_FASTMATH_INLINE void bbb_accumulate_run(bbb_state *s, size_t n, int first, const float *grad,
-                                            const float *eps)
-{
-    size_t i = 0;
-    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
-        bbb_accumulate_block(BLR_FASTMATH_BLOCK, first, s->sg + i, s->sge + i, grad + i,
-                             eps + i);
-    bbb_accumulate_block(n - i, first, s->sg + i, s->sge + i, grad + i, eps + i);
-}
-
+/* One sample's terms ∇ and ∇ ⊙ ε. */
 static void bbb_accumulate(blr_method *m, int k, const float *theta, const float *grad,
                            const float *sqgrad)
 {
     (void)theta;
     (void)sqgrad;
     bbb_state *s = m->state;
-    const float *eps = s->eps + (size_t)k * m->n;
-    if (s->flat.count == 0)
-        bbb_accumulate_run(s, m->n, 1, grad, eps);
-    else
-        bbb_accumulate_run(s, m->n, 0, grad, eps);
-    s->flat.count++;
+    blr_method_sum_gradient_xi(&s->flat, s->sg, s->sge, grad, s->eps + (size_t)k * m->n, m->n);
 }
 
 /* The scalars of one step, in float like the state they update. */
@@ -210,26 +187,41 @@ BLR_FASTMATH_INLINE void bbb_step_block(size_t len, bbb_coef c, float *restrict 
     }
 }
 
-BLR_FASTMATH_CLONES static void bbb_step(blr_method *m, double lr_factor)
+typedef struct {
+    bbb_state *s;
+    bbb_coef c;
+    size_t n; /* P: ρ's moments follow μ's in m and v */
+} bbb_step_pass;
+
+BLR_FASTMATH_CLONES static long bbb_step_range(void *p, size_t lo, size_t hi)
+{
+    const bbb_step_pass *a = p;
+    bbb_state *s = a->s;
+    float *mr = s->m + a->n, *vr = s->v + a->n;
+    size_t i = lo;
+    for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
+        bbb_step_block(BLR_FASTMATH_BLOCK, a->c, s->mu + i, s->rho + i, s->m + i, mr + i,
+                       s->v + i, vr + i, s->sigma + i, s->sg + i, s->sge + i);
+    bbb_step_block(hi - i, a->c, s->mu + i, s->rho + i, s->m + i, mr + i, s->v + i, vr + i,
+                   s->sigma + i, s->sg + i, s->sge + i);
+    return 0;
+}
+
+static void bbb_step(blr_method *m, double lr_factor)
 {
     bbb_state *s = m->state;
-    size_t n = m->n, i = 0;
+    size_t n = m->n;
     /* no sample this step: the sums hold the last step's, and E[·] over nothing is 0 */
     if (s->flat.count == 0) {
         memset(s->sg, 0, n * sizeof *s->sg);
         memset(s->sge, 0, n * sizeof *s->sge);
     }
     s->flat.t++;
-    bbb_coef c;
-    c.adam = blr_adam_coef_at(&m->cfg, lr_factor, s->flat.t);
-    c.avg = (float)(s->flat.count > 0 ? 1.0 / s->flat.count : 0.0);
-    c.tau = (float)(m->cfg.temperature / m->cfg.n_data);
-    float *mr = s->m + n, *vr = s->v + n;
-    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
-        bbb_step_block(BLR_FASTMATH_BLOCK, c, s->mu + i, s->rho + i, s->m + i, mr + i, s->v + i,
-                       vr + i, s->sigma + i, s->sg + i, s->sge + i);
-    bbb_step_block(n - i, c, s->mu + i, s->rho + i, s->m + i, mr + i, s->v + i, vr + i,
-                   s->sigma + i, s->sg + i, s->sge + i);
+    bbb_step_pass a = {.s = s, .n = n};
+    a.c.adam = blr_adam_coef_at(&m->cfg, lr_factor, s->flat.t);
+    a.c.avg = (float)(s->flat.count > 0 ? 1.0 / s->flat.count : 0.0);
+    a.c.tau = (float)(m->cfg.temperature / m->cfg.n_data);
+    blr_threads_for(n, bbb_step_range, &a);
     s->flat.count = 0;
 }
 

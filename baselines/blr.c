@@ -37,6 +37,7 @@
 
 #include "baselines.h"
 #include "gauss_meanfield.h"
+#include "threads.h"
 
 /* Saved arrays first in buf: m, S; then the scratch sums and the mc slots of z. */
 enum { SAVED_ARRAYS = 2, SCRATCH_SUMS = 2 };
@@ -80,17 +81,97 @@ static int vb_init(blr_method *m, const float *w0, const float *w1, char *err, s
     return 0;
 }
 
+/* The scalars of the step, in float like the state. */
+typedef struct {
+    float avg;     /* 1/count */
+    float rho;     /* ρ = lr lr_factor */
+    float keep;    /* 1 - ρ */
+    float rho_tau; /* ρ/τ~ */
+    float inv_tau; /* 1/τ~ */
+    float h_add;   /* δ~ for the Gauss-Newton estimate (its prior curvature), else 0 */
+} vb_coef;
+
+/* The arguments of a pass split over threads (blr_threads_for). */
+typedef struct {
+    vb_state *s;
+    vb_coef c;
+    float *out;                  /* sample: θ */
+    const float *grad, *sqgrad;  /* accumulate */
+    float *z;                    /* this sample's slot of z */
+    int first;
+} vb_pass;
+
+BLR_FASTMATH_INLINE void vb_sample_block(size_t len, float *restrict theta, float *restrict z,
+                                         const float *restrict mu, const float *restrict prec)
+{
+    for (size_t i = 0; i < len; i++) {
+        const float r = sqrtf(prec[i]);
+        theta[i] = mu[i] + z[i] / r;
+        z[i] *= r;
+    }
+}
+
+BLR_FASTMATH_CLONES static long vb_sample_range(void *p, size_t lo, size_t hi)
+{
+    const vb_pass *a = p;
+    const vb_state *s = a->s;
+    size_t i = lo;
+    for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
+        vb_sample_block(BLR_FASTMATH_BLOCK, a->out + i, a->z + i, s->mu + i, s->prec + i);
+    vb_sample_block(hi - i, a->out + i, a->z + i, s->mu + i, s->prec + i);
+    return 0;
+}
+
 /* θ = m + ε/sqrt(S); z keeps ε sqrt(S) = ε/σ for Price's estimate. */
 static void vb_sample(blr_method *m, int k, float *theta, blr_rng *rng)
 {
     vb_state *s = m->state;
-    float *z = s->z + (size_t)k * m->n;
-    blr_rng_fill_normal(rng, z, m->n);
-    for (size_t i = 0; i < m->n; i++) {
-        const float r = sqrtf(s->prec[i]);
-        theta[i] = s->mu[i] + z[i] / r;
-        z[i] *= r;
+    vb_pass a = {.s = s, .out = theta, .z = s->z + (size_t)k * m->n};
+    blr_rng_fill_normal(rng, a.z, m->n);
+    blr_threads_for(m->n, vb_sample_range, &a);
+}
+
+/* ∇, and the curvature estimate: Price's ∇ ⊙ z or the Gauss-Newton squares. The first
+ * sample of a step assigns the sums instead of adding to them; `first` and `price` are
+ * constants in each loop of vb_accumulate_range, so all are branch-free and vectorize. */
+BLR_FASTMATH_INLINE void vb_accumulate_block(size_t len, int first, int price,
+                                             float *restrict sg, float *restrict sh,
+                                             const float *restrict grad,
+                                             const float *restrict z,
+                                             const float *restrict sqgrad)
+{
+    for (size_t i = 0; i < len; i++) {
+        const float h = price ? grad[i] * z[i] : sqgrad[i];
+        sg[i] = first ? grad[i] : sg[i] + grad[i];
+        sh[i] = first ? h : sh[i] + h;
     }
+}
+
+BLR_FASTMATH_INLINE void vb_accumulate_run(const vb_pass *a, int first, int price, size_t lo,
+                                           size_t hi)
+{
+    vb_state *s = a->s;
+    size_t i = lo;
+    for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
+        vb_accumulate_block(BLR_FASTMATH_BLOCK, first, price, s->sg + i, s->sh + i, a->grad + i,
+                            price ? a->z + i : NULL, price ? NULL : a->sqgrad + i);
+    vb_accumulate_block(hi - i, first, price, s->sg + i, s->sh + i, a->grad + i,
+                        price ? a->z + i : NULL, price ? NULL : a->sqgrad + i);
+}
+
+static long vb_accumulate_range(void *p, size_t lo, size_t hi)
+{
+    const vb_pass *a = p;
+    const int price = a->sqgrad == NULL;
+    if (a->first && price)
+        vb_accumulate_run(a, 1, 1, lo, hi);
+    else if (a->first)
+        vb_accumulate_run(a, 1, 0, lo, hi);
+    else if (price)
+        vb_accumulate_run(a, 0, 1, lo, hi);
+    else
+        vb_accumulate_run(a, 0, 0, lo, hi);
+    return 0;
 }
 
 static void vb_accumulate(blr_method *m, int k, const float *theta, const float *grad,
@@ -98,42 +179,67 @@ static void vb_accumulate(blr_method *m, int k, const float *theta, const float 
 {
     (void)theta;
     vb_state *s = m->state;
-    const float *z = s->z + (size_t)k * m->n;
-    const int price = m->cfg.hessian == BLR_HESSIAN_PRICE;
-    for (size_t i = 0; i < m->n; i++) {
-        s->sg[i] += grad[i];
-        s->sh[i] += price ? grad[i] * z[i] : sqgrad[i];
-    }
+    vb_pass a = {.s = s,
+                 .grad = grad,
+                 .sqgrad = m->cfg.hessian == BLR_HESSIAN_PRICE ? NULL : sqgrad,
+                 .z = s->z + (size_t)k * m->n,
+                 .first = s->flat.count == 0};
+    blr_threads_for(m->n, vb_accumulate_range, &a);
     s->flat.count++;
 }
 
 /* Khan & Rue 2021's variational online Newton for the diagonal Gaussian, in DESIGN §4's
  * scaling (the objective divided by τ~, so the loss is lbar/τ~):
  * S <- (1-ρ) S + ρ ĥ/τ~ (repaired as in the top comment), m <- m - ρ ĝ/(τ~ S). */
+/* The repair count is an int, so the loop's count stays a vectorizable reduction. */
+BLR_FASTMATH_INLINE int vb_step_block(size_t len, vb_coef c, float *restrict mu,
+                                      float *restrict prec, const float *restrict sg,
+                                      const float *restrict sh)
+{
+    int invalid = 0;
+    for (size_t i = 0; i < len; i++) {
+        const float h = sh[i] * c.avg + c.h_add;
+        const float old = prec[i], p = c.keep * old + c.rho_tau * h;
+        const int bad = !(p > 0.0f) | (p > FLT_MAX);
+        invalid += bad;
+        const float kept = blr_fastmath_select(bad, old, p);
+        prec[i] = kept;
+        mu[i] -= c.rho * sg[i] * c.avg * c.inv_tau / kept;
+    }
+    return invalid;
+}
+
+BLR_FASTMATH_CLONES static long vb_step_range(void *p, size_t lo, size_t hi)
+{
+    const vb_pass *a = p;
+    vb_state *s = a->s;
+    long invalid = 0;
+    size_t i = lo;
+    for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
+        invalid += vb_step_block(BLR_FASTMATH_BLOCK, a->c, s->mu + i, s->prec + i, s->sg + i,
+                                 s->sh + i);
+    invalid += vb_step_block(hi - i, a->c, s->mu + i, s->prec + i, s->sg + i, s->sh + i);
+    return invalid;
+}
+
 static void vb_step(blr_method *m, double lr_factor)
 {
     vb_state *s = m->state;
-    const double tau = m->cfg.temperature / m->cfg.n_data;
-    const float avg = (float)(s->flat.count > 0 ? 1.0 / s->flat.count : 0.0);
-    const float rho = (float)(m->cfg.lr * lr_factor);
-    const float keep = 1.0f - rho;
-    const float rho_tau = (float)(m->cfg.lr * lr_factor / tau);
-    const float inv_tau = (float)(1.0 / tau);
-    const float h_add = (float)(m->cfg.hessian == BLR_HESSIAN_GGN
-                                    ? m->cfg.prior_precision / m->cfg.n_data : 0.0);
-    long invalid = 0;
-    for (size_t i = 0; i < m->n; i++) {
-        const float h = s->sh[i] * avg + h_add;
-        float prec = keep * s->prec[i] + rho_tau * h;
-        if (!(prec > 0.0f && prec <= FLT_MAX)) {
-            prec = s->prec[i];
-            invalid++;
-        }
-        s->prec[i] = prec;
-        s->mu[i] -= rho * s->sg[i] * avg * inv_tau / prec;
-        s->sg[i] = s->sh[i] = 0.0f;
+    /* no sample this step: the sums hold the last step's, and E[·] over nothing is 0 */
+    if (s->flat.count == 0) {
+        memset(s->sg, 0, m->n * sizeof *s->sg);
+        memset(s->sh, 0, m->n * sizeof *s->sh);
     }
-    m->invalid_updates += invalid;
+    const double tau = m->cfg.temperature / m->cfg.n_data;
+    vb_pass a = {.s = s};
+    a.c.avg = (float)(s->flat.count > 0 ? 1.0 / s->flat.count : 0.0);
+    a.c.rho = (float)(m->cfg.lr * lr_factor);
+    a.c.keep = 1.0f - a.c.rho;
+    a.c.rho_tau = (float)(m->cfg.lr * lr_factor / tau);
+    a.c.inv_tau = (float)(1.0 / tau);
+    a.c.h_add = (float)(m->cfg.hessian == BLR_HESSIAN_GGN ? m->cfg.prior_precision / m->cfg.n_data
+                                                          : 0.0);
+    m->invalid_updates += blr_threads_for(m->n, vb_step_range, &a);
     s->flat.count = 0;
 }
 

@@ -28,6 +28,7 @@
 #include "baselines.h"
 #include "gauss_meanfield.h"
 #include "group.h"
+#include "threads.h"
 
 /* Saved arrays come first in buf: m, s, g; then the scratch sums and the mc slots of ε. */
 enum { SAVED_ARRAYS = 3, SCRATCH_SUMS = 2 };
@@ -99,17 +100,34 @@ BLR_FASTMATH_INLINE void ivon_sample_block(size_t len, float lambda, float *rest
         theta[i] = mean[i] + gmf_sd(prec[i], 0.0f, lambda) * eps[i];
 }
 
+/* The arguments of the sample and accumulate passes split over threads (blr_threads_for). */
+typedef struct {
+    ivon_state *s;
+    float *out;                      /* sample: θ */
+    const float *theta, *grad, *eps; /* accumulate: θ, ∇; both: this sample's slot of ε */
+    int first;
+} ivon_pass;
+
+BLR_FASTMATH_CLONES static long ivon_sample_range(void *p, size_t lo, size_t hi)
+{
+    const ivon_pass *a = p;
+    const ivon_state *s = a->s;
+    const float lambda = (float)s->lambda;
+    size_t i = lo;
+    for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
+        ivon_sample_block(BLR_FASTMATH_BLOCK, lambda, a->out + i, s->m + i, s->s + i,
+                          a->eps + i);
+    ivon_sample_block(hi - i, lambda, a->out + i, s->m + i, s->s + i, a->eps + i);
+    return 0;
+}
+
 /* θ = m + σ ε, ε ~ N(0, 1) (Algorithm 1, line 2), in the pass after the draw. */
-BLR_FASTMATH_CLONES static void ivon_sample(blr_method *m, int k, float *theta, blr_rng *rng)
+static void ivon_sample(blr_method *m, int k, float *theta, blr_rng *rng)
 {
     ivon_state *s = m->state;
-    const float lambda = (float)s->lambda;
-    size_t n = m->n, i = 0;
-    float *eps = s->eps + (size_t)k * n;
-    blr_rng_fill_normal(rng, eps, n);
-    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
-        ivon_sample_block(BLR_FASTMATH_BLOCK, lambda, theta + i, s->m + i, s->s + i, eps + i);
-    ivon_sample_block(n - i, lambda, theta + i, s->m + i, s->s + i, eps + i);
+    ivon_pass a = {.s = s, .out = theta, .eps = s->eps + (size_t)k * m->n};
+    blr_rng_fill_normal(rng, s->eps + (size_t)k * m->n, m->n);
+    blr_threads_for(m->n, ivon_sample_range, &a);
 }
 
 /* ∇ includes the prior term δ θ at the sampled θ; IVON applies weight decay at the mean
@@ -130,17 +148,27 @@ BLR_FASTMATH_INLINE void ivon_accumulate_block(size_t len, int first, float delt
     }
 }
 
-BLR_FASTMATH_INLINE void ivon_accumulate_run(ivon_state *s, size_t n, int first,
-                                             const float *theta, const float *grad,
-                                             const float *eps)
+BLR_FASTMATH_INLINE void ivon_accumulate_run(const ivon_pass *a, int first, size_t lo,
+                                             size_t hi)
 {
+    ivon_state *s = a->s;
     const float delta = (float)s->delta;
-    size_t i = 0;
-    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
+    size_t i = lo;
+    for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
         ivon_accumulate_block(BLR_FASTMATH_BLOCK, first, delta, s->sum_g + i, s->sum_ge + i,
-                              theta + i, grad + i, eps + i);
-    ivon_accumulate_block(n - i, first, delta, s->sum_g + i, s->sum_ge + i, theta + i, grad + i,
-                          eps + i);
+                              a->theta + i, a->grad + i, a->eps + i);
+    ivon_accumulate_block(hi - i, first, delta, s->sum_g + i, s->sum_ge + i, a->theta + i,
+                          a->grad + i, a->eps + i);
+}
+
+static long ivon_accumulate_range(void *p, size_t lo, size_t hi)
+{
+    const ivon_pass *a = p;
+    if (a->first)
+        ivon_accumulate_run(a, 1, lo, hi);
+    else
+        ivon_accumulate_run(a, 0, lo, hi);
+    return 0;
 }
 
 static void ivon_accumulate(blr_method *m, int k, const float *theta, const float *grad,
@@ -148,11 +176,12 @@ static void ivon_accumulate(blr_method *m, int k, const float *theta, const floa
 {
     (void)sqgrad;
     ivon_state *s = m->state;
-    const float *eps = s->eps + (size_t)k * m->n;
-    if (s->flat.count == 0)
-        ivon_accumulate_run(s, m->n, 1, theta, grad, eps);
-    else
-        ivon_accumulate_run(s, m->n, 0, theta, grad, eps);
+    ivon_pass a = {.s = s,
+                   .theta = theta,
+                   .grad = grad,
+                   .eps = s->eps + (size_t)k * m->n,
+                   .first = s->flat.count == 0};
+    blr_threads_for(m->n, ivon_accumulate_range, &a);
     s->flat.count++;
 }
 
@@ -199,35 +228,49 @@ BLR_FASTMATH_INLINE int ivon_step_block(size_t len, ivon_coef c, float *restrict
     return saturated;
 }
 
-BLR_FASTMATH_CLONES static void ivon_step(blr_method *m, double lr_factor)
+typedef struct {
+    ivon_state *s;
+    ivon_coef c;
+} ivon_step_pass;
+
+BLR_FASTMATH_CLONES static long ivon_step_range(void *p, size_t lo, size_t hi)
+{
+    const ivon_step_pass *a = p;
+    ivon_state *s = a->s;
+    long saturated = 0;
+    size_t i = lo;
+    for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
+        saturated += ivon_step_block(BLR_FASTMATH_BLOCK, a->c, s->m + i, s->s + i, s->g + i,
+                                     s->sum_g + i, s->sum_ge + i);
+    saturated += ivon_step_block(hi - i, a->c, s->m + i, s->s + i, s->g + i, s->sum_g + i,
+                                 s->sum_ge + i);
+    return saturated;
+}
+
+static void ivon_step(blr_method *m, double lr_factor)
 {
     ivon_state *s = m->state;
     const blr_method_cfg *cfg = &m->cfg;
-    size_t n = m->n, i = 0;
+    size_t n = m->n;
     /* no sample this step: the sums hold the last step's, and E[·] over nothing is 0 */
     if (s->flat.count == 0) {
         memset(s->sum_g, 0, n * sizeof *s->sum_g);
         memset(s->sum_ge, 0, n * sizeof *s->sum_ge);
     }
     s->flat.t++;
-    ivon_coef c;
-    c.avg = (float)(s->flat.count > 0 ? 1.0 / s->flat.count : 0.0);
-    c.lambda = (float)s->lambda;
-    c.delta = (float)s->delta;
-    c.beta1 = (float)cfg->beta1;
-    c.beta1c = (float)(1.0 - cfg->beta1);
-    c.beta2c = (float)(1.0 - cfg->beta2);
-    c.inv_debias = (float)(1.0 / (1.0 - pow(cfg->beta1, (double)s->flat.t)));
-    c.alpha = (float)(cfg->lr * lr_factor * (cfg->hess_init + s->delta));
-    c.clip = cfg->clip_radius > 0.0 && cfg->clip_radius < FLT_MAX ? (float)cfg->clip_radius
-                                                                  : INFINITY;
-    int saturated = 0;
-    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
-        saturated += ivon_step_block(BLR_FASTMATH_BLOCK, c, s->m + i, s->s + i, s->g + i,
-                                     s->sum_g + i, s->sum_ge + i);
-    saturated += ivon_step_block(n - i, c, s->m + i, s->s + i, s->g + i, s->sum_g + i,
-                                 s->sum_ge + i);
-    m->invalid_updates += saturated;
+    ivon_step_pass a = {.s = s};
+    ivon_coef *c = &a.c;
+    c->avg = (float)(s->flat.count > 0 ? 1.0 / s->flat.count : 0.0);
+    c->lambda = (float)s->lambda;
+    c->delta = (float)s->delta;
+    c->beta1 = (float)cfg->beta1;
+    c->beta1c = (float)(1.0 - cfg->beta1);
+    c->beta2c = (float)(1.0 - cfg->beta2);
+    c->inv_debias = (float)(1.0 / (1.0 - pow(cfg->beta1, (double)s->flat.t)));
+    c->alpha = (float)(cfg->lr * lr_factor * (cfg->hess_init + s->delta));
+    c->clip = cfg->clip_radius > 0.0 && cfg->clip_radius < FLT_MAX ? (float)cfg->clip_radius
+                                                                   : INFINITY;
+    m->invalid_updates += blr_threads_for(n, ivon_step_range, &a);
     s->flat.count = 0;
 }
 

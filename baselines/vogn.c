@@ -36,6 +36,7 @@
 
 #include "baselines.h"
 #include "gauss_meanfield.h"
+#include "threads.h"
 
 /* Saved arrays first in buf: m, s, g_m; then the scratch sums. */
 enum { SAVED_ARRAYS = 3, ALL_ARRAYS = 5 };
@@ -86,15 +87,87 @@ static float vogn_inv_tau(const blr_method *m)
     return (float)(m->cfg.n_data / m->cfg.temperature);
 }
 
+/* The scalars of a pass, in float like the state. */
+typedef struct {
+    float prior, inv_tau;  /* δ~, 1/τ~ */
+    float avg;             /* 1/count */
+    float b1, b1c, b2, b2c; /* β1, 1 - β1, β2, 1 - β2 */
+    float step;            /* α lr_factor / (1 - β1^t) */
+} vogn_coef;
+
+/* The arguments of a pass split over threads (blr_threads_for). */
+typedef struct {
+    vogn_state *s;
+    vogn_coef c;
+    float *out;                         /* sample: θ, holding ε */
+    const float *theta, *grad, *sqgrad; /* accumulate */
+    int first;
+} vogn_pass;
+
+BLR_FASTMATH_INLINE void vogn_sample_block(size_t len, vogn_coef c, float *restrict theta,
+                                           const float *restrict mu, const float *restrict curv)
+{
+    for (size_t i = 0; i < len; i++)
+        theta[i] = mu[i] + gmf_sd(curv[i], c.prior, c.inv_tau) * theta[i];
+}
+
+BLR_FASTMATH_CLONES static long vogn_sample_range(void *p, size_t lo, size_t hi)
+{
+    const vogn_pass *a = p;
+    const vogn_state *s = a->s;
+    size_t i = lo;
+    for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
+        vogn_sample_block(BLR_FASTMATH_BLOCK, a->c, a->out + i, s->mu + i, s->curv + i);
+    vogn_sample_block(hi - i, a->c, a->out + i, s->mu + i, s->curv + i);
+    return 0;
+}
+
 /* θ = m + σ ε, σ² = τ~/(s + δ~); ε is drawn into θ itself, since accumulate needs only θ. */
 static void vogn_sample(blr_method *m, int k, float *theta, blr_rng *rng)
 {
     (void)k;
-    vogn_state *s = m->state;
-    const float prior = vogn_prior(m), inv_tau = vogn_inv_tau(m);
+    vogn_pass a = {.s = m->state, .c = {.prior = vogn_prior(m), .inv_tau = vogn_inv_tau(m)},
+                   .out = theta};
     blr_rng_fill_normal(rng, theta, m->n);
-    for (size_t i = 0; i < m->n; i++)
-        theta[i] = s->mu[i] + gmf_sd(s->curv[i], prior, inv_tau) * theta[i];
+    blr_threads_for(m->n, vogn_sample_range, &a);
+}
+
+/* The data gradient ∇ - δ~ θ and the squared gradients. The first sample of a step assigns
+ * the sums instead of adding to them; `first` is a constant in each loop of
+ * vogn_accumulate_range, so both are branch-free and vectorize. */
+BLR_FASTMATH_INLINE void vogn_accumulate_block(size_t len, int first, float prior,
+                                               float *restrict sg, float *restrict sh,
+                                               const float *restrict theta,
+                                               const float *restrict grad,
+                                               const float *restrict sqgrad)
+{
+    for (size_t i = 0; i < len; i++) {
+        const float g = grad[i] - prior * theta[i];
+        sg[i] = first ? g : sg[i] + g;
+        sh[i] = first ? sqgrad[i] : sh[i] + sqgrad[i];
+    }
+}
+
+BLR_FASTMATH_INLINE void vogn_accumulate_run(const vogn_pass *a, int first, size_t lo,
+                                             size_t hi)
+{
+    vogn_state *s = a->s;
+    size_t i = lo;
+    for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
+        vogn_accumulate_block(BLR_FASTMATH_BLOCK, first, a->c.prior, s->sg + i, s->sh + i,
+                              a->theta + i, a->grad + i, a->sqgrad + i);
+    vogn_accumulate_block(hi - i, first, a->c.prior, s->sg + i, s->sh + i, a->theta + i,
+                          a->grad + i, a->sqgrad + i);
+}
+
+static long vogn_accumulate_range(void *p, size_t lo, size_t hi)
+{
+    const vogn_pass *a = p;
+    if (a->first)
+        vogn_accumulate_run(a, 1, lo, hi);
+    else
+        vogn_accumulate_run(a, 0, lo, hi);
+    return 0;
 }
 
 static void vogn_accumulate(blr_method *m, int k, const float *theta, const float *grad,
@@ -102,33 +175,60 @@ static void vogn_accumulate(blr_method *m, int k, const float *theta, const floa
 {
     (void)k;
     vogn_state *s = m->state;
-    const float prior = vogn_prior(m);
-    for (size_t i = 0; i < m->n; i++) {
-        s->sg[i] += grad[i] - prior * theta[i];
-        s->sh[i] += sqgrad[i];
-    }
+    vogn_pass a = {.s = s,
+                   .c = {.prior = vogn_prior(m)},
+                   .theta = theta,
+                   .grad = grad,
+                   .sqgrad = sqgrad,
+                   .first = s->flat.count == 0};
+    blr_threads_for(m->n, vogn_accumulate_range, &a);
     s->flat.count++;
 }
 
 /* Osawa et al. 2019, Algorithm 1 in DESIGN §4's scaling — the equations of the top
  * comment: momentum with bias correction, curvature average, preconditioned mean step. */
+BLR_FASTMATH_INLINE void vogn_step_block(size_t len, vogn_coef c, float *restrict mu,
+                                         float *restrict curv, float *restrict mom,
+                                         const float *restrict sg, const float *restrict sh)
+{
+    for (size_t i = 0; i < len; i++) {
+        const float g = sg[i] * c.avg + c.prior * mu[i];
+        mom[i] = c.b1 * mom[i] + c.b1c * g;
+        curv[i] = c.b2 * curv[i] + c.b2c * sh[i] * c.avg;
+        mu[i] -= c.step * mom[i] / (curv[i] + c.prior);
+    }
+}
+
+BLR_FASTMATH_CLONES static long vogn_step_range(void *p, size_t lo, size_t hi)
+{
+    const vogn_pass *a = p;
+    vogn_state *s = a->s;
+    size_t i = lo;
+    for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
+        vogn_step_block(BLR_FASTMATH_BLOCK, a->c, s->mu + i, s->curv + i, s->mom + i, s->sg + i,
+                        s->sh + i);
+    vogn_step_block(hi - i, a->c, s->mu + i, s->curv + i, s->mom + i, s->sg + i, s->sh + i);
+    return 0;
+}
+
 static void vogn_step(blr_method *m, double lr_factor)
 {
     vogn_state *s = m->state;
-    s->flat.t++;
-    const float avg = (float)(s->flat.count > 0 ? 1.0 / s->flat.count : 0.0);
-    const float prior = vogn_prior(m);
-    const float b1 = (float)m->cfg.beta1, b1c = (float)(1.0 - m->cfg.beta1);
-    const float b2 = (float)m->cfg.beta2, b2c = (float)(1.0 - m->cfg.beta2);
-    const float step = (float)(m->cfg.lr * lr_factor /
-                               (1.0 - pow(m->cfg.beta1, (double)s->flat.t)));
-    for (size_t i = 0; i < m->n; i++) {
-        const float g = s->sg[i] * avg + prior * s->mu[i];
-        s->mom[i] = b1 * s->mom[i] + b1c * g;
-        s->curv[i] = b2 * s->curv[i] + b2c * s->sh[i] * avg;
-        s->mu[i] -= step * s->mom[i] / (s->curv[i] + prior);
-        s->sg[i] = s->sh[i] = 0.0f;
+    /* no sample this step: the sums hold the last step's, and E[·] over nothing is 0 */
+    if (s->flat.count == 0) {
+        memset(s->sg, 0, m->n * sizeof *s->sg);
+        memset(s->sh, 0, m->n * sizeof *s->sh);
     }
+    s->flat.t++;
+    vogn_pass a = {.s = s};
+    a.c.avg = (float)(s->flat.count > 0 ? 1.0 / s->flat.count : 0.0);
+    a.c.prior = vogn_prior(m);
+    a.c.b1 = (float)m->cfg.beta1;
+    a.c.b1c = (float)(1.0 - m->cfg.beta1);
+    a.c.b2 = (float)m->cfg.beta2;
+    a.c.b2c = (float)(1.0 - m->cfg.beta2);
+    a.c.step = (float)(m->cfg.lr * lr_factor / (1.0 - pow(m->cfg.beta1, (double)s->flat.t)));
+    blr_threads_for(m->n, vogn_step_range, &a);
     s->flat.count = 0;
 }
 

@@ -3,6 +3,8 @@
 #include "rule.h"
 
 #include "baselines.h"
+#include "fastmath.h"
+#include "threads.h"
 
 #include <limits.h>
 #include <math.h>
@@ -369,6 +371,74 @@ int blr_method_fisher_scale(const blr_method_cfg *cfg, double *inv_fv, double *i
     *inv_fv = 1.0 / fv;
     *inv_fu = 1.0 / fu;
     return 0;
+}
+
+/* `first` and whether sum_xi is kept are constants in each of the loops of
+ * sum_gradient_range, so all are branch-free and vectorize. */
+BLR_FASTMATH_INLINE void sum_gradient_block(size_t len, int first, float *restrict sum,
+                                            const float *restrict grad)
+{
+    for (size_t i = 0; i < len; i++)
+        sum[i] = first ? grad[i] : sum[i] + grad[i];
+}
+
+BLR_FASTMATH_INLINE void sum_gradient_xi_block(size_t len, int first, float *restrict sum,
+                                               float *restrict sum_xi,
+                                               const float *restrict grad,
+                                               const float *restrict xi)
+{
+    for (size_t i = 0; i < len; i++) {
+        const float xg = xi[i] * grad[i];
+        sum[i] = first ? grad[i] : sum[i] + grad[i];
+        sum_xi[i] = first ? xg : sum_xi[i] + xg;
+    }
+}
+
+typedef struct {
+    float *sum, *sum_xi; /* sum_xi NULL: Σ ∇ only */
+    const float *grad, *xi;
+    int first;
+} sum_gradient_pass;
+
+BLR_FASTMATH_INLINE void sum_gradient_run(const sum_gradient_pass *a, int first, size_t lo,
+                                          size_t hi)
+{
+    size_t i = lo;
+    if (a->sum_xi) {
+        for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
+            sum_gradient_xi_block(BLR_FASTMATH_BLOCK, first, a->sum + i, a->sum_xi + i,
+                                  a->grad + i, a->xi + i);
+        sum_gradient_xi_block(hi - i, first, a->sum + i, a->sum_xi + i, a->grad + i,
+                              a->xi + i);
+    } else {
+        for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
+            sum_gradient_block(BLR_FASTMATH_BLOCK, first, a->sum + i, a->grad + i);
+        sum_gradient_block(hi - i, first, a->sum + i, a->grad + i);
+    }
+}
+
+static long sum_gradient_range(void *p, size_t lo, size_t hi)
+{
+    const sum_gradient_pass *a = p;
+    if (a->first)
+        sum_gradient_run(a, 1, lo, hi);
+    else
+        sum_gradient_run(a, 0, lo, hi);
+    return 0;
+}
+
+void blr_method_sum_gradient(blr_method_flat *flat, float *sum, const float *grad, size_t n)
+{
+    blr_method_sum_gradient_xi(flat, sum, NULL, grad, NULL, n);
+}
+
+void blr_method_sum_gradient_xi(blr_method_flat *flat, float *sum, float *sum_xi,
+                                const float *grad, const float *xi, size_t n)
+{
+    sum_gradient_pass a = {
+        .sum = sum, .sum_xi = sum_xi, .grad = grad, .xi = xi, .first = flat->count == 0};
+    blr_threads_for(n, sum_gradient_range, &a);
+    flat->count++;
 }
 
 double blr_method_base_sd(const blr_base *b)

@@ -161,6 +161,15 @@ int blr_method_flat_save(const blr_method *m, FILE *f);
 /* Loading happens between steps: the scratch arrays and count start empty. */
 int blr_method_flat_load(blr_method *m, FILE *f);
 void blr_method_flat_free(blr_method *m);
+/* accumulate for a method whose sum is Σ ∇ (lie-additive, sgd, adam): sum = ∇ at the first
+ * sample of a step (flat->count 0), so nothing has to clear it, else sum += ∇; counts the
+ * sample. One vectorized pass over P, split over threads. */
+void blr_method_sum_gradient(blr_method_flat *flat, float *sum, const float *grad, size_t n);
+/* The same for a method that also sums ξ ⊙ ∇ with its draw ξ (lie-affine, bbb): sum = Σ ∇,
+ * sum_xi = Σ ξ ⊙ ∇. */
+void blr_method_sum_gradient_xi(blr_method_flat *flat, float *sum, float *sum_xi,
+                                const float *grad, const float *xi, size_t n);
+
 /* The flat state's array named `name` in ops->arrays (length P), or NULL. */
 const float *blr_method_array(const blr_method *m, const char *name);
 

@@ -55,8 +55,6 @@ BLR_FASTMATH_INLINE void additive_act_block(size_t len, const float *restrict w,
 typedef struct {
     additive_state *s;
     float *theta;
-    const float *grad;
-    int first;
 } additive_pass;
 
 static long additive_act_range(void *p, size_t lo, size_t hi)
@@ -83,33 +81,6 @@ static void additive_sample(blr_method *m, int k, float *theta, blr_rng *rng)
     blr_threads_for(m->n, additive_act_range, &a);
 }
 
-/* The first sample of a step assigns the sum instead of adding to it, so nothing has to
- * clear it; `first` is a constant in each of the two loops of additive_accumulate_range, so
- * both are branch-free and vectorize. */
-BLR_FASTMATH_INLINE void additive_accumulate_block(size_t len, int first, float *restrict sum,
-                                                   const float *restrict grad)
-{
-    for (size_t i = 0; i < len; i++)
-        sum[i] = first ? grad[i] : sum[i] + grad[i];
-}
-
-static long additive_accumulate_range(void *p, size_t lo, size_t hi)
-{
-    const additive_pass *a = p;
-    float *sum = a->s->sum;
-    size_t i = lo;
-    if (a->first) {
-        for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
-            additive_accumulate_block(BLR_FASTMATH_BLOCK, 1, sum + i, a->grad + i);
-        additive_accumulate_block(hi - i, 1, sum + i, a->grad + i);
-    } else {
-        for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
-            additive_accumulate_block(BLR_FASTMATH_BLOCK, 0, sum + i, a->grad + i);
-        additive_accumulate_block(hi - i, 0, sum + i, a->grad + i);
-    }
-    return 0;
-}
-
 static void additive_accumulate(blr_method *m, int k, const float *theta, const float *grad,
                                 const float *sqgrad)
 {
@@ -117,9 +88,7 @@ static void additive_accumulate(blr_method *m, int k, const float *theta, const 
     (void)theta;
     (void)sqgrad;
     additive_state *s = m->state;
-    additive_pass a = {.s = s, .grad = grad, .first = s->flat.count == 0};
-    blr_threads_for(m->n, additive_accumulate_range, &a);
-    s->flat.count++;
+    blr_method_sum_gradient(&s->flat, s->sum, grad, m->n);
 }
 
 /* The scalars of one step, in float like the state they update. */

@@ -53,9 +53,7 @@ static int affine_init(blr_method *m, const float *w0, const float *w1, char *er
 typedef struct {
     affine_state *s;
     float *theta;
-    const float *grad;
     float *xi; /* this sample's slot */
-    int first;
 } affine_pass;
 
 static long affine_act_range(void *p, size_t lo, size_t hi)
@@ -74,49 +72,14 @@ static void affine_sample(blr_method *m, int k, float *theta, blr_rng *rng)
 }
 
 /* One sample's terms ξ ⊙ ∇ and ∇ (A, the same for every sample of a step, is applied once
- * in the step). The first sample of a step assigns the sums instead of adding to them, so
- * nothing has to clear them; `first` is a constant in each of the two loops of
- * affine_accumulate_range, so both are branch-free and vectorize. */
-BLR_FASTMATH_INLINE void affine_accumulate_block(size_t len, int first, float *restrict su,
-                                                 float *restrict sv, const float *restrict xi,
-                                                 const float *restrict grad)
-{
-    for (size_t i = 0; i < len; i++) {
-        const float xg = xi[i] * grad[i];
-        su[i] = first ? xg : su[i] + xg;
-        sv[i] = first ? grad[i] : sv[i] + grad[i];
-    }
-}
-
-static long affine_accumulate_range(void *p, size_t lo, size_t hi)
-{
-    const affine_pass *a = p;
-    affine_state *s = a->s;
-    size_t i = lo;
-    if (a->first) {
-        for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
-            affine_accumulate_block(BLR_FASTMATH_BLOCK, 1, s->su + i, s->sv + i, a->xi + i,
-                                    a->grad + i);
-        affine_accumulate_block(hi - i, 1, s->su + i, s->sv + i, a->xi + i, a->grad + i);
-    } else {
-        for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
-            affine_accumulate_block(BLR_FASTMATH_BLOCK, 0, s->su + i, s->sv + i, a->xi + i,
-                                    a->grad + i);
-        affine_accumulate_block(hi - i, 0, s->su + i, s->sv + i, a->xi + i, a->grad + i);
-    }
-    return 0;
-}
-
+ * in the step). */
 static void affine_accumulate(blr_method *m, int k, const float *theta, const float *grad,
                               const float *sqgrad)
 {
     (void)theta;
     (void)sqgrad;
     affine_state *s = m->state;
-    affine_pass a = {
-        .s = s, .grad = grad, .xi = s->xi + (size_t)k * m->n, .first = s->flat.count == 0};
-    blr_threads_for(m->n, affine_accumulate_range, &a);
-    s->flat.count++;
+    blr_method_sum_gradient_xi(&s->flat, s->sv, s->su, grad, s->xi + (size_t)k * m->n, m->n);
 }
 
 /* The scalars of one step, in float like the state they update. */
