@@ -16,7 +16,9 @@ typedef struct {
 
 typedef struct {
     double ms_per_step;   /* median over steps */
-    double ms_sample, ms_fwdbwd, ms_update; /* medians of the parts */
+    double ms_sample, ms_fwdbwd, ms_update; /* medians of the parts (blr_step_times: the
+                                             * draws; the gradients with the prior term; the
+                                             * accumulates and the method's step) */
     double gflops;        /* forward+backward flops per step / median step time */
 } blr_bench_result;
 
