@@ -40,7 +40,8 @@ int blr_bench_gemm(const blr_model_spec *spec, int batch, int reps, blr_bench_ge
 
 /* The reference timings (`blr bench --suite DIR`, `make bench`): DIR/bench.csv (every method ×
  * batch 32, 128, 512 × 1 or 4 MC samples; `steps` is the step count at batch 128 with one
- * sample, scaled down for larger work), sampling.csv, gemm.csv and the figure bench.png. */
+ * sample, scaled down for larger work), sampling.csv, gemm.csv and the figure bench.png. Each
+ * cell and each batch's sgemm bound is the fastest of 3 rounds spread over the run. */
 typedef struct {
     blr_model_spec spec; /* an mlp */
     int threads, steps;

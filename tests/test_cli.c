@@ -177,6 +177,42 @@ Test(cli, bad_usage_exits_2)
     cr_assert_eq(cli_run("plot"), 2);
 }
 
+/* make bench's suite end to end on a tiny network: every method × batch × mc in bench.csv
+ * with positive times and the bound beside them, the bound of each batch in gemm.csv, a
+ * rate for every base but dirac in sampling.csv, and the figure. */
+Test(cli, bench_suite_writes_every_cell)
+{
+    cr_assert_eq(cli_run("bench --suite %s/b --hidden 8 --steps 20", cli_tmp), 0, "%s",
+                 cli_slurp(cli_errf));
+    const char *csv = cli_file("b/bench.csv");
+    cr_assert(strncmp(csv, "method,batch,mc,threads,steps,ms_per_step,", 42) == 0, "%s", csv);
+    size_t rows = 0;
+    for (const char *line = strchr(csv, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
+        char rule[64];
+        int batch, mc, threads, steps;
+        double ms, sample, fb, update, gflops, bound;
+        cr_assert_eq(sscanf(line + 1, "%63[^,],%d,%d,%d,%d,%lf,%lf,%lf,%lf,%lf,%lf", rule, &batch,
+                            &mc, &threads, &steps, &ms, &sample, &fb, &update, &gflops, &bound),
+                     11, "%s", line + 1);
+        cr_assert_not_null(blr_method_find(rule), "%s", rule);
+        cr_assert(ms > 0 && fb > 0 && sample >= 0 && update >= 0 && bound > 0, "%s", line + 1);
+        rows++;
+    }
+    cr_assert_eq(rows, blr_method_count() * 3 * 2);
+    const char *gemm = cli_file("b/gemm.csv");
+    cr_assert(strstr(gemm, "\n32,bound,") && strstr(gemm, "\n128,bound,") &&
+                  strstr(gemm, "\n512,bound,"),
+              "%s", gemm);
+    const char *sampling = cli_file("b/sampling.csv");
+    for (int k = 0; k < BLR_BASE_COUNT; k++) {
+        char row[64];
+        snprintf(row, sizeof row, "\n%s,", blr_base_name((blr_base_kind)k));
+        cr_assert((strstr(sampling, row) != NULL) == (k != BLR_BASE_DIRAC), "%s: %s",
+                  blr_base_name((blr_base_kind)k), sampling);
+    }
+    cr_assert(cli_exists("b/bench.png") && cli_exists("b/bench.gp") && cli_exists("b/bench.dat"));
+}
+
 Test(cli, list_names_every_kind)
 {
     cr_assert_eq(cli_run("list"), 0);

@@ -20,7 +20,7 @@ if (fmt eq "png") {
 set output "bench." . fmt
 set grid lc rgb '#dddddd' lt 1 lw 1
 set multiplot layout 1,2
-set title "batch 128, one MC sample (dashed: sgemm bound 1.06 ms)"
+set title "batch 128, one MC sample (dashed: sgemm bound 1.23 ms)"
 set style data histograms
 set style histogram rowstacked
 set style fill solid 0.8 border -1
@@ -32,7 +32,7 @@ set key top left
 plot 'bench.dat' index 0 using 2:xtic(1) title 'sample' lt 1, \
      '' index 0 using 3 title 'forward+backward' lt 2, \
      '' index 0 using 4 title 'update' lt 3, \
-     1.0577 with lines dt 2 lc rgb 'black' lw 2 notitle
+     1.2292 with lines dt 2 lc rgb 'black' lw 2 notitle
 set style data linespoints
 set xtics norotate (32, 128, 512)
 set logscale xy
