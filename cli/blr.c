@@ -37,11 +37,12 @@ static const char usage[] =
     "        re-render the figures of a results directory from its CSV files\n"
     "  --help, --version\n"
     "\n"
-    "--threads N sets OpenBLAS's threads and the threads of the noise draws and optimizer\n"
-    "passes (default: every core for run, 2 for bench); draws and passes are bit-identical for\n"
-    "any N. Evaluation chunks, and with mc_train >= 2 the samples' gradients, run one thread\n"
-    "each, so such runs are bit-identical for any N; training with mc_train 1 uses\n"
-    "multi-threaded GEMMs, whose sums are bit-identical only for the same N.\n"
+    "--threads N sets OpenBLAS's threads and the threads of the noise draws, optimizer passes\n"
+    "and parallel MC samples (default: the experiment's `threads:`, else every core, for run;\n"
+    "2 for bench). Draws and passes are bit-identical for any N. Evaluation chunks, and with\n"
+    "mc_train >= 2 the samples' gradients, run one thread each, so such runs are bit-identical\n"
+    "for any N; training with mc_train 1 uses multi-threaded GEMMs, whose sums are\n"
+    "bit-identical only for the same N.\n"
     "The experiment file format and the result files: docs/experiments.md.\n";
 
 static int bad_usage(const char *fmt, const char *arg)

@@ -1405,7 +1405,7 @@ static const ynode *required(const ctx *c, const ynode *map, const char *key)
 static int read_experiment(const ctx *c, const ynode *root, blr_experiment *out)
 {
     static const char *const keys[] = {"name", "title", "data", "model", "train", "seeds",
-                                       "methods", "profiles", "report"};
+                                       "threads", "methods", "profiles", "report"};
     if (check_keys(c, root, keys, sizeof keys / sizeof keys[0]))
         return BAD;
     const ynode *name = required(c, root, "name");
@@ -1414,6 +1414,11 @@ static int read_experiment(const ctx *c, const ynode *root, blr_experiment *out)
     const ynode *title = find(root, "title");
     if (title && get_string(c, title, "title", out->title, sizeof out->title))
         return BAD;
+    const ynode *threads = find(root, "threads");
+    long long t = 0;
+    if (threads && get_int(c, threads, "threads", 1, 1024, &t))
+        return BAD;
+    out->threads = (int)t;
     if (!required(c, root, "data") || read_data(c, root, &out->data) ||
         !required(c, root, "model") || read_model(c, root, &out->data, &out->model))
         return BAD;

@@ -82,6 +82,7 @@ typedef struct {
     unsigned figures;          /* bit (1u << blr_figure) */
     int posterior;             /* write posterior/<variant>-s<seed>.csv */
     int reference;             /* variant the tables' paired t-tests compare against */
+    int threads;               /* `threads:`, 0 when absent; `blr run --threads` overrides it */
 } blr_experiment;
 
 /* Returns 0, or 2 (bad input) with "FILE:LINE:COL: error: ..." in err. Checks that the data

@@ -793,7 +793,7 @@ int blr_runner_run(const blr_experiment *ex, const blr_runner_opts *opts, char *
     if (load_data(ex, &data, err, errlen) != 0)
         return 2;
     /* Before runner_init, which sizes the evaluation workers by the thread count. */
-    blr_threads_set(opts->threads);
+    blr_threads_set(opts->threads > 0 ? opts->threads : ex->threads);
     runner r;
     if (runner_init(&r, ex, opts, &data, err, errlen) != 0) {
         runner_free(&r);

@@ -345,22 +345,35 @@ Test(cli, runs_with_mc_2_are_independent_of_threads)
         fprintf(f, "%.6f,%.6f,%.6f,%d\n", x1, x2, x3, (x1 + x2 > 0) + (x3 > 0.4));
     }
     fclose(f);
-    cli_write("cls.yaml", "name: cls\n"
-                          "data: {set: csv, train: cls.csv, test: cls.csv, task: classification,"
-                          " target: y}\n"
-                          "model: {arch: mlp, hidden: [128, 128], activation: tanh}\n"
-                          "train: {epochs: 2, batch_size: 100, mc_train: 2, mc_test: 3}\n"
-                          "methods:\n"
-                          "  - {name: affine, rule: lie-affine, base: gaussian, base_scale: 0.01,"
-                          " lr: 0.1, lr2: 0.01}\n"
-                          "  - {name: ivon, rule: ivon, lr: 0.1}\n"
-                          "report: {posterior: true}\n");
+    static const char cls[] = "name: cls\n"
+                              "data: {set: csv, train: cls.csv, test: cls.csv,"
+                              " task: classification, target: y}\n"
+                              "model: {arch: mlp, hidden: [128, 128], activation: tanh}\n"
+                              "train: {epochs: 2, batch_size: 100, mc_train: 2, mc_test: 3}\n"
+                              "methods:\n"
+                              "  - {name: affine, rule: lie-affine, base: gaussian,"
+                              " base_scale: 0.01, lr: 0.1, lr2: 0.01}\n"
+                              "  - {name: ivon, rule: ivon, lr: 0.1}\n"
+                              "report: {posterior: true}\n";
+    cli_write("cls.yaml", cls);
+    char three[1024];
+    snprintf(three, sizeof three, "%sthreads: 3\n", cls);
+    cli_write("cls3.yaml", three);
     static char runs[3][1 << 13], rel[3][1 << 15], post[3][1 << 15];
     for (int t = 1; t <= 3; t++) {
-        cr_assert_eq(cli_run("run %s/cls.yaml --out %s/t%d --threads %d --quiet", cli_tmp,
-                             cli_tmp, t, t),
-                     0, "%s", cli_slurp(cli_errf));
+        /* 3 threads come from the file's `threads:`, the others from --threads. */
+        if (t < 3)
+            cr_assert_eq(cli_run("run %s/cls.yaml --out %s/t%d --threads %d --quiet", cli_tmp,
+                                 cli_tmp, t, t),
+                         0, "%s", cli_slurp(cli_errf));
+        else
+            cr_assert_eq(cli_run("run %s/cls3.yaml --out %s/t3 --quiet", cli_tmp, cli_tmp), 0,
+                         "%s", cli_slurp(cli_errf));
         char name[64];
+        snprintf(name, sizeof name, "t%d/manifest.json", t);
+        char want[32];
+        snprintf(want, sizeof want, "\"threads\": %d,", t);
+        cr_assert(strstr(cli_file(name), want), "%s", cli_file(name));
         snprintf(name, sizeof name, "t%d/runs.csv", t);
         cli_runs_without_timing(cli_file(name), runs[t - 1], sizeof runs[0]);
         snprintf(name, sizeof name, "t%d/reliability.csv", t);

@@ -485,6 +485,17 @@ Test(config, number_and_bool_lists_name_variants_by_key)
 
 /* `rng` picks the noise samplers per variant (lib/rng.h): fast by default, GSL's reference
  * samplers on request; any other word is an error at its position. */
+Test(config, threads)
+{
+    cfg_ok(CFG_MIN, NULL);
+    cr_assert_eq(cfg_ex.threads, 0);
+    cfg_ok(CFG_MIN "threads: 3\n", NULL);
+    cr_assert_eq(cfg_ex.threads, 3);
+    cfg_fails(CFG_MIN "threads: 0\n", NULL, 7, 10, "threads must be >= 1 (got 0)");
+    cfg_fails(CFG_MIN "threads: 2000\n", NULL, 7, 10, "threads must be between 1 and 1024");
+    cfg_fails(CFG_MIN "threads: two\n", NULL, 7, 10, "expected an integer, got 'two'");
+}
+
 Test(config, rng_fast_or_gsl)
 {
     cfg_ok(CFG_HEAD "train: {rng: gsl}\n"
