@@ -298,8 +298,11 @@ static int cmd_bench(int argc, char **argv)
         if (o.spec.arch != BLR_ARCH_MLP || n_rules > 0)
             return bad_usage("%s", "--suite times every method on an mlp; it takes no --rule "
                                    "or --arch");
+        /* 4 M draws per fill at the default 300 steps; fewer for a short (test) run. */
+        size_t sample_n = (size_t)o.steps << 14;
         blr_bench_suite_opts so = {.spec = o.spec, .threads = o.threads, .steps = o.steps,
-                                   .sample_n = (size_t)1 << 22};
+                                   .sample_n = sample_n < (size_t)1 << 22 ? sample_n
+                                                                          : (size_t)1 << 22};
         char err[512];
         if (blr_bench_suite(suite, &so, stderr, err, sizeof err) != 0) {
             fprintf(stderr, "blr: %s\n", err);
