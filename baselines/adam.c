@@ -90,11 +90,9 @@ BLR_FASTMATH_CLONES static long adam_step_range(void *p, size_t lo, size_t hi)
 {
     const adam_step_pass *a = p;
     adam_state *s = a->s;
-    size_t i = lo;
-    for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
-        adam_step_block(BLR_FASTMATH_BLOCK, a->c, a->avg, s->w + i, s->m + i, s->v + i,
-                        s->sum + i);
-    adam_step_block(hi - i, a->c, a->avg, s->w + i, s->m + i, s->v + i, s->sum + i);
+    BLR_FASTMATH_FOR_BLOCKS(i, len, lo, hi,
+                            adam_step_block(len, a->c, a->avg, s->w + i, s->m + i, s->v + i,
+                                            s->sum + i));
     return 0;
 }
 

@@ -81,10 +81,7 @@ BLR_FASTMATH_INLINE void bbb_sigma_block(size_t len, float *restrict sigma,
 
 BLR_FASTMATH_CLONES static void bbb_refresh_sigma(bbb_state *s, size_t n)
 {
-    size_t i = 0;
-    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
-        bbb_sigma_block(BLR_FASTMATH_BLOCK, s->sigma + i, s->rho + i);
-    bbb_sigma_block(n - i, s->sigma + i, s->rho + i);
+    BLR_FASTMATH_FOR_BLOCKS(i, len, 0, n, bbb_sigma_block(len, s->sigma + i, s->rho + i));
 }
 
 static int bbb_init(blr_method *m, const float *w0, const float *w1, char *err, size_t errlen)
@@ -198,12 +195,9 @@ BLR_FASTMATH_CLONES static long bbb_step_range(void *p, size_t lo, size_t hi)
     const bbb_step_pass *a = p;
     bbb_state *s = a->s;
     float *mr = s->m + a->n, *vr = s->v + a->n;
-    size_t i = lo;
-    for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
-        bbb_step_block(BLR_FASTMATH_BLOCK, a->c, s->mu + i, s->rho + i, s->m + i, mr + i,
-                       s->v + i, vr + i, s->sigma + i, s->sg + i, s->sge + i);
-    bbb_step_block(hi - i, a->c, s->mu + i, s->rho + i, s->m + i, mr + i, s->v + i, vr + i,
-                   s->sigma + i, s->sg + i, s->sge + i);
+    BLR_FASTMATH_FOR_BLOCKS(i, len, lo, hi,
+                            bbb_step_block(len, a->c, s->mu + i, s->rho + i, s->m + i, mr + i,
+                                           s->v + i, vr + i, s->sigma + i, s->sg + i, s->sge + i));
     return 0;
 }
 

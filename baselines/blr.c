@@ -115,10 +115,8 @@ BLR_FASTMATH_CLONES static long vb_sample_range(void *p, size_t lo, size_t hi)
 {
     const vb_pass *a = p;
     const vb_state *s = a->s;
-    size_t i = lo;
-    for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
-        vb_sample_block(BLR_FASTMATH_BLOCK, a->out + i, a->z + i, s->mu + i, s->prec + i);
-    vb_sample_block(hi - i, a->out + i, a->z + i, s->mu + i, s->prec + i);
+    BLR_FASTMATH_FOR_BLOCKS(i, len, lo, hi,
+                            vb_sample_block(len, a->out + i, a->z + i, s->mu + i, s->prec + i));
     return 0;
 }
 
@@ -151,12 +149,10 @@ BLR_FASTMATH_INLINE void vb_accumulate_run(const vb_pass *a, int first, int pric
                                            size_t hi)
 {
     vb_state *s = a->s;
-    size_t i = lo;
-    for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
-        vb_accumulate_block(BLR_FASTMATH_BLOCK, first, price, s->sg + i, s->sh + i, a->grad + i,
-                            price ? a->z + i : NULL, price ? NULL : a->sqgrad + i);
-    vb_accumulate_block(hi - i, first, price, s->sg + i, s->sh + i, a->grad + i,
-                        price ? a->z + i : NULL, price ? NULL : a->sqgrad + i);
+    BLR_FASTMATH_FOR_BLOCKS(i, len, lo, hi,
+                            vb_accumulate_block(len, first, price, s->sg + i, s->sh + i,
+                                                a->grad + i, price ? a->z + i : NULL,
+                                                price ? NULL : a->sqgrad + i));
 }
 
 static long vb_accumulate_range(void *p, size_t lo, size_t hi)
@@ -214,11 +210,9 @@ BLR_FASTMATH_CLONES static long vb_step_range(void *p, size_t lo, size_t hi)
     const vb_pass *a = p;
     vb_state *s = a->s;
     long invalid = 0;
-    size_t i = lo;
-    for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
-        invalid += vb_step_block(BLR_FASTMATH_BLOCK, a->c, s->mu + i, s->prec + i, s->sg + i,
-                                 s->sh + i);
-    invalid += vb_step_block(hi - i, a->c, s->mu + i, s->prec + i, s->sg + i, s->sh + i);
+    BLR_FASTMATH_FOR_BLOCKS(i, len, lo, hi,
+                            invalid += vb_step_block(len, a->c, s->mu + i, s->prec + i, s->sg + i,
+                                                     s->sh + i));
     return invalid;
 }
 

@@ -113,11 +113,9 @@ BLR_FASTMATH_CLONES static long ivon_sample_range(void *p, size_t lo, size_t hi)
     const ivon_pass *a = p;
     const ivon_state *s = a->s;
     const float lambda = (float)s->lambda;
-    size_t i = lo;
-    for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
-        ivon_sample_block(BLR_FASTMATH_BLOCK, lambda, a->out + i, s->m + i, s->s + i,
-                          a->eps + i);
-    ivon_sample_block(hi - i, lambda, a->out + i, s->m + i, s->s + i, a->eps + i);
+    BLR_FASTMATH_FOR_BLOCKS(i, len, lo, hi,
+                            ivon_sample_block(len, lambda, a->out + i, s->m + i, s->s + i,
+                                              a->eps + i));
     return 0;
 }
 
@@ -153,12 +151,9 @@ BLR_FASTMATH_INLINE void ivon_accumulate_run(const ivon_pass *a, int first, size
 {
     ivon_state *s = a->s;
     const float delta = (float)s->delta;
-    size_t i = lo;
-    for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
-        ivon_accumulate_block(BLR_FASTMATH_BLOCK, first, delta, s->sum_g + i, s->sum_ge + i,
-                              a->theta + i, a->grad + i, a->eps + i);
-    ivon_accumulate_block(hi - i, first, delta, s->sum_g + i, s->sum_ge + i, a->theta + i,
-                          a->grad + i, a->eps + i);
+    BLR_FASTMATH_FOR_BLOCKS(i, len, lo, hi,
+                            ivon_accumulate_block(len, first, delta, s->sum_g + i, s->sum_ge + i,
+                                                  a->theta + i, a->grad + i, a->eps + i));
 }
 
 static long ivon_accumulate_range(void *p, size_t lo, size_t hi)
@@ -238,12 +233,9 @@ BLR_FASTMATH_CLONES static long ivon_step_range(void *p, size_t lo, size_t hi)
     const ivon_step_pass *a = p;
     ivon_state *s = a->s;
     long saturated = 0;
-    size_t i = lo;
-    for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
-        saturated += ivon_step_block(BLR_FASTMATH_BLOCK, a->c, s->m + i, s->s + i, s->g + i,
-                                     s->sum_g + i, s->sum_ge + i);
-    saturated += ivon_step_block(hi - i, a->c, s->m + i, s->s + i, s->g + i, s->sum_g + i,
-                                 s->sum_ge + i);
+    BLR_FASTMATH_FOR_BLOCKS(i, len, lo, hi,
+                            saturated += ivon_step_block(len, a->c, s->m + i, s->s + i, s->g + i,
+                                                         s->sum_g + i, s->sum_ge + i));
     return saturated;
 }
 

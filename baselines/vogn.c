@@ -115,10 +115,8 @@ BLR_FASTMATH_CLONES static long vogn_sample_range(void *p, size_t lo, size_t hi)
 {
     const vogn_pass *a = p;
     const vogn_state *s = a->s;
-    size_t i = lo;
-    for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
-        vogn_sample_block(BLR_FASTMATH_BLOCK, a->c, a->out + i, s->mu + i, s->curv + i);
-    vogn_sample_block(hi - i, a->c, a->out + i, s->mu + i, s->curv + i);
+    BLR_FASTMATH_FOR_BLOCKS(i, len, lo, hi,
+                            vogn_sample_block(len, a->c, a->out + i, s->mu + i, s->curv + i));
     return 0;
 }
 
@@ -152,12 +150,9 @@ BLR_FASTMATH_INLINE void vogn_accumulate_run(const vogn_pass *a, int first, size
                                              size_t hi)
 {
     vogn_state *s = a->s;
-    size_t i = lo;
-    for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
-        vogn_accumulate_block(BLR_FASTMATH_BLOCK, first, a->c.prior, s->sg + i, s->sh + i,
-                              a->theta + i, a->grad + i, a->sqgrad + i);
-    vogn_accumulate_block(hi - i, first, a->c.prior, s->sg + i, s->sh + i, a->theta + i,
-                          a->grad + i, a->sqgrad + i);
+    BLR_FASTMATH_FOR_BLOCKS(i, len, lo, hi,
+                            vogn_accumulate_block(len, first, a->c.prior, s->sg + i, s->sh + i,
+                                                  a->theta + i, a->grad + i, a->sqgrad + i));
 }
 
 static long vogn_accumulate_range(void *p, size_t lo, size_t hi)
@@ -203,11 +198,9 @@ BLR_FASTMATH_CLONES static long vogn_step_range(void *p, size_t lo, size_t hi)
 {
     const vogn_pass *a = p;
     vogn_state *s = a->s;
-    size_t i = lo;
-    for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
-        vogn_step_block(BLR_FASTMATH_BLOCK, a->c, s->mu + i, s->curv + i, s->mom + i, s->sg + i,
-                        s->sh + i);
-    vogn_step_block(hi - i, a->c, s->mu + i, s->curv + i, s->mom + i, s->sg + i, s->sh + i);
+    BLR_FASTMATH_FOR_BLOCKS(i, len, lo, hi,
+                            vogn_step_block(len, a->c, s->mu + i, s->curv + i, s->mom + i,
+                                            s->sg + i, s->sh + i));
     return 0;
 }
 

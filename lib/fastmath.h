@@ -8,7 +8,8 @@
  * known multiple of the vector length: callers run BLR_FASTMATH_BLOCK elements at a time
  * through a BLR_FASTMATH_INLINE block function (restrict-qualified), and the last
  * n mod BLR_FASTMATH_BLOCK elements through the same function with the remaining length,
- * which runs scalar with bit-identical results.
+ * which runs scalar with bit-identical results; BLR_FASTMATH_FOR_BLOCKS below writes that
+ * loop.
  *
  * Accuracy against double-precision libm, measured over every float x with
  * 2^-27 <= |x| <= 110 and every 997th float elsewhere (an ulp is the spacing of floats at
@@ -58,6 +59,23 @@
 /* Elements per vectorized block: a multiple of every x86 vector length (16 floats in
  * AVX-512), small enough that a block's operands stay in L1. */
 #define BLR_FASTMATH_BLOCK 64
+
+/* Runs stmt over the indices [lo, hi) block by block: with i the block's first index and
+ * len the constant BLR_FASTMATH_BLOCK on every whole block, which the compiler vectorizes
+ * for, then once on the remaining hi - i (possibly 0) elements. stmt calls the block
+ * function, e.g. `BLR_FASTMATH_FOR_BLOCKS(i, len, lo, hi, f(len, x + i, y + i))`. */
+#define BLR_FASTMATH_FOR_BLOCKS(i, len, lo, hi, stmt)                                         \
+    do {                                                                                       \
+        size_t i = (lo);                                                                       \
+        for (; i + BLR_FASTMATH_BLOCK <= (hi); i += BLR_FASTMATH_BLOCK) {                     \
+            const size_t len = BLR_FASTMATH_BLOCK;                                             \
+            stmt;                                                                              \
+        }                                                                                      \
+        {                                                                                      \
+            const size_t len = (hi) - i;                                                       \
+            stmt;                                                                              \
+        }                                                                                      \
+    } while (0)
 
 BLR_FASTMATH_INLINE uint32_t blr_fastmath_bits(float x)
 {

@@ -13,10 +13,7 @@ BLR_FASTMATH_INLINE void additive_act_block(size_t len, const float *restrict w,
 
 void blr_group_additive_act(size_t n, const float *w, const float *xi, float *theta)
 {
-    size_t i = 0;
-    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
-        additive_act_block(BLR_FASTMATH_BLOCK, w + i, xi + i, theta + i);
-    additive_act_block(n - i, w + i, xi + i, theta + i);
+    BLR_FASTMATH_FOR_BLOCKS(i, len, 0, n, additive_act_block(len, w + i, xi + i, theta + i));
 }
 
 void blr_group_additive_compose(size_t n, const float *a, const float *b, float *out)
@@ -48,10 +45,8 @@ BLR_FASTMATH_INLINE void mult_act_block(size_t len, const float *restrict gp,
 void blr_group_mult_act(size_t n, const float *gp, const float *gm, const float *xip,
                         const float *xim, float *theta)
 {
-    size_t i = 0;
-    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
-        mult_act_block(BLR_FASTMATH_BLOCK, gp + i, gm + i, xip + i, xim + i, theta + i);
-    mult_act_block(n - i, gp + i, gm + i, xip + i, xim + i, theta + i);
+    BLR_FASTMATH_FOR_BLOCKS(i, len, 0, n,
+                            mult_act_block(len, gp + i, gm + i, xip + i, xim + i, theta + i));
 }
 
 void blr_group_mult_compose(size_t n, const float *ap, const float *am, const float *bp,
@@ -92,10 +87,7 @@ BLR_FASTMATH_INLINE void affine_act_block(size_t len, const float *restrict a,
 void blr_group_affine_act(size_t n, const float *a, const float *b, const float *xi,
                           float *theta)
 {
-    size_t i = 0;
-    for (; i + BLR_FASTMATH_BLOCK <= n; i += BLR_FASTMATH_BLOCK)
-        affine_act_block(BLR_FASTMATH_BLOCK, a + i, b + i, xi + i, theta + i);
-    affine_act_block(n - i, a + i, b + i, xi + i, theta + i);
+    BLR_FASTMATH_FOR_BLOCKS(i, len, 0, n, affine_act_block(len, a + i, b + i, xi + i, theta + i));
 }
 
 void blr_group_affine_compose(size_t n, const float *a1, const float *b1, const float *a2,

@@ -489,10 +489,7 @@ BLR_FASTMATH_INLINE void act_forward_block(blr_act act, size_t len, const float 
 
 BLR_FASTMATH_CLONES static void act_forward(blr_act act, const float *z, float *a, size_t len)
 {
-    size_t j = 0;
-    for (; j + BLR_FASTMATH_BLOCK <= len; j += BLR_FASTMATH_BLOCK)
-        act_forward_block(act, BLR_FASTMATH_BLOCK, z + j, a + j);
-    act_forward_block(act, len - j, z + j, a + j);
+    BLR_FASTMATH_FOR_BLOCKS(j, n, 0, len, act_forward_block(act, n, z + j, a + j));
 }
 
 /* delta *= act'(z), written through the activation's output a = act(z) so the backward
@@ -518,10 +515,7 @@ BLR_FASTMATH_INLINE void act_backward_block(blr_act act, size_t len, const float
 
 static void act_backward(blr_act act, const float *a, float *delta, size_t len)
 {
-    size_t j = 0;
-    for (; j + BLR_FASTMATH_BLOCK <= len; j += BLR_FASTMATH_BLOCK)
-        act_backward_block(act, BLR_FASTMATH_BLOCK, a + j, delta + j);
-    act_backward_block(act, len - j, a + j, delta + j);
+    BLR_FASTMATH_FOR_BLOCKS(j, n, 0, len, act_backward_block(act, n, a + j, delta + j));
 }
 
 /* ---- passes ---- */

@@ -79,8 +79,9 @@ int blr_report_write_filters(const char *dir, const char *variant, int seed,
 int blr_report_plot(const char *dir, unsigned figures, char *err, size_t errlen);
 
 /* manifest.json: the fields below (NULL strings are written as null), then "runs":
- * [{variant, seed, status, train_seconds, peak_rss_mib, rss_bound_mib}]. scored_on says which examples the
- * metrics come from ("test set", or "N validation examples held out of the training set"). */
+ * [{variant, seed, status, train_seconds, peak_rss_mib, rss_bound_mib}]. scored_on says
+ * which examples the metrics come from ("test set", or "N validation examples held out of
+ * the training set"). */
 typedef struct {
     const char *experiment, *file, *file_sha256, *profile, *git_commit, *compiler, *cflags;
     const char *gsl_version, *openblas_version, *yaml_version, *host, *start_utc, *end_utc;

@@ -403,17 +403,13 @@ typedef struct {
 BLR_FASTMATH_INLINE void sum_gradient_run(const sum_gradient_pass *a, int first, size_t lo,
                                           size_t hi)
 {
-    size_t i = lo;
     if (a->sum_xi) {
-        for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
-            sum_gradient_xi_block(BLR_FASTMATH_BLOCK, first, a->sum + i, a->sum_xi + i,
-                                  a->grad + i, a->xi + i);
-        sum_gradient_xi_block(hi - i, first, a->sum + i, a->sum_xi + i, a->grad + i,
-                              a->xi + i);
+        BLR_FASTMATH_FOR_BLOCKS(i, len, lo, hi,
+                                sum_gradient_xi_block(len, first, a->sum + i, a->sum_xi + i,
+                                                      a->grad + i, a->xi + i));
     } else {
-        for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
-            sum_gradient_block(BLR_FASTMATH_BLOCK, first, a->sum + i, a->grad + i);
-        sum_gradient_block(hi - i, first, a->sum + i, a->grad + i);
+        BLR_FASTMATH_FOR_BLOCKS(i, len, lo, hi,
+                                sum_gradient_block(len, first, a->sum + i, a->grad + i));
     }
 }
 

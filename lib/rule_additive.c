@@ -60,10 +60,7 @@ typedef struct {
 static long additive_act_range(void *p, size_t lo, size_t hi)
 {
     const additive_pass *a = p;
-    size_t i = lo;
-    for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
-        additive_act_block(BLR_FASTMATH_BLOCK, a->s->w + i, a->theta + i);
-    additive_act_block(hi - i, a->s->w + i, a->theta + i);
+    BLR_FASTMATH_FOR_BLOCKS(i, len, lo, hi, additive_act_block(len, a->s->w + i, a->theta + i));
     return 0;
 }
 
@@ -119,10 +116,8 @@ static long additive_step_range(void *p, size_t lo, size_t hi)
 {
     const additive_step_pass *a = p;
     additive_state *s = a->s;
-    size_t i = lo;
-    for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
-        additive_step_block(BLR_FASTMATH_BLOCK, a->c, s->w + i, s->m + i, s->sum + i);
-    additive_step_block(hi - i, a->c, s->w + i, s->m + i, s->sum + i);
+    BLR_FASTMATH_FOR_BLOCKS(i, len, lo, hi,
+                            additive_step_block(len, a->c, s->w + i, s->m + i, s->sum + i));
     return 0;
 }
 

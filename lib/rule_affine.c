@@ -126,12 +126,9 @@ BLR_FASTMATH_CLONES static long affine_step_range(void *p, size_t lo, size_t hi)
     const affine_step_pass *x = p;
     affine_state *s = x->s;
     long saturated = 0;
-    size_t i = lo;
-    for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
-        saturated += affine_step_block(BLR_FASTMATH_BLOCK, x->c, s->a + i, s->b + i, s->mu + i,
-                                       s->mv + i, s->su + i, s->sv + i);
-    saturated += affine_step_block(hi - i, x->c, s->a + i, s->b + i, s->mu + i, s->mv + i,
-                                   s->su + i, s->sv + i);
+    BLR_FASTMATH_FOR_BLOCKS(i, len, lo, hi,
+                            saturated += affine_step_block(len, x->c, s->a + i, s->b + i, s->mu + i,
+                                                           s->mv + i, s->su + i, s->sv + i));
     return saturated;
 }
 

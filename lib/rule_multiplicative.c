@@ -108,19 +108,16 @@ static long mult_accumulate_range(void *p, size_t lo, size_t hi)
 {
     const mult_pass *a = p;
     mult_state *s = a->s;
-    size_t i = lo;
     if (a->first) {
-        for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
-            mult_accumulate_block(BLR_FASTMATH_BLOCK, 1, s->sp + i, s->sm + i, s->gp + i,
-                                  s->gm + i, a->xip + i, a->xim + i, a->grad + i);
-        mult_accumulate_block(hi - i, 1, s->sp + i, s->sm + i, s->gp + i, s->gm + i,
-                              a->xip + i, a->xim + i, a->grad + i);
+        BLR_FASTMATH_FOR_BLOCKS(i, len, lo, hi,
+                                mult_accumulate_block(len, 1, s->sp + i, s->sm + i, s->gp + i,
+                                                      s->gm + i, a->xip + i, a->xim + i,
+                                                      a->grad + i));
     } else {
-        for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
-            mult_accumulate_block(BLR_FASTMATH_BLOCK, 0, s->sp + i, s->sm + i, s->gp + i,
-                                  s->gm + i, a->xip + i, a->xim + i, a->grad + i);
-        mult_accumulate_block(hi - i, 0, s->sp + i, s->sm + i, s->gp + i, s->gm + i,
-                              a->xip + i, a->xim + i, a->grad + i);
+        BLR_FASTMATH_FOR_BLOCKS(i, len, lo, hi,
+                                mult_accumulate_block(len, 0, s->sp + i, s->sm + i, s->gp + i,
+                                                      s->gm + i, a->xip + i, a->xim + i,
+                                                      a->grad + i));
     }
     return 0;
 }
@@ -179,12 +176,9 @@ BLR_FASTMATH_CLONES static long mult_step_range(void *p, size_t lo, size_t hi)
     const mult_step_pass *a = p;
     mult_state *s = a->s;
     long saturated = 0;
-    size_t i = lo;
-    for (; i + BLR_FASTMATH_BLOCK <= hi; i += BLR_FASTMATH_BLOCK)
-        saturated += mult_step_block(BLR_FASTMATH_BLOCK, a->c, s->gp + i, s->gm + i, s->mp + i,
-                                     s->mm + i, s->sp + i, s->sm + i);
-    saturated += mult_step_block(hi - i, a->c, s->gp + i, s->gm + i, s->mp + i, s->mm + i,
-                                 s->sp + i, s->sm + i);
+    BLR_FASTMATH_FOR_BLOCKS(i, len, lo, hi,
+                            saturated += mult_step_block(len, a->c, s->gp + i, s->gm + i, s->mp + i,
+                                                         s->mm + i, s->sp + i, s->sm + i));
     return saturated;
 }
 

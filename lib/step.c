@@ -93,10 +93,8 @@ BLR_FASTMATH_INLINE void step_prior_block(size_t len, float *restrict grad,
 BLR_FASTMATH_CLONES static long step_prior_range(void *p, size_t lo, size_t hi)
 {
     const step_prior_pass *a = p;
-    size_t j = lo;
-    for (; j + BLR_FASTMATH_BLOCK <= hi; j += BLR_FASTMATH_BLOCK)
-        step_prior_block(BLR_FASTMATH_BLOCK, a->grad + j, a->theta + j, a->prior_tilde);
-    step_prior_block(hi - j, a->grad + j, a->theta + j, a->prior_tilde);
+    BLR_FASTMATH_FOR_BLOCKS(j, len, lo, hi,
+                            step_prior_block(len, a->grad + j, a->theta + j, a->prior_tilde));
     return 0;
 }
 

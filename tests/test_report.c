@@ -530,9 +530,11 @@ Test(report, manifest_json_text)
                         "  \"threads\": 2,\n"
                         "  \"runs\": [\n"
                         "    {\"variant\": \"sgd\", \"seed\": 0, \"status\": \"ok\", "
-                        "\"train_seconds\": 1.25, \"peak_rss_mib\": 3.5, \"rss_bound_mib\": 70.25},\n"
+                        "\"train_seconds\": 1.25, \"peak_rss_mib\": 3.5, "
+                        "\"rss_bound_mib\": 70.25},\n"
                         "    {\"variant\": \"a\\\"b\", \"seed\": 1, \"status\": \"diverged\", "
-                        "\"train_seconds\": null, \"peak_rss_mib\": null, \"rss_bound_mib\": null}\n"
+                        "\"train_seconds\": null, \"peak_rss_mib\": null, "
+                        "\"rss_bound_mib\": null}\n"
                         "  ]\n"
                         "}\n");
     free(s);
