@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include <cblas.h>
-#include <omp.h>
 #include <gsl/gsl_version.h>
 #include <yaml.h>
 
@@ -280,34 +279,19 @@ static int runner_init(runner *r, const blr_experiment *ex, const blr_runner_opt
     return 0;
 }
 
-/* What an evaluation pass does with one chunk of rows [row, row + rows) of d, on worker w. */
+/* An evaluation pass over the EVAL_CHUNK-row chunks of d, shared among the workers
+ * (blr_threads_items): each chunk runs on one thread whatever the thread count and writes
+ * its own rows, so evaluation is bit-identical for any count. */
 typedef struct {
+    runner *r;
     const float *theta;
     const blr_dataset *d;
     double *acc; /* predict_add's sums */
 } eval_pass;
-typedef void (*eval_chunk_fn)(runner *r, int w, const eval_pass *p, size_t chunk);
 
-/* Runs fn on every EVAL_CHUNK-row chunk of p->d, the chunks shared among the workers. Each
- * chunk's GEMMs run on one thread whatever the count (OpenBLAS does so inside a parallel
- * region, nthreads-var 1 says so to builds that would not) and chunks write disjoint rows,
- * so evaluation is bit-identical for any thread count. */
-static void eval_chunks(runner *r, const eval_pass *p, eval_chunk_fn fn)
+static long eval_chunk_count(const blr_dataset *d)
 {
-    const long chunks = (long)((p->d->n + EVAL_CHUNK - 1) / EVAL_CHUNK);
-    const int workers = (long)r->workers < chunks ? r->workers : (int)chunks;
-    if (workers > 1) {
-#pragma omp parallel num_threads(workers)
-        {
-            omp_set_num_threads(1);
-#pragma omp for schedule(static, 1)
-            for (long c = 0; c < chunks; c++)
-                fn(r, omp_get_thread_num(), p, (size_t)c);
-        }
-    } else {
-        for (long c = 0; c < chunks; c++)
-            fn(r, 0, p, (size_t)c);
-    }
+    return (long)((d->n + EVAL_CHUNK - 1) / EVAL_CHUNK);
 }
 
 static int chunk_rows(const blr_dataset *d, size_t chunk)
@@ -316,10 +300,17 @@ static int chunk_rows(const blr_dataset *d, size_t chunk)
     return (int)(d->n - row < EVAL_CHUNK ? d->n - row : EVAL_CHUNK);
 }
 
-static void predict_chunk(runner *r, int w, const eval_pass *p, size_t chunk)
+static int eval_workers(const runner *r, const blr_dataset *d)
 {
-    const int k = r->model.spec.n_out, m = chunk_rows(p->d, chunk);
-    const size_t row = chunk * EVAL_CHUNK;
+    return (long)r->workers < eval_chunk_count(d) ? r->workers : (int)eval_chunk_count(d);
+}
+
+static void predict_chunk(void *ctx, int w, long chunk)
+{
+    const eval_pass *p = ctx;
+    runner *r = p->r;
+    const int k = r->model.spec.n_out, m = chunk_rows(p->d, (size_t)chunk);
+    const size_t row = (size_t)chunk * EVAL_CHUNK;
     float *out = r->out + (size_t)w * EVAL_CHUNK * (size_t)k;
     blr_model_predict(eval_model(r, w), p->theta, p->d->x + row * (size_t)p->d->d, m, out);
     for (size_t j = 0; j < (size_t)m * (size_t)k; j++)
@@ -330,26 +321,27 @@ static void predict_chunk(runner *r, int w, const eval_pass *p, size_t chunk)
  * model averaging is a sum over samples divided by their count. */
 static void predict_add(runner *r, const float *theta, const blr_dataset *d, double *acc)
 {
-    eval_pass p = {.theta = theta, .d = d, .acc = acc};
-    eval_chunks(r, &p, predict_chunk);
+    eval_pass p = {.r = r, .theta = theta, .d = d, .acc = acc};
+    blr_threads_items(eval_workers(r, d), eval_chunk_count(d), predict_chunk, &p);
 }
 
-static void loss_chunk(runner *r, int w, const eval_pass *p, size_t chunk)
+static void loss_chunk(void *ctx, int w, long chunk)
 {
+    const eval_pass *p = ctx;
     const blr_dataset *d = p->d;
-    const size_t row = chunk * EVAL_CHUNK;
-    r->chunk_loss[chunk] = blr_model_loss(eval_model(r, w), p->theta, d->x + row * (size_t)d->d,
-                                          d->label ? d->label + row : NULL,
-                                          d->target ? d->target + row : NULL,
-                                          chunk_rows(d, chunk));
+    const size_t row = (size_t)chunk * EVAL_CHUNK;
+    p->r->chunk_loss[chunk] =
+        blr_model_loss(eval_model(p->r, w), p->theta, d->x + row * (size_t)d->d,
+                       d->label ? d->label + row : NULL, d->target ? d->target + row : NULL,
+                       chunk_rows(d, (size_t)chunk));
 }
 
 /* Mean of lbar (data term + prior, DESIGN §2) over the whole training set at θ. */
 static double full_lbar(runner *r, const float *theta, double prior_tilde)
 {
     const blr_dataset *d = &r->data->train;
-    eval_pass p = {.theta = theta, .d = d};
-    eval_chunks(r, &p, loss_chunk);
+    eval_pass p = {.r = r, .theta = theta, .d = d};
+    blr_threads_items(eval_workers(r, d), eval_chunk_count(d), loss_chunk, &p);
     double sum = 0.0, sq = 0.0;
     for (size_t c = 0; c * EVAL_CHUNK < d->n; c++)
         sum += chunk_rows(d, c) * r->chunk_loss[c];

@@ -2,7 +2,6 @@
  * workers at once, accumulated in order (lib/step.h). */
 #include "step.h"
 
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,16 +97,27 @@ BLR_FASTMATH_CLONES static long step_prior_range(void *p, size_t lo, size_t hi)
     return 0;
 }
 
+/* The minibatch whose gradients a step's workers compute. */
+typedef struct {
+    blr_step *s;
+    const float *x, *target;
+    const int *label;
+    int n;
+    float prior_tilde;
+} step_batch;
+
 /* Sample k's gradient on workspace w, plus the prior term (DESIGN §2: methods get the
  * gradient of lbar_B, the data term plus δ~ θ). On a worker, the prior pass runs on the
  * worker's thread alone (blr_threads_for does not open a region inside one). */
-static void step_gradient(blr_step *s, int w, int k, const float *x, const int *label,
-                          const float *target, int n, float prior_tilde)
+static void step_gradient(void *ctx, int w, long k)
 {
+    const step_batch *b = ctx;
+    blr_step *s = b->s;
     const size_t at = (size_t)k * s->n_params;
-    step_prior_pass a = {.theta = s->theta + at, .grad = s->grad + at, .prior_tilde = prior_tilde};
-    s->loss[k] = blr_model_loss_grad(&s->models[w], a.theta, x, label, target, n, a.grad,
-                                     s->sqgrad ? s->sqgrad + at : NULL);
+    step_prior_pass a = {
+        .theta = s->theta + at, .grad = s->grad + at, .prior_tilde = b->prior_tilde};
+    s->loss[k] = blr_model_loss_grad(&s->models[w], a.theta, b->x, b->label, b->target, b->n,
+                                     a.grad, s->sqgrad ? s->sqgrad + at : NULL);
     blr_threads_for(s->n_params, step_prior_range, &a);
 }
 
@@ -123,20 +133,9 @@ double blr_step_run(blr_step *s, blr_method *m, blr_rng *noise, const float *x,
     for (int k = 0; k < mc; k++)
         m->ops->sample(m, k, s->theta + (size_t)k * P, noise);
     double t1 = times ? now_ms() : 0.0;
-    if (workers > 1) {
-        /* Each GEMM on its worker's thread: OpenBLAS 0.3.21 does that inside a parallel
-         * region already; nthreads-var 1 says so to builds that would split it anyway. */
-#pragma omp parallel num_threads(workers)
-        {
-            omp_set_num_threads(1);
-#pragma omp for schedule(static, 1)
-            for (int k = 0; k < mc; k++)
-                step_gradient(s, omp_get_thread_num(), k, x, label, target, n, pt);
-        }
-    } else {
-        for (int k = 0; k < mc; k++)
-            step_gradient(s, 0, k, x, label, target, n, pt);
-    }
+    step_batch batch = {
+        .s = s, .x = x, .target = target, .label = label, .n = n, .prior_tilde = pt};
+    blr_threads_items(workers, mc, step_gradient, &batch);
     double t2 = times ? now_ms() : 0.0;
     double sum = 0.0;
     for (int k = 0; k < mc; k++) {

@@ -19,6 +19,22 @@ int blr_threads_get(void)
     return openblas_get_num_threads();
 }
 
+void blr_threads_items(int workers, long items, blr_threads_item_fn fn, void *ctx)
+{
+    if (workers <= 1) {
+        for (long i = 0; i < items; i++)
+            fn(ctx, 0, i);
+        return;
+    }
+#pragma omp parallel num_threads(workers)
+    {
+        omp_set_num_threads(1);
+#pragma omp for schedule(static, 1)
+        for (long i = 0; i < items; i++)
+            fn(ctx, omp_get_thread_num(), i);
+    }
+}
+
 long blr_threads_for(size_t n, blr_threads_fn fn, void *ctx)
 {
     if (n < BLR_THREADS_MIN || omp_get_max_threads() == 1 || omp_in_parallel())

@@ -28,4 +28,15 @@ int blr_threads_get(void);
 typedef long (*blr_threads_fn)(void *ctx, size_t lo, size_t hi);
 long blr_threads_for(size_t n, blr_threads_fn fn, void *ctx);
 
+/* Independent items of work (MC samples' gradients, evaluation chunks) on `workers`
+ * threads: fn(ctx, w, item) for every item in [0, items), dealt round-robin, w the thread's
+ * index < workers (e.g. its model workspace). Each item runs single-threaded whatever its
+ * GEMMs' sizes: OpenBLAS runs a GEMM called inside a parallel region on the calling thread
+ * (0.3.21 does so itself; nthreads-var 1 says so to builds that would split it), and
+ * blr_threads_for does not open a region inside one. So an item's result does not depend on
+ * `workers` as long as it is > 1, even with fewer items than workers. workers <= 1 runs
+ * the items in order on the calling thread, whose GEMMs then use every thread. */
+typedef void (*blr_threads_item_fn)(void *ctx, int worker, long item);
+void blr_threads_items(int workers, long items, blr_threads_item_fn fn, void *ctx);
+
 #endif
