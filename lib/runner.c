@@ -279,9 +279,10 @@ static int runner_init(runner *r, const blr_experiment *ex, const blr_runner_opt
     return 0;
 }
 
-/* An evaluation pass over the EVAL_CHUNK-row chunks of d, shared among the workers
- * (blr_threads_items): each chunk runs on one thread whatever the thread count and writes
- * its own rows, so evaluation is bit-identical for any count. */
+/* An evaluation pass over the EVAL_CHUNK-row chunks of d, shared among all the workers
+ * (blr_threads_items), also when there are fewer chunks: each chunk then runs on one thread
+ * whatever the thread count and writes its own rows, so evaluation is bit-identical for any
+ * count by construction. */
 typedef struct {
     runner *r;
     const float *theta;
@@ -298,11 +299,6 @@ static int chunk_rows(const blr_dataset *d, size_t chunk)
 {
     size_t row = chunk * EVAL_CHUNK;
     return (int)(d->n - row < EVAL_CHUNK ? d->n - row : EVAL_CHUNK);
-}
-
-static int eval_workers(const runner *r, const blr_dataset *d)
-{
-    return (long)r->workers < eval_chunk_count(d) ? r->workers : (int)eval_chunk_count(d);
 }
 
 static void predict_chunk(void *ctx, int w, long chunk)
@@ -322,7 +318,7 @@ static void predict_chunk(void *ctx, int w, long chunk)
 static void predict_add(runner *r, const float *theta, const blr_dataset *d, double *acc)
 {
     eval_pass p = {.r = r, .theta = theta, .d = d, .acc = acc};
-    blr_threads_items(eval_workers(r, d), eval_chunk_count(d), predict_chunk, &p);
+    blr_threads_items(r->workers, eval_chunk_count(d), predict_chunk, &p);
 }
 
 static void loss_chunk(void *ctx, int w, long chunk)
@@ -341,7 +337,7 @@ static double full_lbar(runner *r, const float *theta, double prior_tilde)
 {
     const blr_dataset *d = &r->data->train;
     eval_pass p = {.r = r, .theta = theta, .d = d};
-    blr_threads_items(eval_workers(r, d), eval_chunk_count(d), loss_chunk, &p);
+    blr_threads_items(r->workers, eval_chunk_count(d), loss_chunk, &p);
     double sum = 0.0, sq = 0.0;
     for (size_t c = 0; c * EVAL_CHUNK < d->n; c++)
         sum += chunk_rows(d, c) * r->chunk_loss[c];

@@ -337,23 +337,32 @@ static void cli_runs_without_timing(const char *runs, char *out, size_t len)
     out[o] = '\0';
 }
 
-/* With mc_train >= 2 every sample's gradient runs on one thread, and evaluation chunks
- * always do, so a whole run is the same to the bit for 1, 2 and 3 threads. 1100 rows make
- * three evaluation chunks; hidden layers of 128 make GEMMs that OpenBLAS would split. */
-Test(cli, runs_with_mc_2_are_independent_of_threads)
+/* A classification CSV of n rows: 3 features, a label in {0, 1, 2}. */
+static void cli_write_cls(const char *name, int n)
 {
     char p[600];
-    snprintf(p, sizeof p, "%s/cls.csv", cli_tmp);
+    snprintf(p, sizeof p, "%s/%s", cli_tmp, name);
     FILE *f = fopen(p, "w");
     cr_assert_not_null(f);
     fputs("x1,x2,x3,y\n", f);
-    for (int i = 0; i < 1100; i++) {
+    for (int i = 0; i < n; i++) {
         double x1 = (i % 13) / 6.0 - 1.0, x2 = (i % 7) / 3.0 - 1.0, x3 = (i % 5) / 2.0 - 1.0;
         fprintf(f, "%.6f,%.6f,%.6f,%d\n", x1, x2, x3, (x1 + x2 > 0) + (x3 > 0.4));
     }
     fclose(f);
+}
+
+/* With mc_train >= 2 every sample's gradient runs on one thread, and evaluation chunks
+ * always do, so a whole run is the same to the bit for 1, 2 and 3 threads. The 1100
+ * training rows make three evaluation chunks (the objective's full pass), the 400 test rows
+ * one chunk, fewer than the threads; hidden layers of 128 make GEMMs that OpenBLAS would
+ * split. */
+Test(cli, runs_with_mc_2_are_independent_of_threads)
+{
+    cli_write_cls("cls.csv", 1100);
+    cli_write_cls("cls-test.csv", 400);
     static const char cls[] = "name: cls\n"
-                              "data: {set: csv, train: cls.csv, test: cls.csv,"
+                              "data: {set: csv, train: cls.csv, test: cls-test.csv,"
                               " task: classification, target: y}\n"
                               "model: {arch: mlp, hidden: [128, 128], activation: tanh}\n"
                               "train: {epochs: 2, batch_size: 100, mc_train: 2, mc_test: 3}\n"
