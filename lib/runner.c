@@ -48,7 +48,8 @@ typedef struct {
     float *xb, *tb;
     float *out;          /* workers × EVAL_CHUNK × n_out predictions */
     double *chunk_loss;  /* a mean loss per chunk of the training set */
-    size_t buffer_bytes; /* everything above but θ, w0, w1 and sd, which are P floats each */
+    size_t buffer_bytes; /* runner_alloc's and the workspaces' bytes: everything here but θ,
+                          * w0, w1 and sd, which are P floats each */
     size_t rss_bound;    /* the largest memory bound of the runs so far */
     int *lb;
     size_t *perm;
@@ -197,6 +198,13 @@ static int train_batch_size(const blr_train_cfg *t, size_t n)
     return (t->batch_size == 0 || (size_t)t->batch_size > n) ? (int)n : t->batch_size;
 }
 
+/* malloc for the runner's buffers, counted for the memory bound of a run. */
+static void *runner_alloc(runner *r, size_t bytes)
+{
+    r->buffer_bytes += bytes;
+    return malloc(bytes);
+}
+
 static int runner_init(runner *r, const blr_experiment *ex, const blr_runner_opts *opts,
                        run_data *d, char *err, size_t errlen)
 {
@@ -242,15 +250,15 @@ static int runner_init(runner *r, const blr_experiment *ex, const blr_runner_opt
     r->w0 = malloc(P * sizeof(float));
     r->w1 = malloc(P * sizeof(float));
     r->sd = malloc(P * sizeof(float));
-    r->xb = malloc((size_t)max_batch * (size_t)spec.n_in * sizeof(float));
-    r->tb = malloc((size_t)max_batch * sizeof(float));
-    r->lb = malloc((size_t)max_batch * sizeof(int));
-    r->out = malloc((size_t)r->workers * EVAL_CHUNK * (size_t)k * sizeof(float));
-    r->chunk_loss = malloc((d->train.n / EVAL_CHUNK + 1) * sizeof(double));
-    r->perm = malloc(n_max * sizeof(size_t));
-    r->probs = malloc(n_eval * (size_t)k * sizeof(double));
-    r->probs_ood = malloc(n_eval * (size_t)k * sizeof(double));
-    r->mu = malloc(n_eval * sizeof(double));
+    r->xb = runner_alloc(r, (size_t)max_batch * (size_t)spec.n_in * sizeof(float));
+    r->tb = runner_alloc(r, (size_t)max_batch * sizeof(float));
+    r->lb = runner_alloc(r, (size_t)max_batch * sizeof(int));
+    r->out = runner_alloc(r, (size_t)r->workers * EVAL_CHUNK * (size_t)k * sizeof(float));
+    r->chunk_loss = runner_alloc(r, (d->train.n / EVAL_CHUNK + 1) * sizeof(double));
+    r->perm = runner_alloc(r, n_max * sizeof(size_t));
+    r->probs = runner_alloc(r, n_eval * (size_t)k * sizeof(double));
+    r->probs_ood = runner_alloc(r, n_eval * (size_t)k * sizeof(double));
+    r->mu = runner_alloc(r, n_eval * sizeof(double));
     if (!r->theta || !r->w0 || !r->w1 || !r->sd || !r->xb || !r->tb ||
         !r->lb || !r->out || !r->chunk_loss || !r->perm || !r->probs || !r->probs_ood ||
         !r->mu) {
@@ -258,8 +266,8 @@ static int runner_init(runner *r, const blr_experiment *ex, const blr_runner_opt
         return -1;
     }
     if (spec.task == BLR_TASK_REGRESSION) {
-        r->mus = malloc((size_t)max_mc * d->test.n * sizeof(double));
-        r->y = malloc(d->test.n * sizeof(double));
+        r->mus = runner_alloc(r, (size_t)max_mc * d->test.n * sizeof(double));
+        r->y = runner_alloc(r, d->test.n * sizeof(double));
         if (!r->mus || !r->y) {
             snprintf(err, errlen, "out of memory for %d samples of %zu test predictions",
                      max_mc, d->test.n);
@@ -268,12 +276,6 @@ static int runner_init(runner *r, const blr_experiment *ex, const blr_runner_opt
         for (size_t i = 0; i < d->test.n; i++)
             r->y[i] = d->test.target[i];
     }
-    r->buffer_bytes = (size_t)max_batch * ((size_t)spec.n_in * sizeof(float) + sizeof(float) +
-                                           sizeof(int)) +
-                      (size_t)r->workers * EVAL_CHUNK * (size_t)k * sizeof(float) +
-                      (d->train.n / EVAL_CHUNK + 1) * sizeof(double) + n_max * sizeof(size_t) +
-                      (2 * n_eval * (size_t)k + n_eval) * sizeof(double) +
-                      (r->mus ? ((size_t)max_mc + 1) * d->test.n * sizeof(double) : 0);
     for (int w = 0; w < r->workers; w++)
         r->buffer_bytes += blr_model_workspace_bytes(eval_model(r, w));
     return 0;
