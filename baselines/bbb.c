@@ -16,7 +16,6 @@
 #include "adam_moments.h"
 #include "baselines.h"
 #include "fastmath.h"
-#include "group.h"
 #include "threads.h"
 
 /* Saved arrays come first in buf: μ, ρ (the 2P vector Adam moves), m, v (2P each); then σ
@@ -124,28 +123,14 @@ static int bbb_init(blr_method *m, const float *w0, const float *w1, char *err, 
     return 0;
 }
 
-/* The arguments of a pass split over threads (blr_threads_for). */
-typedef struct {
-    bbb_state *s;
-    float *theta;
-    const float *eps; /* this sample's slot */
-} bbb_pass;
-
-static long bbb_sample_range(void *p, size_t lo, size_t hi)
-{
-    const bbb_pass *a = p;
-    blr_group_affine_act(hi - lo, a->s->sigma + lo, a->s->mu + lo, a->eps + lo, a->theta + lo);
-    return 0;
-}
-
 /* θ = μ + σ ⊙ ε (the reparameterization, Blundell et al. §3.2 step 2) — the diagonal affine
  * group's action with A = σ, b = μ — in the pass after the draw. */
 static void bbb_sample(blr_method *m, int k, float *theta, blr_rng *rng)
 {
     bbb_state *s = m->state;
-    bbb_pass a = {.s = s, .theta = theta, .eps = s->eps + (size_t)k * m->n};
-    blr_rng_fill_normal(rng, s->eps + (size_t)k * m->n, m->n);
-    blr_threads_for(m->n, bbb_sample_range, &a);
+    float *eps = s->eps + (size_t)k * m->n;
+    blr_rng_fill_normal(rng, eps, m->n);
+    blr_method_affine_act(m->n, s->sigma, s->mu, eps, theta);
 }
 
 /* One sample's terms ∇ and ∇ ⊙ ε. */

@@ -4,6 +4,7 @@
 
 #include "baselines.h"
 #include "fastmath.h"
+#include "group.h"
 #include "threads.h"
 
 #include <limits.h>
@@ -435,6 +436,25 @@ void blr_method_sum_gradient_xi(blr_method_flat *flat, float *sum, float *sum_xi
         .sum = sum, .sum_xi = sum_xi, .grad = grad, .xi = xi, .first = flat->count == 0};
     blr_threads_for(n, sum_gradient_range, &a);
     flat->count++;
+}
+
+typedef struct {
+    const float *a, *b, *xi;
+    float *theta;
+} affine_act_pass;
+
+static long affine_act_range(void *p, size_t lo, size_t hi)
+{
+    const affine_act_pass *x = p;
+    blr_group_affine_act(hi - lo, x->a + lo, x->b + lo, x->xi + lo, x->theta + lo);
+    return 0;
+}
+
+void blr_method_affine_act(size_t n, const float *a, const float *b, const float *xi,
+                           float *theta)
+{
+    affine_act_pass x = {.a = a, .b = b, .xi = xi, .theta = theta};
+    blr_threads_for(n, affine_act_range, &x);
 }
 
 double blr_method_base_sd(const blr_base *b)

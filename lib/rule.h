@@ -170,6 +170,11 @@ void blr_method_sum_gradient(blr_method_flat *flat, float *sum, const float *gra
 void blr_method_sum_gradient_xi(blr_method_flat *flat, float *sum, float *sum_xi,
                                 const float *grad, const float *xi, size_t n);
 
+/* θ = A ⊙ ξ + b (blr_group_affine_act) in one pass over n split over threads: the sample
+ * action of lie-affine, and bbb's reparameterization θ = μ + σ ⊙ ε. */
+void blr_method_affine_act(size_t n, const float *a, const float *b, const float *xi,
+                           float *theta);
+
 /* The flat state's array named `name` in ops->arrays (length P), or NULL. */
 const float *blr_method_array(const blr_method *m, const char *name);
 

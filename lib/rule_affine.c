@@ -49,26 +49,12 @@ static int affine_init(blr_method *m, const float *w0, const float *w1, char *er
     return 0;
 }
 
-/* The arguments of a pass split over threads (blr_threads_for). */
-typedef struct {
-    affine_state *s;
-    float *theta;
-    float *xi; /* this sample's slot */
-} affine_pass;
-
-static long affine_act_range(void *p, size_t lo, size_t hi)
-{
-    const affine_pass *a = p;
-    blr_group_affine_act(hi - lo, a->s->a + lo, a->s->b + lo, a->xi + lo, a->theta + lo);
-    return 0;
-}
-
 static void affine_sample(blr_method *m, int k, float *theta, blr_rng *rng)
 {
     affine_state *s = m->state;
-    affine_pass a = {.s = s, .theta = theta, .xi = s->xi + (size_t)k * m->n};
-    blr_base_sample(&m->cfg.base, rng, a.xi, m->n);
-    blr_threads_for(m->n, affine_act_range, &a);
+    float *xi = s->xi + (size_t)k * m->n;
+    blr_base_sample(&m->cfg.base, rng, xi, m->n);
+    blr_method_affine_act(m->n, s->a, s->b, xi, theta);
 }
 
 /* One sample's terms ξ ⊙ ∇ and ∇ (A, the same for every sample of a step, is applied once
