@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 /* Not declared by Debian's cblas.h, exported by every OpenBLAS build. */
 char *openblas_get_corename(void);
+#include "mpi_engine.h"
 #include "version.h"
 
 #define EXIT_BAD_INPUT 2
@@ -22,9 +24,20 @@ static const char usage[] =
     "usage: blr <command> [options]\n"
     "\n"
     "commands:\n"
-    "  run FILE.yaml [--profile NAME] [--out DIR] [--threads N] [--quiet]\n"
-    "        run every (variant, seed) of an experiment; writes results/<name>/ (or DIR)\n"
-    "        exit 0 all runs ok, 1 some run failed or diverged, 2 bad input\n"
+    "  run FILE.yaml [--profile NAME] [--out DIR] [--threads N] [--jobs N] [--shard K/N]\n"
+    "        [--resume] [--mpi] [--quiet]\n"
+    "        run every (variant, seed) of an experiment; writes results/<name>/ (or DIR),\n"
+    "        each run's record under DIR/runs/ as it finishes, the tables and figures at the\n"
+    "        end; an existing results directory starts clean unless --resume\n"
+    "        --jobs N     N runs at a time in worker processes (default: one per core, or\n"
+    "                     fewer runs with the spare cores as threads)\n"
+    "        --resume     skip finished runs, continue interrupted ones from their checkpoint\n"
+    "        --shard K/N  only the K-th of N balanced slices of the runs (blr merge joins them)\n"
+    "        --mpi        under mpirun/srun: rank 0 deals runs to the others and writes DIR\n"
+    "        exit 0 all runs ok, 1 some run failed or diverged, 2 bad input,\n"
+    "        130/143 stopped by SIGINT/SIGTERM (checkpoints saved; --resume continues)\n"
+    "  merge OUT DIR...\n"
+    "        combine the shard directories DIR... of one experiment into OUT\n"
     "  check FILE.yaml [--profile NAME]\n"
     "        validate the file and its data, print the expanded run list; runs nothing\n"
     "  list  rules, baselines, base distributions, data sets, architectures, metrics, figures\n"
@@ -37,9 +50,11 @@ static const char usage[] =
     "        re-render the figures of a results directory from its CSV files\n"
     "  --help, --version\n"
     "\n"
-    "--threads N sets OpenBLAS's threads and the threads of the noise draws, optimizer passes\n"
-    "and parallel MC samples (default: the experiment's `threads:`, else every core, for run;\n"
-    "2 for bench). Draws and passes are bit-identical for any N. Evaluation chunks, and with\n"
+    "--threads N sets each run's OpenBLAS threads and the threads of its noise draws,\n"
+    "optimizer passes and parallel MC samples (default for run: the experiment's `threads:`,\n"
+    "else the cores divided among the jobs; 2 for bench). A run's results depend on it, never\n"
+    "on --jobs, --shard or interruptions. Draws and passes are bit-identical for any N.\n"
+    "Evaluation chunks, and with\n"
     "mc_train >= 2 the samples' gradients, run one thread each, so such runs are bit-identical\n"
     "for any N; training with mc_train 1 uses multi-threaded GEMMs, whose sums are\n"
     "bit-identical only for the same N.\n"
@@ -67,8 +82,17 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 /* Options shared by run and check. */
 typedef struct {
     const char *file, *profile, *out;
-    int threads, quiet;
+    int threads, jobs, shard, shards, resume, mpi, quiet;
 } run_args;
+
+static int parse_shard(const char *s, int *k, int *n)
+{
+    char tail;
+    return sscanf(s, "%d/%d%c", k, n, &tail) == 2 && *n >= 1 && *n <= 100000 && *k >= 1 &&
+                   *k <= *n
+               ? 0
+               : -1;
+}
 
 static int parse_run_args(int argc, char **argv, int allow_run_opts, run_args *a)
 {
@@ -83,6 +107,16 @@ static int parse_run_args(int argc, char **argv, int allow_run_opts, run_args *a
         } else if (allow_run_opts && strcmp(o, "--threads") == 0 && has_value) {
             if (parse_int(argv[++i], 1, 1024, &a->threads) != 0)
                 return bad_usage("--threads needs a whole number from 1 to 1024, not '%s'", argv[i]);
+        } else if (allow_run_opts && strcmp(o, "--jobs") == 0 && has_value) {
+            if (parse_int(argv[++i], 1, 1024, &a->jobs) != 0)
+                return bad_usage("--jobs needs a whole number from 1 to 1024, not '%s'", argv[i]);
+        } else if (allow_run_opts && strcmp(o, "--shard") == 0 && has_value) {
+            if (parse_shard(argv[++i], &a->shard, &a->shards) != 0)
+                return bad_usage("--shard needs K/N with 1 <= K <= N, not '%s'", argv[i]);
+        } else if (allow_run_opts && strcmp(o, "--resume") == 0) {
+            a->resume = 1;
+        } else if (allow_run_opts && strcmp(o, "--mpi") == 0) {
+            a->mpi = 1;
         } else if (allow_run_opts && strcmp(o, "--quiet") == 0) {
             a->quiet = 1;
         } else if (o[0] == '-') {
@@ -114,33 +148,84 @@ static blr_experiment *load_experiment(const run_args *a)
     return ex;
 }
 
+/* The signal that asked to stop (SIGINT, SIGTERM), 0 while none did: runs then save a
+ * checkpoint at their next step and the command exits with 128 + the signal. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+    stop_signal = sig;
+}
+
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+static int jobs_status(int rc, const char *err, int quiet)
+{
+    if (rc == BLR_JOBS_BAD_INPUT || (rc == BLR_JOBS_NOT_OK && err[0]) || (quiet && err[0]))
+        fprintf(stderr, "%s%s\n", strstr(err, "error:") ? "" : "blr: ", err);
+    return rc;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     run_args a;
     if (parse_run_args(argc, argv, 1, &a) != 0)
         return EXIT_BAD_INPUT;
+    if (a.mpi && !blr_mpi_launched())
+        return bad_usage("%s", "--mpi needs to be started by mpirun or srun (e.g. mpirun -np 3 "
+                               "blr run FILE --mpi)");
     blr_experiment *ex = load_experiment(&a);
     if (!ex)
         return EXIT_BAD_INPUT;
-    blr_runner_opts opts = {
-        .out_dir = a.out, .threads = a.threads, .quiet = a.quiet,
-        .git_commit = blr_build_commit, .compiler = blr_build_compiler, .cflags = blr_build_cflags,
+    catch_stop_signals();
+    blr_jobs_opts opts = {
+        .out_dir = a.out, .threads = a.threads ? a.threads : ex->threads, .jobs = a.jobs,
+        .shard = a.shard, .shards = a.shards, .resume = a.resume, .quiet = a.quiet,
+        .stop = &stop_signal, .git_commit = blr_build_commit, .compiler = blr_build_compiler,
+        .cflags = blr_build_cflags,
     };
-    char err[1024] = "";
-    int rc = blr_runner_run(ex, &opts, err, sizeof err);
-    if (rc == EXIT_BAD_INPUT)
-        fprintf(stderr, "%s\n", err);
-    else if (rc != 0 && a.quiet)
-        fprintf(stderr, "blr: %s\n", err);
-    if (rc != EXIT_BAD_INPUT) {
-        char dir[BLR_PATH_LEN];
-        if (a.out)
-            snprintf(dir, sizeof dir, "%s", a.out);
-        else
-            snprintf(dir, sizeof dir, "results/%s", ex->name);
-        printf("results: %s/table.md, %s/runs.csv, figures %s/*.png\n", dir, dir, dir);
+    char err[1024] = "", dir[BLR_PATH_LEN] = "";
+    int rc = a.mpi ? blr_mpi_run(ex, &opts, dir, sizeof dir, err, sizeof err)
+                   : blr_jobs_run(ex, &opts, dir, sizeof dir, err, sizeof err);
+    if (rc == BLR_JOBS_INTERRUPTED) {
+        fprintf(stderr, "blr: stopped by signal %d; every run saved its checkpoint. Continue "
+                "with:\n  blr run %s%s%s --out %s --resume\n", (int)stop_signal, a.file,
+                a.profile ? " --profile " : "", a.profile ? a.profile : "", dir);
+        free(ex);
+        return 128 + (int)stop_signal;
     }
+    jobs_status(rc, err, a.quiet);
+    if (rc != BLR_JOBS_BAD_INPUT && dir[0])
+        printf("results: %s/table.md, %s/runs.csv, figures %s/*.png\n", dir, dir, dir);
     free(ex);
+    return rc;
+}
+
+static int cmd_merge(int argc, char **argv)
+{
+    if (argc < 2)
+        return bad_usage("%s", "merge takes an output directory and the shard directories");
+    for (int i = 0; i < argc; i++)
+        if (argv[i][0] == '-')
+            return bad_usage("merge takes no option '%s'", argv[i]);
+    catch_stop_signals();
+    blr_jobs_opts opts = {.quiet = 1, .stop = &stop_signal, .git_commit = blr_build_commit,
+                          .compiler = blr_build_compiler, .cflags = blr_build_cflags};
+    char err[1024] = "";
+    int rc = blr_jobs_merge(argv[0], (const char *const *)argv + 1, argc - 1, &opts, err,
+                            sizeof err);
+    jobs_status(rc, err, 0);
+    if (rc != BLR_JOBS_BAD_INPUT)
+        printf("results: %s/table.md, %s/runs.csv, figures %s/*.png\n", argv[0], argv[0],
+               argv[0]);
     return rc;
 }
 
@@ -382,6 +467,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 2, argv + 2);
     if (strcmp(cmd, "check") == 0)
         return cmd_check(argc - 2, argv + 2);
+    if (strcmp(cmd, "merge") == 0)
+        return cmd_merge(argc - 2, argv + 2);
     if (strcmp(cmd, "list") == 0)
         return argc == 2 ? cmd_list() : bad_usage("%s", "list takes no arguments");
     if (strcmp(cmd, "bench") == 0)

@@ -1,5 +1,5 @@
 /* libblr — the Lie-group Bayesian learning rule and the methods it is compared with.
- * Umbrella header: include this one. See DESIGN.md for the equations. */
+ * Umbrella header: include this one. */
 #ifndef BLR_H
 #define BLR_H
 
@@ -16,6 +16,9 @@
 #include "rng.h"
 #include "rule.h"
 #include "runner.h"
+#include "jobs.h"
+#include "record.h"
+#include "resultdir.h"
 #include "bench.h"
 
 #endif

@@ -625,6 +625,7 @@ static const key_def train_defs[] = {
     {"prior_precision", KEY_NUM, offsetof(blr_train_cfg, prior_precision), 0, 0},
     {"temperature", KEY_NUM, offsetof(blr_train_cfg, temperature), 0, 1},
     {"warmup_epochs", KEY_NUM, offsetof(blr_train_cfg, warmup_epochs), 0, 0},
+    {"checkpoint_every", KEY_INT, offsetof(blr_train_cfg, checkpoint_every), 1, 0},
 };
 
 static const key_def method_defs[] = {
@@ -648,7 +649,7 @@ static const key_def method_defs[] = {
 
 static const char *const train_keys[] = {
     "epochs", "batch_size", "mc_train", "mc_test", "prior_precision", "temperature",
-    "schedule", "warmup_epochs", "rng",
+    "schedule", "warmup_epochs", "rng", "checkpoint_every",
 };
 #define N_TRAIN_KEYS (sizeof train_keys / sizeof train_keys[0])
 
@@ -657,7 +658,7 @@ static const char *const method_keys[] = {
     "name", "rule", "base", "nu", "base_scale", "lr", "lr2", "beta1", "beta2", "init_offset",
     "init_a", "fisher", "eps", "hess_init", "clip_radius", "init_sd", "hessian",
     "epochs", "batch_size", "mc_train", "mc_test", "prior_precision", "temperature",
-    "schedule", "warmup_epochs", "rng",
+    "schedule", "warmup_epochs", "rng", "checkpoint_every",
 };
 #define N_METHOD_KEYS (sizeof method_keys / sizeof method_keys[0])
 
@@ -754,6 +755,7 @@ static int read_train(const ctx *c, const ynode *root, blr_train_cfg *t)
     t->schedule = BLR_SCHEDULE_COSINE;
     t->warmup_epochs = 0.0;
     t->rng_gsl = 0;
+    t->checkpoint_every = 1;
     const ynode *m = find(root, "train");
     if (!m)
         return 0;

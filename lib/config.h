@@ -27,6 +27,7 @@ typedef struct {
     blr_schedule schedule;
     double warmup_epochs;
     int rng_gsl;      /* `rng: gsl`: MC noise through GSL's reference samplers (rng.h) */
+    int checkpoint_every; /* epochs between two checkpoints of a run (lib/record.h) */
 } blr_train_cfg;
 
 typedef struct {

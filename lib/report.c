@@ -717,7 +717,7 @@ int blr_report_write_manifest(const char *dir, const blr_manifest *man,
         {"cflags", man->cflags}, {"gsl_version", man->gsl_version},
         {"openblas_version", man->openblas_version}, {"yaml_version", man->yaml_version},
         {"host", man->host}, {"start_utc", man->start_utc}, {"end_utc", man->end_utc},
-        {"scored_on", man->scored_on},
+        {"scored_on", man->scored_on}, {"shard", man->shard},
     };
     fputs("{\n", f);
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {

@@ -86,7 +86,8 @@ typedef struct {
     const char *experiment, *file, *file_sha256, *profile, *git_commit, *compiler, *cflags;
     const char *gsl_version, *openblas_version, *yaml_version, *host, *start_utc, *end_utc;
     const char *scored_on;
-    int threads;
+    const char *shard; /* "K/N": the slice of the runs this directory is for (lib/jobs.h) */
+    int threads;       /* per run */
 } blr_manifest;
 int blr_report_write_manifest(const char *dir, const blr_manifest *man,
                               const blr_run_result *runs, size_t n_runs, char *err,

@@ -1,28 +1,24 @@
-/* The experiment runner (issue M1 "Runner"): every (variant, seed) of an experiment is
- * initialized, trained, evaluated and written by the same code, so methods differ only in
- * their blr_method_ops. */
+/* The experiment runner (runner.h): every (variant, seed) of an experiment is initialized,
+ * trained, evaluated and written by the same code, so methods differ only in their
+ * blr_method_ops. */
 #include "runner.h"
 #include "threads.h"
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <cblas.h>
-#include <gsl/gsl_version.h>
-#include <yaml.h>
-
 #include "data.h"
 #include "exact.h"
+#include "files.h"
 #include "metrics.h"
 #include "model.h"
+#include "record.h"
 #include "report.h"
 #include "rule.h"
 #include "step.h"
@@ -31,16 +27,23 @@
  * chunks are shared among the evaluation workers. */
 #define EVAL_CHUNK 500
 
+/* A forward and backward pass costs about three forward passes (blr_runner_cost). */
+#define GRAD_COST 3.0
+
 typedef struct {
     blr_dataset train, test, ood;
     int has_ood;
     size_t loaded_bytes; /* the sets as read, before subsets were drawn */
 } run_data;
 
-typedef struct {
+typedef struct blr_runner runner;
+struct blr_runner {
     const blr_experiment *ex;
-    const blr_runner_opts *opts;
-    run_data *data;
+    run_data data;
+    double load_peak_mib; /* peak RSS when the data was loaded, maybe in a parent process */
+    /* The workspaces below are made by the first run, for the thread count of its
+     * blr_run_opts (threads_ready), and made again for another count. */
+    int threads_ready;
     blr_model model; /* evaluation worker 0's workspace; its spec and n_params serve all */
     blr_model *extra; /* workers 1 .. workers-1 */
     int workers;
@@ -50,16 +53,15 @@ typedef struct {
     double *chunk_loss;  /* a mean loss per chunk of the training set */
     size_t buffer_bytes; /* runner_alloc's and the workspaces' bytes: everything here but θ,
                           * w0, w1 and sd, which are P floats each */
-    size_t rss_bound;    /* the largest memory bound of the runs so far */
     int *lb;
     size_t *perm;
     double *probs, *probs_ood, *mu; /* accumulators in double */
     double *mus, *y; /* regression: mc_test × n test predictions (a row per sample), targets */
-    /* progress */
-    long epochs_done, epochs_total;
-    double seconds_done, last_progress;
-    int tty;
-} runner;
+    /* The run in progress: its options and what it reports. */
+    const blr_run_opts *o;
+    blr_progress prog;
+    double cost, last_report;
+};
 
 static double now_seconds(void)
 {
@@ -68,23 +70,31 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* One updating line on a terminal, at most 10 a second; plain lines elsewhere (a log file),
- * at most one every 10 seconds, plus the last epoch of every run. */
-static void progress(runner *r, int last, const char *fmt, ...)
+/* Tells o->progress where the run stands: `done` more rows of work, at most 4 reports a
+ * second unless `now` (an epoch or the run ended). */
+static void report_progress(runner *r, double done, int now)
 {
-    double now = now_seconds();
-    if (r->opts->quiet || (!last && now - r->last_progress < (r->tty ? 0.1 : 10.0)))
+    r->prog.fraction += done / r->cost;
+    if (r->prog.fraction > 1.0)
+        r->prog.fraction = 1.0;
+    double t = now_seconds();
+    if (!r->o->progress || (!now && t - r->last_report < 0.25))
         return;
-    r->last_progress = now;
-    char line[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    if (r->tty)
-        fprintf(stderr, "\r\033[K%s", line);
-    else
-        fprintf(stderr, "%s\n", line);
+    r->last_report = t;
+    r->o->progress(r->o->progress_ctx, &r->prog);
+}
+
+static double peak_rss_mib(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return NAN;
+    return (double)ru.ru_maxrss / 1024.0;
+}
+
+static int stop_requested(const runner *r)
+{
+    return r->o->stop && *r->o->stop;
 }
 
 static int load_data(const blr_experiment *ex, run_data *d, char *err, size_t errlen)
@@ -169,8 +179,7 @@ static blr_model *eval_model(runner *r, int w)
 {
     return w == 0 ? &r->model : &r->extra[w - 1];
 }
-
-static void runner_free(runner *r)
+static void runner_free_workspaces(runner *r)
 {
     blr_model_free(&r->model);
     for (int w = 1; w < r->workers; w++)
@@ -191,6 +200,13 @@ static void runner_free(runner *r)
     free(r->mu);
     free(r->mus);
     free(r->y);
+    const blr_experiment *ex = r->ex;
+    run_data d = r->data;
+    double load_peak = r->load_peak_mib;
+    memset(r, 0, sizeof *r);
+    r->ex = ex;
+    r->data = d;
+    r->load_peak_mib = load_peak;
 }
 
 static int train_batch_size(const blr_train_cfg *t, size_t n)
@@ -205,23 +221,9 @@ static void *runner_alloc(runner *r, size_t bytes)
     return malloc(bytes);
 }
 
-static int runner_init(runner *r, const blr_experiment *ex, const blr_runner_opts *opts,
-                       run_data *d, char *err, size_t errlen)
+/* The model's shape: the experiment's, with the data's input and output sizes. */
+static blr_model_spec runner_spec(const blr_experiment *ex, const run_data *d)
 {
-    memset(r, 0, sizeof *r);
-    r->ex = ex;
-    r->opts = opts;
-    r->data = d;
-    r->tty = isatty(STDERR_FILENO);
-    int max_batch = 1, max_mc = 1;
-    for (int v = 0; v < ex->n_variants; v++) {
-        int b = train_batch_size(&ex->variants[v].train, d->train.n);
-        if (b > max_batch)
-            max_batch = b;
-        if (ex->variants[v].train.mc_test > max_mc)
-            max_mc = ex->variants[v].train.mc_test;
-        r->epochs_total += (long)ex->variants[v].train.epochs * ex->n_seeds;
-    }
     blr_model_spec spec = ex->model;
     spec.task = ex->data.task;
     spec.noise_sd = ex->data.noise_sd;
@@ -229,10 +231,32 @@ static int runner_init(runner *r, const blr_experiment *ex, const blr_runner_opt
     spec.n_out = ex->data.task == BLR_TASK_CLASSIFICATION ? d->train.k : 1;
     if (ex->data.task == BLR_TASK_CLASSIFICATION && d->test.k > spec.n_out)
         spec.n_out = d->test.k;
+    return spec;
+}
+
+/* The workspaces of the experiment's runs for `threads` threads: one evaluation worker per
+ * thread, and buffers for the largest batch and mc_test of its variants. */
+static int runner_workspaces(runner *r, int threads, char *err, size_t errlen)
+{
+    if (r->threads_ready == threads)
+        return 0;
+    runner_free_workspaces(r);
+    blr_threads_set(threads);
+    const blr_experiment *ex = r->ex;
+    const run_data *d = &r->data;
+    int max_batch = 1, max_mc = 1;
+    for (int v = 0; v < ex->n_variants; v++) {
+        int b = train_batch_size(&ex->variants[v].train, d->train.n);
+        if (b > max_batch)
+            max_batch = b;
+        if (ex->variants[v].train.mc_test > max_mc)
+            max_mc = ex->variants[v].train.mc_test;
+    }
+    blr_model_spec spec = runner_spec(ex, d);
     if (blr_model_init(&r->model, &spec, EVAL_CHUNK, err, errlen) != 0)
         return -1;
     r->workers = 1;
-    int threads = blr_threads_get();
+    threads = blr_threads_get();
     if (threads > 1) {
         r->extra = calloc((size_t)threads - 1, sizeof *r->extra);
         if (!r->extra) {
@@ -278,7 +302,91 @@ static int runner_init(runner *r, const blr_experiment *ex, const blr_runner_opt
     }
     for (int w = 0; w < r->workers; w++)
         r->buffer_bytes += blr_model_workspace_bytes(eval_model(r, w));
+    r->threads_ready = threads;
     return 0;
+}
+
+int blr_runner_open(blr_runner **out, const blr_experiment *ex, char *err, size_t errlen)
+{
+    runner *r = calloc(1, sizeof *r);
+    *out = NULL;
+    if (!r) {
+        snprintf(err, errlen, "out of memory");
+        return 2;
+    }
+    r->ex = ex;
+    if (load_data(ex, &r->data, err, errlen) != 0) {
+        free(r);
+        return 2;
+    }
+    r->load_peak_mib = peak_rss_mib();
+    *out = r;
+    return 0;
+}
+
+void blr_runner_close(blr_runner *r)
+{
+    if (!r)
+        return;
+    runner_free_workspaces(r);
+    free_data(&r->data);
+    free(r);
+}
+
+int blr_runner_runs(const blr_experiment *ex)
+{
+    return ex->n_variants * ex->n_seeds;
+}
+
+void blr_runner_run_at(const blr_experiment *ex, int i, int *variant, int *seed)
+{
+    *variant = i % ex->n_variants;
+    *seed = ex->seeds[i / ex->n_variants];
+}
+
+void blr_runner_run_id(const blr_experiment *ex, int i, char *id, size_t len)
+{
+    int v, seed;
+    blr_runner_run_at(ex, i, &v, &seed);
+    blr_record_id(ex->variants[v].name, seed, id, len);
+}
+
+/* Samples of q that model averaging draws for variant v: one for a point mass, whose every
+ * draw is the same (asked of a one-parameter instance of the method). */
+static int eval_samples(const blr_variant *v)
+{
+    blr_method_cfg cfg = v->method_cfg;
+    cfg.mc = 1;
+    float w[2] = {0.0f, 0.0f};
+    blr_method *m = NULL;
+    char err[256];
+    if (blr_method_create(&m, &cfg, 1, w, w + 1, err, sizeof err) != 0)
+        return v->train.mc_test;
+    int S = isfinite(m->ops->entropy(m)) ? v->train.mc_test : 1;
+    blr_method_free(m);
+    return S;
+}
+
+/* Work of each part of a run, in rows through the network. */
+typedef struct {
+    double epoch_train, epoch_eval, final_eval;
+} run_cost;
+
+static run_cost cost_parts(const runner *r, const blr_variant *v)
+{
+    const run_data *d = &r->data;
+    double n = (double)d->train.n, t = (double)d->test.n, o = (double)d->ood.n;
+    run_cost c = {.epoch_train = GRAD_COST * n * v->train.mc_train, .epoch_eval = t};
+    c.final_eval = t + eval_samples(v) * (t + o + n);
+    return c;
+}
+
+double blr_runner_cost(const blr_runner *r, int i)
+{
+    int v, seed;
+    blr_runner_run_at(r->ex, i, &v, &seed);
+    run_cost c = cost_parts(r, &r->ex->variants[v]);
+    return r->ex->variants[v].train.epochs * (c.epoch_train + c.epoch_eval) + c.final_eval;
 }
 
 /* An evaluation pass over the EVAL_CHUNK-row chunks of d, shared among all the workers
@@ -337,7 +445,7 @@ static void loss_chunk(void *ctx, int w, long chunk)
 /* Mean of lbar (data term + prior, DESIGN §2) over the whole training set at θ. */
 static double full_lbar(runner *r, const float *theta, double prior_tilde)
 {
-    const blr_dataset *d = &r->data->train;
+    const blr_dataset *d = &r->data.train;
     eval_pass p = {.r = r, .theta = theta, .d = d};
     blr_threads_items(r->workers, eval_chunk_count(d), loss_chunk, &p);
     double sum = 0.0, sq = 0.0;
@@ -362,7 +470,7 @@ static void classification_metrics(const double *probs, const blr_dataset *d, in
  * Gaussians; mus holds S rows of n test predictions (S = 1 at the point estimate). */
 static void regression_metrics(runner *r, const double *mus, int S, double *rmse, double *nll)
 {
-    size_t n = r->data->test.n;
+    size_t n = r->data.test.n;
     const double *mean = mus;
     if (S > 1) {
         for (size_t i = 0; i < n; i++) {
@@ -381,7 +489,7 @@ static void regression_metrics(runner *r, const double *mus, int S, double *rmse
 static void evaluate_point(runner *r, const blr_method *m, blr_run_result *res,
                            blr_curve_row *row)
 {
-    const blr_dataset *d = &r->data->test;
+    const blr_dataset *d = &r->data.test;
     int k = r->model.spec.n_out;
     m->ops->mean(m, r->theta);
     if (r->model.spec.task == BLR_TASK_CLASSIFICATION) {
@@ -410,16 +518,15 @@ static void evaluate_point(runner *r, const blr_method *m, blr_run_result *res,
 }
 
 /* Model averaging over mc_test samples of q (the "bayes_" metrics), OOD AUROC of the
- * predictive entropy, the reliability diagram, and the objective estimate L(q). */
-static void evaluate_bayes(runner *r, blr_method *m, const blr_variant *v, int seed,
-                           blr_run_result *res, blr_reliability *rel)
+ * predictive entropy, the reliability diagram, and the objective estimate L(q). */static int evaluate_bayes(runner *r, blr_method *m, const blr_variant *v, int seed,
+                          blr_run_result *res, blr_reliability *rel)
 {
-    const blr_dataset *d = &r->data->test, *o = &r->data->ood;
+    const blr_dataset *d = &r->data.test, *o = &r->data.ood;
     int k = r->model.spec.n_out;
     /* A point mass (entropy -inf) gives the same θ every draw: one sample is the exact
      * average. */
     int S = isfinite(m->ops->entropy(m)) ? v->train.mc_test : 1;
-    double prior_tilde = v->train.prior_precision / (double)r->data->train.n;
+    double prior_tilde = v->train.prior_precision / (double)r->data.train.n;
     blr_rng rng;
     blr_rng_init(&rng, (uint64_t)seed, BLR_RNG_TEST_NOISE, 0);
     blr_rng_use_gsl(&rng, v->train.rng_gsl);
@@ -427,19 +534,24 @@ static void evaluate_bayes(runner *r, blr_method *m, const blr_variant *v, int s
     size_t width = cls ? (size_t)k : 1;
     double *acc = cls ? r->probs : r->mus;
     memset(acc, 0, (cls ? 1 : (size_t)S) * d->n * width * sizeof(double));
-    if (r->data->has_ood)
+    if (r->data.has_ood)
         memset(r->probs_ood, 0, o->n * width * sizeof(double));
     double lbar = 0.0;
+    r->prog.evals = S;
     for (int s = 0; s < S; s++) {
+        if (stop_requested(r))
+            return 1;
         m->ops->sample(m, 0, r->theta, &rng);
         predict_add(r, r->theta, d, cls ? acc : acc + (size_t)s * d->n);
-        if (r->data->has_ood)
+        if (r->data.has_ood)
             predict_add(r, r->theta, o, r->probs_ood);
         lbar += full_lbar(r, r->theta, prior_tilde);
+        r->prog.eval = s + 1;
+        report_progress(r, (double)(d->n + o->n + r->data.train.n), 0);
     }
     /* Dirac methods are the τ -> 0 limit (DESIGN §2): their entropy term is left out. */
     double h = m->ops->entropy(m);
-    double tau_tilde = v->train.temperature / (double)r->data->train.n;
+    double tau_tilde = v->train.temperature / (double)r->data.train.n;
     res->objective = lbar / S - (isfinite(h) ? tau_tilde * h : 0.0);
     if (cls) {
         for (size_t j = 0; j < d->n * width; j++)
@@ -453,7 +565,7 @@ static void evaluate_bayes(runner *r, blr_method *m, const blr_variant *v, int s
         rel->bins = BLR_ECE_BINS;
         blr_metrics_reliability(acc, d->label, d->n, k, BLR_ECE_BINS, rel->conf, rel->acc,
                                 rel->count);
-        if (r->data->has_ood) {
+        if (r->data.has_ood) {
             for (size_t j = 0; j < o->n * width; j++)
                 r->probs_ood[j] /= S;
             /* Entropies overwrite the averaged probabilities row by row: entropy i only
@@ -467,6 +579,7 @@ static void evaluate_bayes(runner *r, blr_method *m, const blr_variant *v, int s
         regression_metrics(r, acc, S, &res->metric[BLR_METRIC_BAYES_RMSE],
                            &res->metric[BLR_METRIC_BAYES_NLL]);
     }
+    return 0;
 }
 
 static int all_finite(const float *x, size_t n)
@@ -489,14 +602,6 @@ static double median_sd(runner *r, const blr_method *m)
     m->ops->posterior(m, r->theta, r->sd);
     qsort(r->sd, P, sizeof(float), cmp_float);
     return P % 2 ? r->sd[P / 2] : 0.5 * ((double)r->sd[P / 2 - 1] + r->sd[P / 2]);
-}
-
-static double peak_rss_mib(void)
-{
-    struct rusage ru;
-    if (getrusage(RUSAGE_SELF, &ru) != 0)
-        return NAN;
-    return (double)ru.ru_maxrss / 1024.0;
 }
 
 /* The first layer's filters: one row of `cols` weights per unit (the conv kernels of a cnn). */
@@ -560,21 +665,39 @@ static int write_filters(const runner *r, const blr_method *m, const char *dir,
 }
 
 /* Trains one (variant, seed) and fills its result, curve rows (one per epoch) and
- * reliability diagram. Returns the run status. */
-static blr_status run_one(runner *r, const blr_variant *v, int seed, const char *out_dir,
-                          blr_run_result *res, blr_curve_row *curves, blr_reliability *rel,
-                          char *err, size_t errlen)
+ * reliability diagram. Returns the run status. *//* Where the run's checkpoint goes: the training state `ck` with its curve rows and m. */
+static int save_checkpoint(const char *ckpt, blr_checkpoint ck, double t0, const blr_method *m,
+                           const blr_curve_row *curves, char *err, size_t errlen)
 {
-    const blr_dataset *tr = &r->data->train;
+    ck.seconds = now_seconds() - t0;
+    ck.invalid_updates = m->invalid_updates;
+    return blr_checkpoint_save(ckpt, &ck, curves, m, err, errlen);
+}
+
+/* Trains run i, continuing from the checkpoint ckpt when there is one (ckpt NULL: no
+ * checkpoints), and fills its result, curve rows (one per epoch) and reliability diagram
+ * (*has_rel); the filters and posterior files go into the record directory rec. Returns 0
+ * when the run ended (ok, diverged or failed: res->status, and err says why it did not end
+ * ok), 1 when stopped by o->stop after saving a checkpoint, -1 on an error that leaves no
+ * result (a checkpoint that cannot be read or written). */
+static int run_one(runner *r, int i, const char *rec, const char *ckpt, blr_run_result *res,
+                   blr_curve_row *curves, blr_reliability *rel, int *has_rel, char *err,
+                   size_t errlen)
+{
+    int vi, seed;
+    blr_runner_run_at(r->ex, i, &vi, &seed);
+    const blr_variant *v = &r->ex->variants[vi];
+    const blr_dataset *tr = &r->data.train;
     size_t P = r->model.n_params;
     const blr_train_cfg *t = &v->train;
     memset(res, 0, sizeof *res);
-    for (int i = 0; i < BLR_METRIC_COUNT; i++)
-        res->metric[i] = NAN;
+    for (int k = 0; k < BLR_METRIC_COUNT; k++)
+        res->metric[k] = NAN;
     res->objective = res->posterior_sd_median = res->rss_bound_mib = NAN;
     snprintf(res->variant, sizeof res->variant, "%s", v->name);
     snprintf(res->rule, sizeof res->rule, "%s", v->method_cfg.rule);
     res->seed = seed;
+    *has_rel = 0;
 
     blr_method_cfg cfg = v->method_cfg;
     cfg.n_data = (double)tr->n;
@@ -592,7 +715,7 @@ static blr_status run_one(runner *r, const blr_variant *v, int seed, const char 
     blr_method *m = NULL;
     if (blr_method_create(&m, &cfg, P, r->w0, r->w1, err, errlen) != 0) {
         res->status = BLR_STATUS_FAILED;
-        return res->status;
+        return 0;
     }
     /* The base in effect: methods with their own family (sgd: dirac) set it in init. */
     snprintf(res->base, sizeof res->base, "%s", blr_base_name(m->cfg.base.kind));
@@ -605,89 +728,127 @@ static blr_status run_one(runner *r, const blr_variant *v, int seed, const char 
                       (m->flags & BLR_NEEDS_SQGRAD) != 0, err, errlen) != 0) {
         blr_method_free(m);
         res->status = BLR_STATUS_FAILED;
-        return res->status;
+        return 0;
     }
-    blr_rng noise;
-    blr_rng_init(&noise, (uint64_t)seed, BLR_RNG_TRAIN_NOISE, 0);
-    blr_rng_use_gsl(&noise, t->rng_gsl);
-    double t0 = now_seconds();
+    blr_checkpoint ck = {.epoch = 1, .threads = r->threads_ready};
+    blr_rng_init(&ck.noise, (uint64_t)seed, BLR_RNG_TRAIN_NOISE, 0);
+    blr_rng_use_gsl(&ck.noise, t->rng_gsl);
+    int loaded = ckpt ? blr_checkpoint_load(ckpt, &ck, curves, t->epochs, m, err, errlen) : 1;
+    if (loaded == 0 && ck.threads != r->threads_ready) {
+        snprintf(err, errlen, "%s: error: the run was started with %d threads and continues "
+                 "only with as many (its sums depend on them): resume with --threads %d",
+                 ckpt, ck.threads, ck.threads);
+        loaded = -1;
+    }
+    if (loaded < 0) {
+        blr_step_free(&train_step);
+        blr_method_free(m);
+        return -1;
+    }
+    m->invalid_updates = ck.invalid_updates;
+    res->epochs = ck.n_curves;
+    run_cost c = cost_parts(r, v);
+    r->cost = t->epochs * (c.epoch_train + c.epoch_eval) + c.final_eval;
+    r->prog = (blr_progress){.run = i, .epoch = ck.n_curves, .epochs = t->epochs};
+    report_progress(r, ck.n_curves * (c.epoch_train + c.epoch_eval) +
+                           c.epoch_train * (double)ck.row / (double)tr->n, 1);
+    double t0 = now_seconds() - ck.seconds;
     blr_status status = BLR_STATUS_OK;
-    long step = 0;
-    for (int epoch = 1; epoch <= t->epochs && status == BLR_STATUS_OK; epoch++) {
+    int stopped = 0;
+    for (; ck.epoch <= t->epochs && status == BLR_STATUS_OK; ck.epoch++) {
         blr_rng shuffle;
-        blr_rng_init(&shuffle, (uint64_t)seed, BLR_RNG_SHUFFLE, (uint64_t)epoch);
+        blr_rng_init(&shuffle, (uint64_t)seed, BLR_RNG_SHUFFLE, (uint64_t)ck.epoch);
         blr_data_permutation(r->perm, tr->n, &shuffle);
-        double loss_sum = 0.0;
-        for (size_t start = 0; start < tr->n; start += (size_t)B, step++) {
-            int nb = (int)(tr->n - start < (size_t)B ? tr->n - start : (size_t)B);
-            blr_data_gather(tr, r->perm + start, (size_t)nb, r->xb, tr->label ? r->lb : NULL,
+        for (; ck.row < tr->n; ck.row += (size_t)B, ck.step++) {
+            if (stop_requested(r)) {
+                stopped = 1;
+                break;
+            }
+            int nb = (int)(tr->n - ck.row < (size_t)B ? tr->n - ck.row : (size_t)B);
+            blr_data_gather(tr, r->perm + ck.row, (size_t)nb, r->xb, tr->label ? r->lb : NULL,
                             tr->target ? r->tb : NULL);
             double batch_loss =
-                blr_step_run(&train_step, m, &noise, r->xb, r->lb, r->tb, nb, prior_tilde,
-                             blr_schedule_factor(t->schedule, step, total, warmup), NULL);
+                blr_step_run(&train_step, m, &ck.noise, r->xb, r->lb, r->tb, nb, prior_tilde,
+                             blr_schedule_factor(t->schedule, ck.step, total, warmup), NULL);
             if (!isfinite(batch_loss)) {
                 status = BLR_STATUS_DIVERGED;
                 break;
             }
-            loss_sum += batch_loss * nb;
+            ck.loss_sum += batch_loss * nb;
+            report_progress(r, c.epoch_train * nb / (double)tr->n, 0);
         }
+        if (stopped)
+            break;
         m->ops->mean(m, r->theta);
         if (status == BLR_STATUS_OK && !all_finite(r->theta, P))
             status = BLR_STATUS_DIVERGED;
-        double elapsed = now_seconds() - t0;
-        blr_curve_row *row = &curves[epoch - 1];
+        blr_curve_row *row = &curves[ck.epoch - 1];
         snprintf(row->variant, sizeof row->variant, "%s", v->name);
         row->seed = seed;
-        row->epoch = epoch;
-        row->train_loss = status == BLR_STATUS_OK ? loss_sum / (double)tr->n : NAN;
-        row->seconds = elapsed;
+        row->epoch = ck.epoch;
+        row->train_loss = status == BLR_STATUS_OK ? ck.loss_sum / (double)tr->n : NAN;
+        row->seconds = now_seconds() - t0;
         if (status == BLR_STATUS_OK)
             evaluate_point(r, m, NULL, row);
         else
             row->acc = row->nll = row->ece = NAN;
-        res->epochs = epoch;
-        r->epochs_done++;
-        double per_epoch = (r->seconds_done + elapsed) / (double)r->epochs_done;
-        progress(r, epoch == t->epochs || status != BLR_STATUS_OK,
-                 "%s seed %d epoch %d/%d loss %.4f test nll %.4f  %.0fs left", v->name, seed,
-                 epoch, t->epochs, row->train_loss, row->nll,
-                 per_epoch * (double)(r->epochs_total - r->epochs_done));
+        res->epochs = ck.n_curves = ck.epoch;
+        r->prog.epoch = ck.epoch;
+        report_progress(r, c.epoch_eval, 1);
+        ck.row = 0;
+        ck.loss_sum = 0.0;
+        if (status == BLR_STATUS_OK && ckpt && ck.epoch < t->epochs &&
+            ck.epoch % t->checkpoint_every == 0) {
+            blr_checkpoint next = ck;
+            next.epoch++;
+            if (save_checkpoint(ckpt, next, t0, m, curves, err, errlen) != 0) {
+                blr_step_free(&train_step);
+                blr_method_free(m);
+                return -1;
+            }
+        }
     }
     res->train_seconds = now_seconds() - t0;
-    /* The bound of M4 (README: Performance): data + (state arrays + 4) P floats + the
-     * buffers and workspaces of training and evaluation + 64 MiB for the program, its
-     * libraries and their thread stacks. */
-    size_t bound = r->data->loaded_bytes + r->buffer_bytes +
+    /* The bound of README: Performance: data + (state arrays + 4) P floats + the buffers and
+     * workspaces of training and evaluation + 64 MiB for the program, its libraries and their
+     * thread stacks. */
+    size_t bound = r->data.loaded_bytes + r->buffer_bytes +
                    (m->state_arrays + 4) * P * sizeof(float) + blr_step_bytes(&train_step) +
                    ((size_t)64 << 20);
-    if (bound > r->rss_bound)
-        r->rss_bound = bound;
-    res->rss_bound_mib = (double)r->rss_bound / (1 << 20);
+    res->rss_bound_mib = (double)bound / (1 << 20);
     blr_step_free(&train_step);
-    r->seconds_done += res->train_seconds;
     res->status = status;
     res->invalid_updates = m->invalid_updates;
-    if (status == BLR_STATUS_OK) {
+    if (!stopped && status == BLR_STATUS_OK) {
         blr_curve_row final_row;
         evaluate_point(r, m, res, &final_row);
         filter_sparsity(r, r->theta, res);
         if ((r->ex->figures & (1u << BLR_FIGURE_FILTERS)) && seed == r->ex->seeds[0] &&
-            write_filters(r, m, out_dir, v->name, seed, err, errlen) != 0)
+            write_filters(r, m, rec, v->name, seed, err, errlen) != 0)
             res->status = BLR_STATUS_FAILED;
-        evaluate_bayes(r, m, v, seed, res, rel);
+        stopped = evaluate_bayes(r, m, v, seed, res, rel);
+        *has_rel = r->model.spec.task == BLR_TASK_CLASSIFICATION;
+    }
+    if (stopped) {
+        int rc = ckpt ? save_checkpoint(ckpt, ck, t0, m, curves, err, errlen) : 0;
+        blr_method_free(m);
+        return rc == 0 ? 1 : -1;
+    }
+    if (status == BLR_STATUS_OK) {
         res->posterior_sd_median = median_sd(r, m);
         if (r->ex->posterior) {
             m->ops->posterior(m, r->theta, r->sd);
-            if (blr_report_write_posterior(out_dir, v->name, seed, r->theta, r->sd, P, err,
+            if (blr_report_write_posterior(rec, v->name, seed, r->theta, r->sd, P, err,
                                            errlen) != 0)
                 res->status = BLR_STATUS_FAILED;
         }
     } else {
         snprintf(err, errlen, "%s seed %d diverged in epoch %d", v->name, seed, res->epochs);
     }
-    res->peak_rss_mib = peak_rss_mib();
+    /* A forked worker's own peak leaves out the loading of the data in its parent. */
+    res->peak_rss_mib = fmax(peak_rss_mib(), r->load_peak_mib);
     blr_method_free(m);
-    return res->status;
+    return 0;
 }
 
 /* A linear model on a regression problem has a known posterior (lib/exact.h): written as the
@@ -696,7 +857,7 @@ static blr_status run_one(runner *r, const blr_variant *v, int seed, const char 
 static int write_exact_posterior(runner *r, const blr_experiment *ex, const char *dir,
                                  char *err, size_t errlen)
 {
-    const blr_dataset *d = &r->data->train;
+    const blr_dataset *d = &r->data.train;
     const blr_dense *L = &r->model.layer[0];
     size_t P = r->model.n_params, D = (size_t)d->d;
     double *mean = malloc((D + 1) * sizeof(double)), *sd = malloc((D + 1) * sizeof(double));
@@ -721,135 +882,56 @@ static int write_exact_posterior(runner *r, const blr_experiment *ex, const char
     free(sf);
     return rc;
 }
-
-static int mkdir_p(const char *path)
+int blr_runner_train(blr_runner *r, int i, const char *dir, const blr_run_opts *o, char *err,
+                     size_t errlen)
 {
-    char buf[BLR_PATH_LEN];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
-}
-
-static void utc_now(char *buf, size_t len)
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static int write_outputs(runner *r, const char *dir, const blr_run_result *runs, size_t n_runs,
-                         const blr_curve_row *curves, size_t n_curves, const blr_reliability *rel,
-                         size_t n_rel, const char *start, char *err, size_t errlen)
-{
+    if (runner_workspaces(r, o->threads, err, errlen) != 0)
+        return -1;
+    r->o = o;
+    r->last_report = 0.0;
     const blr_experiment *ex = r->ex;
-    if (blr_report_write_tables(dir, ex, runs, n_runs, curves, n_curves, rel, n_rel, err,
-                                errlen) != 0)
+    char id[BLR_NAME_LEN + 16], rec[BLR_PATH_LEN], tmp[BLR_PATH_LEN + 8], ckpt[BLR_PATH_LEN + 8];
+    blr_runner_run_id(ex, i, id, sizeof id);
+    int n = snprintf(rec, sizeof rec, "%s/runs/%s", dir, id);
+    if (n < 0 || (size_t)n >= sizeof rec) {
+        snprintf(err, errlen, "%s: error: path longer than %zu bytes", dir, sizeof rec - 1);
         return -1;
-    char sha[65] = "", end[32], host[256] = "", threads_cfg[64];
-    blr_report_sha256_file(ex->path, sha);
-    utc_now(end, sizeof end);
-    gethostname(host, sizeof host - 1);
-    char *config = openblas_get_config(), scored[96] = "test set";
-    if (ex->data.validation > 0)
-        snprintf(scored, sizeof scored, "%zu validation examples held out of the training set",
-                 ex->data.validation);
-    snprintf(threads_cfg, sizeof threads_cfg, "%s", config ? config : "unknown");
-    blr_manifest man = {
-        .experiment = ex->name, .file = ex->path, .file_sha256 = sha, .profile = ex->profile,
-        .git_commit = r->opts->git_commit ? r->opts->git_commit : "unknown",
-        .compiler = r->opts->compiler ? r->opts->compiler : "unknown",
-        .cflags = r->opts->cflags ? r->opts->cflags : "unknown",
-        .gsl_version = GSL_VERSION, .openblas_version = threads_cfg,
-        .yaml_version = yaml_get_version_string(), .host = host, .start_utc = start,
-        .end_utc = end, .scored_on = scored, .threads = blr_threads_get(),
-    };
-    if (blr_report_write_manifest(dir, &man, runs, n_runs, err, errlen) != 0)
+    }
+    snprintf(tmp, sizeof tmp, "%s.tmp", rec);
+    snprintf(ckpt, sizeof ckpt, "%s.ckpt", rec);
+    /* What an earlier process left of this record, before it was complete. */
+    if (blr_files_remove_tree(tmp, err, errlen) != 0)
         return -1;
-    return blr_report_plot(dir, ex->figures, err, errlen);
-}
-
-int blr_runner_run(const blr_experiment *ex, const blr_runner_opts *opts, char *err,
-                   size_t errlen)
-{
-    run_data data;
-    if (load_data(ex, &data, err, errlen) != 0)
-        return 2;
-    /* Before runner_init, which sizes the evaluation workers by the thread count. */
-    blr_threads_set(opts->threads > 0 ? opts->threads : ex->threads);
-    runner r;
-    if (runner_init(&r, ex, opts, &data, err, errlen) != 0) {
-        runner_free(&r);
-        free_data(&data);
-        return 2;
+    int v, seed;
+    blr_runner_run_at(ex, i, &v, &seed);
+    blr_curve_row *curves = calloc((size_t)ex->variants[v].train.epochs, sizeof *curves);
+    if (!curves) {
+        snprintf(err, errlen, "out of memory for %d curve rows", ex->variants[v].train.epochs);
+        return -1;
     }
-    char dir[BLR_PATH_LEN];
-    if (opts->out_dir)
-        snprintf(dir, sizeof dir, "%s", opts->out_dir);
-    else
-        snprintf(dir, sizeof dir, "results/%s", ex->name);
-    int rc = 0;
-    size_t n_runs = (size_t)ex->n_variants * (size_t)ex->n_seeds, n_curves = 0;
-    long max_epochs = 0;
-    for (int v = 0; v < ex->n_variants; v++)
-        max_epochs += ex->variants[v].train.epochs;
-    blr_run_result *runs = calloc(n_runs, sizeof *runs);
-    blr_curve_row *curves = calloc((size_t)max_epochs * (size_t)ex->n_seeds, sizeof *curves);
-    blr_reliability *rel = calloc(n_runs, sizeof *rel);
-    char start[32];
-    utc_now(start, sizeof start);
-    if (!runs || !curves || !rel) {
-        snprintf(err, errlen, "out of memory for %zu runs", n_runs);
-        rc = 2;
-    } else if (mkdir_p(dir) != 0) {
-        snprintf(err, errlen, "%s: error: cannot create directory: %s", dir, strerror(errno));
-        rc = 2;
-    } else if (ex->posterior && ex->model.arch == BLR_ARCH_LINEAR &&
-               ex->data.task == BLR_TASK_REGRESSION &&
-               write_exact_posterior(&r, ex, dir, err, errlen) != 0) {
-        rc = 1;
+    blr_run_result res;
+    blr_reliability rel;
+    int has_rel;
+    int rc = run_one(r, i, tmp, o->checkpoints ? ckpt : NULL, &res, curves, &rel, &has_rel, err,
+                     errlen);
+    char werr[512];
+    if (rc == 0 && i == 0 && ex->posterior && ex->model.arch == BLR_ARCH_LINEAR &&
+        ex->data.task == BLR_TASK_REGRESSION &&
+        write_exact_posterior(r, ex, tmp, werr, sizeof werr) != 0) {
+        res.status = BLR_STATUS_FAILED;
+        snprintf(err, errlen, "%s", werr);
     }
-    size_t n_rel = 0, i = 0;
-    char run_err[512];
-    for (int s = 0; s < ex->n_seeds && rc != 2; s++) {
-        for (int v = 0; v < ex->n_variants; v++, i++) {
-            const blr_variant *var = &ex->variants[v];
-            run_err[0] = '\0';
-            blr_status st = run_one(&r, var, ex->seeds[s], dir, &runs[i], curves + n_curves,
-                                    &rel[n_rel], run_err, sizeof run_err);
-            n_curves += (size_t)runs[i].epochs;
-            if (st == BLR_STATUS_OK && r.model.spec.task == BLR_TASK_CLASSIFICATION)
-                n_rel++;
-            if (st != BLR_STATUS_OK) {
-                rc = 1;
-                if (!opts->quiet)
-                    fprintf(stderr, "%s%s: %s\n", r.tty ? "\r\033[K" : "",
-                            blr_status_name(st), run_err);
-                snprintf(err, errlen, "%s", run_err);
-            }
-        }
-    }
-    if (!opts->quiet && r.tty)
-        fputc('\n', stderr);
-    if (rc != 2) {
-        char werr[512];
-        if (write_outputs(&r, dir, runs, n_runs, curves, n_curves, rel, n_rel, start, werr,
-                          sizeof werr) != 0) {
-            snprintf(err, errlen, "%s", werr);
-            rc = 1;
-        }
-    }
-    free(runs);
+    if (rc == 0 && blr_record_write(tmp, &res, curves, res.epochs, has_rel ? &rel : NULL, err,
+                                    errlen) != 0)
+        rc = -1;
     free(curves);
-    free(rel);
-    runner_free(&r);
-    free_data(&data);
-    return rc;
+    if (rc != 0)
+        return rc;
+    blr_crashpoint("record");
+    if (rename(tmp, rec) != 0) {
+        snprintf(err, errlen, "%s: error: cannot rename to %s: %s", tmp, rec, strerror(errno));
+        return -1;
+    }
+    unlink(ckpt);
+    return 0;
 }

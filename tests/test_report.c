@@ -501,7 +501,7 @@ Test(report, manifest_json_text)
         .profile = "", .git_commit = "abc-dirty", .compiler = "cc\t1", .cflags = "-O2",
         .gsl_version = "2.7", .openblas_version = NULL, .yaml_version = "0.2.5",
         .host = "h\x01", .start_utc = "s", .end_utc = "e", .scored_on = "test set",
-        .threads = 2,
+        .shard = "2/3", .threads = 2,
     };
     blr_run_result r[2] = {run("sgd", 0, BLR_STATUS_OK), run("a\"b", 1, BLR_STATUS_DIVERGED)};
     r[0].train_seconds = 1.25;
@@ -527,6 +527,7 @@ Test(report, manifest_json_text)
                         "  \"start_utc\": \"s\",\n"
                         "  \"end_utc\": \"e\",\n"
                         "  \"scored_on\": \"test set\",\n"
+                        "  \"shard\": \"2/3\",\n"
                         "  \"threads\": 2,\n"
                         "  \"runs\": [\n"
                         "    {\"variant\": \"sgd\", \"seed\": 0, \"status\": \"ok\", "

@@ -1,0 +1,128 @@
+/* File-system helpers (files.h). */
+#include "files.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Long enough for a results directory (BLR_PATH_LEN) and anything a record holds under it. */
+#define FILES_PATH_LEN 2048
+
+static int fail(char *err, size_t errlen, const char *path, const char *what)
+{
+    snprintf(err, errlen, "%s: error: %s: %s", path, what, strerror(errno));
+    return -1;
+}
+
+int blr_files_mkdir_p(const char *path, char *err, size_t errlen)
+{
+    char buf[FILES_PATH_LEN];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
+        errno = ENAMETOOLONG;
+        return fail(err, errlen, path, "cannot create directory");
+    }
+    for (char *p = buf + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char c = *p;
+        *p = '\0';
+        struct stat st;
+        if (mkdir(buf, 0777) != 0) {
+            if (errno != EEXIST)
+                return fail(err, errlen, buf, "cannot create directory");
+            if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode)) {
+                snprintf(err, errlen, "%s: error: exists and is not a directory", buf);
+                return -1;
+            }
+        }
+        if (c == '\0')
+            return 0;
+        *p = c;
+    }
+}
+
+int blr_files_remove_tree(const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return errno == ENOENT ? 0 : fail(err, errlen, path, "cannot remove");
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        if (!d)
+            return fail(err, errlen, path, "cannot open directory");
+        struct dirent *e;
+        int rc = 0;
+        while (rc == 0 && (e = readdir(d))) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char sub[FILES_PATH_LEN];
+            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+            rc = blr_files_remove_tree(sub, err, errlen);
+        }
+        closedir(d);
+        if (rc != 0)
+            return rc;
+        return rmdir(path) == 0 ? 0 : fail(err, errlen, path, "cannot remove");
+    }
+    return unlink(path) == 0 ? 0 : fail(err, errlen, path, "cannot remove");
+}
+
+static int copy_file(const char *src, const char *dst, char *err, size_t errlen)
+{
+    unlink(dst);
+    if (link(src, dst) == 0)
+        return 0;
+    char tmp[FILES_PATH_LEN + 8];
+    snprintf(tmp, sizeof tmp, "%s.tmp", dst);
+    FILE *in = fopen(src, "rb");
+    if (!in)
+        return fail(err, errlen, src, "cannot read");
+    FILE *out = fopen(tmp, "wb");
+    if (!out) {
+        fclose(in);
+        return fail(err, errlen, tmp, "cannot create");
+    }
+    char buf[65536];
+    size_t n;
+    int bad = 0;
+    while (!bad && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        bad = fwrite(buf, 1, n, out) != n;
+    bad = ferror(in) || bad;
+    fclose(in);
+    bad = fclose(out) != 0 || bad;
+    if (bad || rename(tmp, dst) != 0) {
+        int e = errno;
+        unlink(tmp);
+        errno = e;
+        return fail(err, errlen, dst, "cannot write");
+    }
+    return 0;
+}
+
+int blr_files_copy_tree(const char *src, const char *dst, char *err, size_t errlen)
+{
+    DIR *d = opendir(src);
+    if (!d)
+        return fail(err, errlen, src, "cannot open directory");
+    int rc = blr_files_mkdir_p(dst, err, errlen);
+    struct dirent *e;
+    while (rc == 0 && (e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char s[FILES_PATH_LEN], t[FILES_PATH_LEN];
+        snprintf(s, sizeof s, "%s/%s", src, e->d_name);
+        snprintf(t, sizeof t, "%s/%s", dst, e->d_name);
+        struct stat st;
+        if (stat(s, &st) != 0)
+            rc = fail(err, errlen, s, "cannot read");
+        else if (S_ISDIR(st.st_mode))
+            rc = blr_files_copy_tree(s, t, err, errlen);
+        else if (S_ISREG(st.st_mode))
+            rc = copy_file(s, t, err, errlen);
+    }
+    closedir(d);
+    return rc;
+}

@@ -1,0 +1,349 @@
+/* Results directories (resultdir.h). */
+#define _DEFAULT_SOURCE /* flock */
+#include "resultdir.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "files.h"
+#include "record.h"
+#include "runner.h"
+
+int blr_identity_of(const blr_experiment *ex, const char *code, int threads, int shard,
+                    int shards, blr_identity *id, char *err, size_t errlen)
+{
+    memset(id, 0, sizeof *id);
+    snprintf(id->experiment, sizeof id->experiment, "%s", ex->name);
+    snprintf(id->file, sizeof id->file, "%s", ex->path);
+    snprintf(id->profile, sizeof id->profile, "%s", ex->profile);
+    snprintf(id->code, sizeof id->code, "%s", code ? code : "unknown");
+    id->threads = threads;
+    id->shard = shard;
+    id->shards = shards;
+    if (blr_report_sha256_file(ex->path, id->file_sha256) != 0) {
+        snprintf(err, errlen, "%s: error: cannot read the experiment file", ex->path);
+        return -1;
+    }
+    return 0;
+}
+
+/* The value of "key" in manifest.json as written by blr_report_write_manifest: a string
+ * (unescaped), a number as text, or "" for null. Returns 0, or -1 when the key is absent. */
+static int manifest_field(const char *text, const char *key, char *out, size_t len)
+{
+    char pat[80];
+    snprintf(pat, sizeof pat, "\n  \"%s\": ", key);
+    const char *p = strstr(text, pat);
+    if (!p || len == 0)
+        return -1;
+    p += strlen(pat);
+    size_t o = 0;
+    if (*p == '"') {
+        for (p++; *p && *p != '"' && o + 1 < len; p++) {
+            if (*p == '\\' && p[1])
+                p++;
+            out[o++] = *p == 'n' && p[-1] == '\\' ? '\n' : *p;
+        }
+    } else if (strncmp(p, "null", 4) != 0) {
+        while (*p && *p != ',' && *p != '\n' && o + 1 < len)
+            out[o++] = *p++;
+    }
+    out[o] = '\0';
+    return 0;
+}
+
+int blr_identity_read(const char *dir, blr_identity *id, char *err, size_t errlen)
+{
+    char path[BLR_PATH_LEN + 32];
+    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    FILE *f = fopen(path, "r");
+    static char text[1 << 16];
+    size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+    if (f)
+        fclose(f);
+    text[n] = '\0';
+    char threads[32] = "", shard[32] = "";
+    memset(id, 0, sizeof *id);
+    if (!f || manifest_field(text, "experiment", id->experiment, sizeof id->experiment) ||
+        manifest_field(text, "file", id->file, sizeof id->file) ||
+        manifest_field(text, "file_sha256", id->file_sha256, sizeof id->file_sha256) ||
+        manifest_field(text, "profile", id->profile, sizeof id->profile) ||
+        manifest_field(text, "git_commit", id->code, sizeof id->code) ||
+        manifest_field(text, "threads", threads, sizeof threads) ||
+        manifest_field(text, "shard", shard, sizeof shard) ||
+        sscanf(threads, "%d", &id->threads) != 1 ||
+        sscanf(shard, "%d/%d", &id->shard, &id->shards) != 2) {
+        snprintf(err, errlen, "%s: error: not a results directory of blr (no readable "
+                 "manifest.json with the experiment, code, threads and shard)", dir);
+        return -1;
+    }
+    return 0;
+}
+
+/* Why two identities differ, or NULL. */
+static const char *identity_mismatch(const blr_identity *a, const blr_identity *b, char *why,
+                                     size_t len)
+{
+    if (strcmp(a->experiment, b->experiment) != 0 || strcmp(a->file_sha256, b->file_sha256) != 0)
+        snprintf(why, len, "experiment '%s' (%.200s, sha256 %.12s) against '%s' (%.200s, sha256 %.12s)",
+                 a->experiment, a->file, a->file_sha256, b->experiment, b->file,
+                 b->file_sha256);
+    else if (strcmp(a->profile, b->profile) != 0)
+        snprintf(why, len, "profile '%s' against '%s'", a->profile, b->profile);
+    else if (strcmp(a->code, b->code) != 0)
+        snprintf(why, len, "code version %s against %s", a->code, b->code);
+    else if (a->threads && b->threads && a->threads != b->threads)
+        snprintf(why, len, "%d threads per run against %d", a->threads, b->threads);
+    else if (a->shards && b->shards && (a->shard != b->shard || a->shards != b->shards))
+        snprintf(why, len, "shard %d/%d against %d/%d", a->shard, a->shards, b->shard,
+                 b->shards);
+    else
+        return NULL;
+    return why;
+}
+
+/* 1 when dir has no entries but "." and "..". */
+static int dir_empty(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    struct dirent *e;
+    int empty = 1;
+    while (empty && (e = readdir(d)))
+        empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+    closedir(d);
+    return empty;
+}
+
+int blr_resultdir_open(blr_resultdir *rd, const char *dir, blr_identity *id, int resume,
+                       char *err, size_t errlen)
+{
+    rd->fd = -1;
+    rd->created = 0;
+    if (strlen(dir) + 64 + BLR_NAME_LEN >= sizeof rd->dir) {
+        snprintf(err, errlen, "%.80s...: error: the output path is too long (at most %d "
+                 "characters)", dir, (int)(sizeof rd->dir - 64 - BLR_NAME_LEN - 1));
+        return 2;
+    }
+    snprintf(rd->dir, sizeof rd->dir, "%s", dir);
+    struct stat st;
+    int existed = stat(dir, &st) == 0;
+    if (existed && !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s: error: exists and is not a directory", dir);
+        return 2;
+    }
+    if (resume && !existed) {
+        snprintf(err, errlen, "%s: error: nothing to resume: no such directory", dir);
+        return 2;
+    }
+    if (!existed && blr_files_mkdir_p(dir, err, errlen) != 0)
+        return 2;
+    rd->created = !existed;
+    if (access(dir, W_OK | X_OK) != 0) {
+        snprintf(err, errlen, "%s: error: cannot write into the directory: %s", dir,
+                 strerror(errno));
+        return 2;
+    }
+    rd->fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (rd->fd < 0 || flock(rd->fd, LOCK_EX | LOCK_NB) != 0) {
+        snprintf(err, errlen, "%s: error: %s", dir,
+                 rd->fd < 0 ? strerror(errno)
+                            : "in use by another blr process (wait for it, or stop it)");
+        blr_resultdir_close(rd);
+        return 2;
+    }
+    blr_identity have;
+    char why[1024];
+    int is_results = blr_identity_read(dir, &have, why, sizeof why) == 0;
+    /* An empty directory is one whose first process was stopped before it wrote anything:
+     * resuming it is starting it. */
+    if (resume && !is_results && !dir_empty(dir)) {
+        snprintf(err, errlen, "%s", why);
+    } else if (resume && is_results && identity_mismatch(&have, id, why, sizeof why)) {
+        snprintf(err, errlen, "%s: error: cannot resume: the directory was made with %s; run "
+                 "without --resume to start it again, or use another --out", dir, why);
+    } else if (!resume && !is_results && !dir_empty(dir)) {
+        snprintf(err, errlen, "%s: error: exists, is not empty and is not a results directory "
+                 "of blr; refusing to write into it (choose another --out)", dir);
+    } else {
+        if (resume && is_results) {
+            if (!id->threads)
+                id->threads = have.threads;
+            if (!id->shards) {
+                id->shard = have.shard;
+                id->shards = have.shards;
+            }
+        }
+        return 0;
+    }
+    blr_resultdir_close(rd);
+    return 2;
+}
+
+void blr_resultdir_close(blr_resultdir *rd)
+{
+    if (rd->fd >= 0)
+        close(rd->fd);
+    rd->fd = -1;
+    if (rd->created)
+        rmdir(rd->dir);
+    rd->created = 0;
+}
+
+/* Removes the entries of dir for which keep() is false. */
+static int remove_entries(const char *dir, int (*keep)(const char *name), char *err,
+                          size_t errlen)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        snprintf(err, errlen, "%s: error: cannot open directory: %s", dir, strerror(errno));
+        return -1;
+    }
+    int rc = 0;
+    struct dirent *e;
+    while (rc == 0 && (e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 || keep(e->d_name))
+            continue;
+        char p[BLR_PATH_LEN + 256];
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        rc = blr_files_remove_tree(p, err, errlen);
+    }
+    closedir(d);
+    return rc;
+}
+
+static int keep_nothing(const char *name)
+{
+    (void)name;
+    return 0;
+}
+
+static int keep_runs(const char *name)
+{
+    return strcmp(name, "runs") == 0;
+}
+
+/* In runs/: finished records and checkpoints stay; .tmp files and directories go. */
+static int keep_complete(const char *name)
+{
+    size_t n = strlen(name);
+    return !(n > 4 && strcmp(name + n - 4, ".tmp") == 0);
+}
+
+int blr_resultdir_begin(blr_resultdir *rd, int resume, const blr_manifest *man, char *err,
+                        size_t errlen)
+{
+    char runs[BLR_PATH_LEN + 8];
+    snprintf(runs, sizeof runs, "%s/runs", rd->dir);
+    rd->created = 0;
+    int rc = remove_entries(rd->dir, resume ? keep_runs : keep_nothing, err, errlen);
+    if (rc == 0)
+        rc = blr_files_mkdir_p(runs, err, errlen);
+    if (rc == 0 && resume)
+        rc = remove_entries(runs, keep_complete, err, errlen);
+    if (rc == 0)
+        rc = blr_report_write_manifest(rd->dir, man, NULL, 0, err, errlen);
+    return rc;
+}
+
+int blr_resultdir_finished(const char *dir, const char *run_id)
+{
+    char rec[BLR_PATH_LEN + BLR_NAME_LEN + 16], err[512];
+    snprintf(rec, sizeof rec, "%s/runs/%s", dir, run_id);
+    blr_run_result res;
+    int n_curves, has_rel;
+    return blr_record_read(rec, &res, NULL, 0, &n_curves, NULL, &has_rel, err, sizeof err) ==
+               0 &&
+           res.status != BLR_STATUS_FAILED;
+}
+
+/* Copies every directory of a record (posterior/, filters/) into the results directory. */
+static int copy_record_files(const char *rec, const char *dir, char *err, size_t errlen)
+{
+    DIR *d = opendir(rec);
+    if (!d) {
+        snprintf(err, errlen, "%s: error: cannot open directory: %s", rec, strerror(errno));
+        return -1;
+    }
+    int rc = 0;
+    struct dirent *e;
+    while (rc == 0 && (e = readdir(d))) {
+        char s[BLR_PATH_LEN * 4], t[BLR_PATH_LEN * 4];
+        snprintf(s, sizeof s, "%s/%s", rec, e->d_name);
+        snprintf(t, sizeof t, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (e->d_name[0] != '.' && stat(s, &st) == 0 && S_ISDIR(st.st_mode))
+            rc = blr_files_copy_tree(s, t, err, errlen);
+    }
+    closedir(d);
+    return rc;
+}
+
+int blr_resultdir_summarize(const char *dir, const blr_experiment *ex, const blr_manifest *man,
+                            int *n_ok, int *n_present, char *err, size_t errlen)
+{
+    int n = blr_runner_runs(ex);
+    long max_curves = 0;
+    for (int v = 0; v < ex->n_variants; v++)
+        max_curves += ex->variants[v].train.epochs;
+    max_curves *= ex->n_seeds;
+    blr_run_result *runs = calloc((size_t)n, sizeof *runs);
+    blr_curve_row *curves = calloc((size_t)max_curves, sizeof *curves);
+    blr_reliability *rel = calloc((size_t)n, sizeof *rel);
+    size_t n_runs = 0, n_curves = 0, n_rel = 0;
+    int ok = 0;
+    int rc = runs && curves && rel ? remove_entries(dir, keep_runs, err, errlen) : -1;
+    if (!runs || !curves || !rel)
+        snprintf(err, errlen, "error: out of memory for the summary of %d runs", n);
+    for (int i = 0; i < n && rc == 0; i++) {
+        char id[BLR_NAME_LEN + 16], rec[BLR_PATH_LEN * 2];
+        blr_runner_run_id(ex, i, id, sizeof id);
+        snprintf(rec, sizeof rec, "%s/runs/%s", dir, id);
+        struct stat st;
+        if (stat(rec, &st) != 0)
+            continue;
+        int v, seed, got, has_rel;
+        blr_runner_run_at(ex, i, &v, &seed);
+        rc = blr_record_read(rec, &runs[n_runs], curves + n_curves,
+                             (int)(max_curves - (long)n_curves), &got, &rel[n_rel], &has_rel,
+                             err, errlen);
+        if (rc == 0 && (strcmp(runs[n_runs].variant, ex->variants[v].name) != 0 ||
+                        runs[n_runs].seed != seed)) {
+            snprintf(err, errlen, "%s: error: the record is of %s seed %d", rec,
+                     runs[n_runs].variant, runs[n_runs].seed);
+            rc = -1;
+        }
+        if (rc == 0)
+            rc = copy_record_files(rec, dir, err, errlen);
+        if (rc != 0)
+            break;
+        ok += runs[n_runs].status == BLR_STATUS_OK;
+        n_runs++;
+        n_curves += (size_t)got;
+        n_rel += (size_t)has_rel;
+    }
+    if (rc == 0)
+        rc = blr_report_write_tables(dir, ex, runs, n_runs, curves, n_curves, rel, n_rel, err,
+                                     errlen);
+    blr_crashpoint("tables");
+    if (rc == 0)
+        rc = blr_report_write_manifest(dir, man, runs, n_runs, err, errlen);
+    if (rc == 0 && n_runs > 0)
+        rc = blr_report_plot(dir, ex->figures, err, errlen);
+    if (n_ok)
+        *n_ok = ok;
+    if (n_present)
+        *n_present = (int)n_runs;
+    free(runs);
+    free(curves);
+    free(rel);
+    return rc;
+}
