@@ -71,8 +71,19 @@ $(LIBBLR): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+# The MPI engine of `blr run --mpi` (cli/mpi_engine.c) is built when OpenMPI's mpicc is there
+# (scripts/setup.sh installs it); without it, --mpi says so.
+MPICC := $(shell command -v mpicc 2>/dev/null)
+ifneq ($(MPICC),)
+MPI_CFLAGS := -DBLR_HAVE_MPI $(patsubst -I%,-isystem %,$(shell mpicc --showme:compile))
+MPI_LIBS   := $(shell mpicc --showme:link)
+endif
+$(BUILD)/cli/mpi_engine.o: cli/mpi_engine.c cli/mpi_engine.h $(wildcard lib/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(MPI_CFLAGS) -MMD -c $< -o $@
+
 $(BLR): $(CLI_OBJ) $(LIBBLR)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBBLR) $(PKG_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBBLR) $(PKG_LIBS) $(MPI_LIBS)
 
 # One Criterion binary holds every test file, so a run ends in one synthesis line.
 $(BUILD)/tests/blr_tests: $(TEST_OBJ) $(ALLOC_COUNT) $(LIBBLR)

@@ -195,10 +195,12 @@ static int cmd_run(int argc, char **argv)
     char err[1024] = "", dir[BLR_PATH_LEN] = "";
     int rc = a.mpi ? blr_mpi_run(ex, &opts, dir, sizeof dir, err, sizeof err)
                    : blr_jobs_run(ex, &opts, dir, sizeof dir, err, sizeof err);
-    if (rc == BLR_JOBS_INTERRUPTED) {
+    if (rc == BLR_JOBS_INTERRUPTED && dir[0]) {
         fprintf(stderr, "blr: stopped by signal %d; every run saved its checkpoint. Continue "
                 "with:\n  blr run %s%s%s --out %s --resume\n", (int)stop_signal, a.file,
                 a.profile ? " --profile " : "", a.profile ? a.profile : "", dir);
+    }
+    if (rc == BLR_JOBS_INTERRUPTED) {
         free(ex);
         return 128 + (int)stop_signal;
     }

@@ -3,7 +3,8 @@
 # everything is present. As root it runs apt-get; otherwise it prints the command and fails.
 set -euo pipefail
 pkgs=(build-essential pkg-config libgsl-dev libyaml-dev libopenblas-openmp-dev zlib1g-dev
-      libcriterion-dev gnuplot-nox dataset-fashion-mnist nodejs npm)
+      libcriterion-dev gnuplot-nox dataset-fashion-mnist nodejs npm
+      openmpi-bin libopenmpi-dev slurm-wlm munge)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
