@@ -52,6 +52,8 @@ TEST_LINK ?= $(LIBBLR)
 # Tests count the heap allocations of library code (tests/alloc_count.c).
 TEST_LDFLAGS := -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
 ALLOC_COUNT := $(BUILD)/tests/alloc_count.o
+# The end-to-end tests' harness (running blr, comparing results directories).
+CLI_HARNESS := $(BUILD)/tests/cli_harness.o
 
 .PHONY: all run test bench paper tune install clean setup data FORCE
 all: $(BLR)
@@ -86,12 +88,12 @@ $(BLR): $(CLI_OBJ) $(LIBBLR)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBBLR) $(PKG_LIBS) $(MPI_LIBS)
 
 # One Criterion binary holds every test file, so a run ends in one synthesis line.
-$(BUILD)/tests/blr_tests: $(TEST_OBJ) $(ALLOC_COUNT) $(LIBBLR)
-	$(CC) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $(TEST_OBJ) $(ALLOC_COUNT) $(TEST_LINK) $(PKG_LIBS) -lcriterion
+$(BUILD)/tests/blr_tests: $(TEST_OBJ) $(ALLOC_COUNT) $(CLI_HARNESS) $(LIBBLR)
+	$(CC) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $(TEST_OBJ) $(ALLOC_COUNT) $(CLI_HARNESS) $(TEST_LINK) $(PKG_LIBS) -lcriterion
 
 # A single test file on its own: make build/tests/test_base
-$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(ALLOC_COUNT) $(TEST_LINK)
-	$(CC) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $< $(ALLOC_COUNT) $(TEST_LINK) $(PKG_LIBS) -lcriterion
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(ALLOC_COUNT) $(CLI_HARNESS) $(TEST_LINK)
+	$(CC) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $< $(ALLOC_COUNT) $(CLI_HARNESS) $(TEST_LINK) $(PKG_LIBS) -lcriterion
 
 setup:
 	@bash scripts/setup.sh
@@ -114,18 +116,20 @@ bench: all
 	$(BLR) bench --suite results/bench
 
 # The paper suite (results/README.md): the committed results/<name>/ directories, and
-# results/paper-times.csv with the wall time of each experiment.
+# results/paper-times.csv with the wall time of each experiment. RESUME=1 continues an
+# interrupted suite (scripts/suite.sh).
 PAPER := table1-mlp filters ablation-q0 table1-cnn table2-cnn
+RESUME ?= 0
 paper: data
 	@$(MAKE) --no-print-directory all
-	bash scripts/suite.sh $(BLR) paper $(PAPER)
+	RESUME=$(RESUME) bash scripts/suite.sh $(BLR) paper $(PAPER)
 
 # Step-size tuning on validation splits (DESIGN §7); results/tune-*/choice.md says what won
 # (tune-cnn-wider is tune-cnn's second round: its choice is over both).
 TUNE := tune-mlp tune-ablation tune-cnn tune-cnn-wider
 tune: data
 	@$(MAKE) --no-print-directory all
-	bash scripts/suite.sh $(BLR) tune $(TUNE)
+	RESUME=$(RESUME) bash scripts/suite.sh $(BLR) tune $(TUNE)
 	for t in tune-mlp tune-ablation tune-cnn; do awk -F, -f scripts/tune-choice.awk \
 	    results/$$t/summary.csv > results/$$t/choice.md || exit 1; done
 	awk -F, -f scripts/tune-choice.awk results/tune-cnn/summary.csv \

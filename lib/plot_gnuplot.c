@@ -115,6 +115,9 @@ int blr_plot_run_gnuplot(const char *exe, const char *dir, const char *fig, char
         /* Only async-signal-safe calls between fork and exec. gnuplot's stdout is not ours
          * to use (the library never prints to stdout); its stderr comes back through the
          * pipe for the error message. */
+        /* A process group of its own: a terminal's Ctrl-C, meant for blr, which finishes its
+         * summary before it stops, does not cut a figure off half-written. */
+        setpgid(0, 0);
         int null = open("/dev/null", O_RDWR);
         if (null >= 0) {
             dup2(null, 0);

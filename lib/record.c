@@ -323,31 +323,29 @@ int blr_record_unpack(const char *buf, size_t len, const char *dir, char *err, s
     while (at < len) {
         uint32_t plen;
         uint64_t size;
+        char rel[BLR_PATH_LEN];
         if (len - at < sizeof plen)
             break;
         memcpy(&plen, buf + at, sizeof plen);
-        at += sizeof plen;
-        if (plen == 0 || plen >= BLR_PATH_LEN || len - at < plen + sizeof size)
+        if (plen == 0 || plen >= BLR_PATH_LEN || len - at - sizeof plen < plen + sizeof size)
             break;
-        char rel[BLR_PATH_LEN];
-        memcpy(rel, buf + at, plen);
+        memcpy(rel, buf + at + sizeof plen, plen);
         rel[plen] = '\0';
-        at += plen;
-        memcpy(&size, buf + at, sizeof size);
-        at += sizeof size;
-        if (size > len - at || strstr(rel, "..") || rel[0] == '/' || strlen(rel) != plen)
+        memcpy(&size, buf + at + sizeof plen + plen, sizeof size);
+        size_t data = at + sizeof plen + plen + sizeof size;
+        if (size > len - data || strstr(rel, "..") || rel[0] == '/' || strlen(rel) != plen)
             break;
         blr_report_file rf;
         if (blr_report_open(&rf, dir, rel, err, errlen) != 0)
             return -1;
-        if (fwrite(buf + at, 1, (size_t)size, rf.f) != size) {
+        if (fwrite(buf + data, 1, (size_t)size, rf.f) != size) {
             blr_report_abort(&rf);
             snprintf(err, errlen, "%s/%s: error: cannot write: %s", dir, rel, strerror(errno));
             return -1;
         }
         if (blr_report_close(&rf, err, errlen) != 0)
             return -1;
-        at += (size_t)size;
+        at = data + (size_t)size;
     }
     if (at != len) {
         snprintf(err, errlen, "error: a packed run record is malformed at byte %zu of %zu", at,

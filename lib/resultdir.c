@@ -152,7 +152,8 @@ int blr_resultdir_open(blr_resultdir *rd, const char *dir, blr_identity *id, int
                  strerror(errno));
         return 2;
     }
-    rd->fd = open(dir, O_RDONLY | O_DIRECTORY);
+    /* Forked workers share the lock; programs they start (gnuplot) do not take it along. */
+    rd->fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (rd->fd < 0 || flock(rd->fd, LOCK_EX | LOCK_NB) != 0) {
         snprintf(err, errlen, "%s: error: %s", dir,
                  rd->fd < 0 ? strerror(errno)
@@ -220,15 +221,16 @@ static int remove_entries(const char *dir, int (*keep)(const char *name), char *
     return rc;
 }
 
-static int keep_nothing(const char *name)
+/* manifest.json goes only by being replaced, so that a directory killed while it is being
+ * cleaned or summarized is still recognized as a results directory. */
+static int keep_manifest(const char *name)
 {
-    (void)name;
-    return 0;
+    return strcmp(name, "manifest.json") == 0;
 }
 
 static int keep_runs(const char *name)
 {
-    return strcmp(name, "runs") == 0;
+    return strcmp(name, "runs") == 0 || keep_manifest(name);
 }
 
 /* In runs/: finished records and checkpoints stay; .tmp files and directories go. */
@@ -244,7 +246,7 @@ int blr_resultdir_begin(blr_resultdir *rd, int resume, const blr_manifest *man, 
     char runs[BLR_PATH_LEN + 8];
     snprintf(runs, sizeof runs, "%s/runs", rd->dir);
     rd->created = 0;
-    int rc = remove_entries(rd->dir, resume ? keep_runs : keep_nothing, err, errlen);
+    int rc = remove_entries(rd->dir, resume ? keep_runs : keep_manifest, err, errlen);
     if (rc == 0)
         rc = blr_files_mkdir_p(runs, err, errlen);
     if (rc == 0 && resume)
@@ -336,8 +338,26 @@ int blr_resultdir_summarize(const char *dir, const blr_experiment *ex, const blr
     blr_crashpoint("tables");
     if (rc == 0)
         rc = blr_report_write_manifest(dir, man, runs, n_runs, err, errlen);
-    if (rc == 0 && n_runs > 0)
-        rc = blr_report_plot(dir, ex->figures, err, errlen);
+    /* A slice of the runs (a shard, an interrupted run) may lack a figure's data: the runs
+     * of the first seed (filters), posteriors, ok classification runs (reliability). */
+    unsigned figures = ex->figures;
+    if ((int)n_runs < n) {
+        static const struct {
+            blr_figure fig;
+            const char *dir;
+        } needs[] = {{BLR_FIGURE_FILTERS, "filters"}, {BLR_FIGURE_POSTERIOR, "posterior"}};
+        for (size_t k = 0; k < sizeof needs / sizeof *needs; k++) {
+            char p[BLR_PATH_LEN + 16];
+            struct stat st;
+            snprintf(p, sizeof p, "%s/%s", dir, needs[k].dir);
+            if (stat(p, &st) != 0)
+                figures &= ~(1u << needs[k].fig);
+        }
+        if (n_rel == 0)
+            figures &= ~(1u << BLR_FIGURE_RELIABILITY);
+    }
+    if (rc == 0 && n_runs > 0 && figures)
+        rc = blr_report_plot(dir, figures, err, errlen);
     if (n_ok)
         *n_ok = ok;
     if (n_present)
