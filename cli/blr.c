@@ -44,6 +44,7 @@ static const char usage[] =
     "  bench [--arch mlp|cnn|linear] [--hidden 256,256] [--activation tanh] [--batch 128] [--mc 1]\n"
     "        [--rule NAME|all]... [--steps 300] [--threads N] [--suite DIR]\n"
     "        time optimizer steps on synthetic 784-input, 10-class data; one JSON line per rule;\n"
+    "        the steps use fewer than --threads while other processes keep cores busy\n"
     "        --suite DIR: every method x batch 32/128/512 x mc 1/4, sampling rates and the sgemm\n"
     "        bound into DIR (bench.csv, sampling.csv, gemm.csv, bench.png)\n"
     "  plot DIR\n"

@@ -130,7 +130,7 @@ static int land_record(blr_jobs *j, int run, const char *buf, size_t len, char *
 static int schedule(blr_jobs *j, int ranks, char *err, size_t errlen)
 {
     const volatile sig_atomic_t *stop = j->o->stop;
-    int next = 0, busy = 0, failed = 0;
+    int next = 0, busy = 0;
     for (int w = 1; w < ranks; w++) {
         int run = next < j->n_pending ? j->pending[next++] : -1;
         busy += run >= 0;
@@ -151,8 +151,8 @@ static int schedule(blr_jobs *j, int ranks, char *err, size_t errlen)
         MPI_Recv(msg ? msg : (char *)&flag, msg ? count : 0, MPI_BYTE, st.MPI_SOURCE, st.MPI_TAG,
                  MPI_COMM_WORLD, MPI_STATUS_IGNORE);
         if (!msg) {
-            snprintf(err, errlen, "error: out of memory for a message of %d bytes", count);
-            failed = 1;
+            /* The run's record is lost: blr_jobs_finish reports it missing. */
+            fprintf(stderr, "blr: out of memory for a message of %d bytes\n", count);
         } else if (st.MPI_TAG == TAG_PROGRESS && count == (int)sizeof(blr_progress)) {
             blr_progress p;
             memcpy(&p, msg, sizeof p);
@@ -163,8 +163,8 @@ static int schedule(blr_jobs *j, int ranks, char *err, size_t errlen)
             if (h.rc == 0 && land_record(j, h.run, msg + sizeof h, (size_t)count - sizeof h,
                                          err, errlen) == 0)
                 blr_jobs_progress_done(j, h.run);
-            else
-                failed = 1;
+            else if (h.rc == 0)
+                fprintf(stderr, "blr: %s\n", err);
             blr_jobs_progress_show(j, 1);
             int run = next < j->n_pending && !*stop ? j->pending[next++] : -1;
             busy -= run < 0;
@@ -172,7 +172,6 @@ static int schedule(blr_jobs *j, int ranks, char *err, size_t errlen)
         }
         free(msg);
     }
-    (void)failed;
     return *stop ? BLR_JOBS_INTERRUPTED : 0;
 }
 

@@ -91,6 +91,7 @@ int blr_bench_run(const blr_bench_opts *o, blr_bench_result *res, char *err, siz
     int warm = o->steps < 10 ? o->steps : 10;
     for (int s = -warm; s < o->steps; s++) {
         blr_step_times t;
+        blr_threads_adapt(o->threads);
         double a = now_ms();
         blr_step_run(&step, m, &rng, x, label, NULL, o->batch, cfg.prior_precision / cfg.n_data,
                      1.0, &t);

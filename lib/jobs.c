@@ -232,12 +232,6 @@ static blr_manifest manifest_of(const blr_jobs *j, manifest_text *t, int ended)
     };
 }
 
-static int cores_online(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 && n < 4096 ? (int)n : 1;
-}
-
 int blr_jobs_prepare(blr_jobs *j, const blr_experiment *ex, const blr_jobs_opts *o,
                      int threads_default, char *err, size_t errlen)
 {
@@ -454,7 +448,7 @@ int blr_jobs_run(const blr_experiment *ex, const blr_jobs_opts *o, char *dir, si
                  char *err, size_t errlen)
 {
     blr_jobs j;
-    int cores = cores_online();
+    int cores = blr_threads_cores();
     int threads = o->threads, jobs = o->jobs;
     blr_jobs_plan(cores, blr_runner_runs(ex), threads, jobs, &jobs, &threads);
     err[0] = '\0';

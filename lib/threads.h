@@ -18,6 +18,19 @@ void blr_threads_set(int n);
 /* The count in effect (OpenBLAS's; the two are set together). */
 int blr_threads_get(void);
 
+/* The cores this process may run on (its CPU affinity: a SLURM task's, a taskset's), at
+ * least 1. */
+int blr_threads_cores(void);
+
+/* Sets the count to `wanted`, or fewer when other processes keep cores busy: the cores they
+ * used over the last 0.2 s or more (from /proc/stat, less this process's own time; a core
+ * when they used 3/4 of it) are left to them. Re-measures at most every 0.2 s; returns the count in effect. For work whose
+ * results do not depend on the count (timing: `blr bench`): with two threads on two cores
+ * and one competing busy process, a step waits at every barrier for the thread the
+ * scheduler took away (sgd, batch 128: 1.2 ms idle, 5 ms so), and one thread does it in
+ * 1.6 ms. */
+int blr_threads_adapt(int wanted);
+
 /* A pass over [0, n) cut into one contiguous share [lo, hi) per thread, each a whole number
  * of BLR_FASTMATH_BLOCKs (the last share ends at n), so a vectorized block loop runs the
  * same blocks whatever the count. fn returns a count (e.g. saturated coordinates);
