@@ -13,10 +13,11 @@
 
 #include "blr.h"
 
-/* Not declared by Debian's cblas.h, exported by every OpenBLAS build. */
-char *openblas_get_corename(void);
 #include "mpi_engine.h"
 #include "version.h"
+
+/* Not declared by Debian's cblas.h, exported by every OpenBLAS build. */
+char *openblas_get_corename(void);
 
 #define EXIT_BAD_INPUT 2
 
@@ -53,12 +54,11 @@ static const char usage[] =
     "\n"
     "--threads N sets each run's OpenBLAS threads and the threads of its noise draws,\n"
     "optimizer passes and parallel MC samples (default for run: the experiment's `threads:`,\n"
-    "else the cores divided among the jobs; 2 for bench). A run's results depend on it, never\n"
-    "on --jobs, --shard or interruptions. Draws and passes are bit-identical for any N.\n"
-    "Evaluation chunks, and with\n"
-    "mc_train >= 2 the samples' gradients, run one thread each, so such runs are bit-identical\n"
-    "for any N; training with mc_train 1 uses multi-threaded GEMMs, whose sums are\n"
-    "bit-identical only for the same N.\n"
+    "else the cores divided among the jobs; 2 for bench). A run's results may depend on it,\n"
+    "never on --jobs, --shard or interruptions. Draws and passes are bit-identical for any N;\n"
+    "evaluation chunks, and with mc_train >= 2 the samples' gradients, run one thread each, so\n"
+    "such runs are bit-identical for any N; training with mc_train 1 uses multi-threaded\n"
+    "GEMMs, whose sums are bit-identical only for the same N.\n"
     "The experiment file format and the result files: docs/experiments.md.\n";
 
 static int bad_usage(const char *fmt, const char *arg)
@@ -168,11 +168,11 @@ static void catch_stop_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
-static int jobs_status(int rc, const char *err, int quiet)
+/* Says why a run or merge did not end ok (a message with a position says "error:"). */
+static void print_failure(int rc, const char *err)
 {
-    if (rc == BLR_JOBS_BAD_INPUT || (rc == BLR_JOBS_NOT_OK && err[0]) || (quiet && err[0]))
+    if (rc != BLR_JOBS_OK && err[0])
         fprintf(stderr, "%s%s\n", strstr(err, "error:") ? "" : "blr: ", err);
-    return rc;
 }
 
 static int cmd_run(int argc, char **argv)
@@ -205,7 +205,7 @@ static int cmd_run(int argc, char **argv)
         free(ex);
         return 128 + (int)stop_signal;
     }
-    jobs_status(rc, err, a.quiet);
+    print_failure(rc, err);
     if (rc != BLR_JOBS_BAD_INPUT && dir[0])
         printf("results: %s/table.md, %s/runs.csv, figures %s/*.png\n", dir, dir, dir);
     free(ex);
@@ -225,7 +225,7 @@ static int cmd_merge(int argc, char **argv)
     char err[1024] = "";
     int rc = blr_jobs_merge(argv[0], (const char *const *)argv + 1, argc - 1, &opts, err,
                             sizeof err);
-    jobs_status(rc, err, 0);
+    print_failure(rc, err);
     if (rc != BLR_JOBS_BAD_INPUT)
         printf("results: %s/table.md, %s/runs.csv, figures %s/*.png\n", argv[0], argv[0],
                argv[0]);

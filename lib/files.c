@@ -17,6 +17,34 @@ static int fail(char *err, size_t errlen, const char *path, const char *what)
     return -1;
 }
 
+int blr_files_each(const char *dir, blr_files_fn fn, void *ctx, char *err, size_t errlen)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return fail(err, errlen, dir, "cannot open directory");
+    int rc = 0;
+    struct dirent *e;
+    while (rc == 0 && (e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char path[FILES_PATH_LEN];
+        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path) {
+            errno = ENAMETOOLONG;
+            rc = fail(err, errlen, dir, "cannot list");
+        } else {
+            rc = fn(ctx, e->d_name, path, err, errlen);
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+int blr_files_is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 int blr_files_mkdir_p(const char *path, char *err, size_t errlen)
 {
     char buf[FILES_PATH_LEN];
@@ -44,30 +72,25 @@ int blr_files_mkdir_p(const char *path, char *err, size_t errlen)
     }
 }
 
+static int remove_entry(void *ctx, const char *name, const char *path, char *err,
+                        size_t errlen)
+{
+    (void)ctx;
+    (void)name;
+    return blr_files_remove_tree(path, err, errlen);
+}
+
 int blr_files_remove_tree(const char *path, char *err, size_t errlen)
 {
     struct stat st;
     if (lstat(path, &st) != 0)
         return errno == ENOENT ? 0 : fail(err, errlen, path, "cannot remove");
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        if (!d)
-            return fail(err, errlen, path, "cannot open directory");
-        struct dirent *e;
-        int rc = 0;
-        while (rc == 0 && (e = readdir(d))) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            char sub[FILES_PATH_LEN];
-            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-            rc = blr_files_remove_tree(sub, err, errlen);
-        }
-        closedir(d);
-        if (rc != 0)
-            return rc;
-        return rmdir(path) == 0 ? 0 : fail(err, errlen, path, "cannot remove");
-    }
-    return unlink(path) == 0 ? 0 : fail(err, errlen, path, "cannot remove");
+    if (!S_ISDIR(st.st_mode))
+        return unlink(path) == 0 ? 0 : fail(err, errlen, path, "cannot remove");
+    int rc = blr_files_each(path, remove_entry, NULL, err, errlen);
+    if (rc != 0)
+        return rc;
+    return rmdir(path) == 0 ? 0 : fail(err, errlen, path, "cannot remove");
 }
 
 static int copy_file(const char *src, const char *dst, char *err, size_t errlen)
@@ -102,27 +125,22 @@ static int copy_file(const char *src, const char *dst, char *err, size_t errlen)
     return 0;
 }
 
+static int copy_entry(void *ctx, const char *name, const char *path, char *err,
+                      size_t errlen)
+{
+    char to[FILES_PATH_LEN];
+    snprintf(to, sizeof to, "%s/%s", (const char *)ctx, name);
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return fail(err, errlen, path, "cannot read");
+    if (S_ISDIR(st.st_mode))
+        return blr_files_copy_tree(path, to, err, errlen);
+    return S_ISREG(st.st_mode) ? copy_file(path, to, err, errlen) : 0;
+}
+
 int blr_files_copy_tree(const char *src, const char *dst, char *err, size_t errlen)
 {
-    DIR *d = opendir(src);
-    if (!d)
-        return fail(err, errlen, src, "cannot open directory");
-    int rc = blr_files_mkdir_p(dst, err, errlen);
-    struct dirent *e;
-    while (rc == 0 && (e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char s[FILES_PATH_LEN], t[FILES_PATH_LEN];
-        snprintf(s, sizeof s, "%s/%s", src, e->d_name);
-        snprintf(t, sizeof t, "%s/%s", dst, e->d_name);
-        struct stat st;
-        if (stat(s, &st) != 0)
-            rc = fail(err, errlen, s, "cannot read");
-        else if (S_ISDIR(st.st_mode))
-            rc = blr_files_copy_tree(s, t, err, errlen);
-        else if (S_ISREG(st.st_mode))
-            rc = copy_file(s, t, err, errlen);
-    }
-    closedir(d);
-    return rc;
+    if (blr_files_mkdir_p(dst, err, errlen) != 0)
+        return -1;
+    return blr_files_each(src, copy_entry, (void *)dst, err, errlen);
 }

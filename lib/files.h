@@ -5,6 +5,14 @@
 
 #include <stddef.h>
 
+/* Calls fn(ctx, name, path) for every entry of dir but "." and ".." (path: dir/name), until
+ * one returns non-zero, which is returned; -1 when dir cannot be read. */
+typedef int (*blr_files_fn)(void *ctx, const char *name, const char *path, char *err,
+                            size_t errlen);
+int blr_files_each(const char *dir, blr_files_fn fn, void *ctx, char *err, size_t errlen);
+/* 1 when path is a directory (following links), 0 otherwise. */
+int blr_files_is_dir(const char *path);
+
 /* mkdir -p; refuses a path whose last part exists and is not a directory. */
 int blr_files_mkdir_p(const char *path, char *err, size_t errlen);
 /* rm -rf; a path that does not exist is not an error. Symbolic links are removed, not

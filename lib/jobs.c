@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -162,7 +163,7 @@ void blr_jobs_progress_show(blr_jobs *j, int force)
         double c = j->cost[i];
         done += rp->seen ? (rp->p.fraction - rp->f0) * c : 0.0;
         left += (1.0 - (rp->seen ? rp->p.fraction : 0.0)) * c;
-        if (!rp->seen || rp->finished || o + 80 >= sizeof line)
+        if (!rp->seen || rp->finished || o + BLR_NAME_LEN + 64 >= sizeof line)
             continue;
         char id[BLR_NAME_LEN + 16];
         blr_runner_run_id(j->ex, i, id, sizeof id);
@@ -279,7 +280,10 @@ int blr_jobs_prepare(blr_jobs *j, const blr_experiment *ex, const blr_jobs_opts 
     for (int i = 0; i < j->n_runs; i++) {
         char id[BLR_NAME_LEN + 16];
         blr_runner_run_id(ex, i, id, sizeof id);
-        if (shard_of[i] == j->id.shard && !(o->resume && blr_resultdir_finished(dir, id)))
+        if (shard_of[i] != j->id.shard)
+            continue;
+        j->n_slice++;
+        if (!(o->resume && blr_resultdir_finished(dir, id)))
             j->pending[j->n_pending++] = i;
     }
     free(shard_of);
@@ -297,22 +301,13 @@ int blr_jobs_finish(blr_jobs *j, char *err, size_t errlen)
     progress_break(j);
     manifest_text t;
     blr_manifest man = manifest_of(j, &t, 1);
-    int ok = 0, present = 0, in_slice = 0;
-    int *shard_of = malloc((size_t)j->n_runs * sizeof *shard_of);
-    if (!shard_of) {
-        snprintf(err, errlen, "error: out of memory");
-        return BLR_JOBS_NOT_OK;
-    }
-    blr_jobs_shards(j->cost, j->n_runs, j->id.shards, shard_of);
-    for (int i = 0; i < j->n_runs; i++)
-        in_slice += shard_of[i] == j->id.shard;
-    free(shard_of);
+    int ok = 0, present = 0;
     if (blr_resultdir_summarize(j->rd.dir, j->ex, &man, &ok, &present, err, errlen) != 0)
         return BLR_JOBS_NOT_OK;
-    if (ok == in_slice)
+    if (ok == j->n_slice)
         return BLR_JOBS_OK;
-    snprintf(err, errlen, "%d of %d runs ended ok%s", ok, in_slice,
-             present < in_slice ? " (some have no result; --resume runs them)" : "");
+    snprintf(err, errlen, "%d of %d runs ended ok%s", ok, j->n_slice,
+             present < j->n_slice ? " (some have no result; --resume runs them)" : "");
     return BLR_JOBS_NOT_OK;
 }
 
@@ -560,11 +555,15 @@ int blr_jobs_merge(const char *out, const char *const *dirs, int n_dirs, const b
     utc_now(j.start, sizeof j.start);
     if (rc == 0 && blr_resultdir_open(&j.rd, out, &j.id, 0, err, errlen) != 0)
         rc = BLR_JOBS_BAD_INPUT;
-    for (int d = 0; d < n_dirs && rc == 0; d++)
-        if (strcmp(dirs[d], out) == 0) {
+    struct stat so;
+    for (int d = 0; d < n_dirs && rc == 0; d++) {
+        struct stat sd;
+        if (stat(out, &so) == 0 && stat(dirs[d], &sd) == 0 && so.st_dev == sd.st_dev &&
+            so.st_ino == sd.st_ino) {
             snprintf(err, errlen, "%s: error: the output cannot be one of the shards", out);
             rc = BLR_JOBS_BAD_INPUT;
         }
+    }
     manifest_text t;
     blr_manifest man = manifest_of(&j, &t, 0);
     if (rc == 0 && blr_resultdir_begin(&j.rd, 0, &man, err, errlen) != 0)

@@ -52,6 +52,7 @@ typedef struct {
     blr_resultdir rd;
     blr_identity id;
     int n_runs;   /* of the experiment */
+    int n_slice;  /* in this process's slice (shard) */
     int *pending; /* runs to do here, longest first */
     int n_pending;
     double *cost; /* of every run */

@@ -1,7 +1,6 @@
 /* Per-run records and checkpoints (record.h). */
 #include "record.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -11,6 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "files.h"
 
 void blr_record_id(const char *variant, int seed, char *id, size_t len)
 {
@@ -274,35 +275,35 @@ static int pack_file(growbuf *g, const char *path, const char *rel, char *err, s
     return 0;
 }
 
-static int pack_dir(growbuf *g, const char *dir, const char *rel, char *err, size_t errlen)
+typedef struct {
+    growbuf *g;
+    const char *rel; /* of the directory being listed, relative to the record */
+} packing;
+
+static int pack_dir(growbuf *g, const char *dir, const char *rel, char *err, size_t errlen);
+
+static int pack_entry(void *ctx, const char *name, const char *path, char *err, size_t errlen)
 {
-    char path[BLR_PATH_LEN * 2];
-    snprintf(path, sizeof path, "%s%s%s", dir, rel[0] ? "/" : "", rel);
-    DIR *d = opendir(path);
-    if (!d) {
-        snprintf(err, errlen, "%s: error: cannot open directory: %s", path, strerror(errno));
+    const packing *p = ctx;
+    if (name[0] == '.')
+        return 0;
+    char rel[BLR_PATH_LEN];
+    snprintf(rel, sizeof rel, "%s%s%s", p->rel, p->rel[0] ? "/" : "", name);
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(err, errlen, "%s: error: %s", path, strerror(errno));
         return -1;
     }
-    int rc = 0;
-    struct dirent *e;
-    while (rc == 0 && (e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        char sub[BLR_PATH_LEN], full[BLR_PATH_LEN * 2];
-        snprintf(sub, sizeof sub, "%s%s%s", rel, rel[0] ? "/" : "", e->d_name);
-        snprintf(full, sizeof full, "%s/%s", dir, sub);
-        struct stat st;
-        if (stat(full, &st) != 0) {
-            snprintf(err, errlen, "%s: error: %s", full, strerror(errno));
-            rc = -1;
-        } else if (S_ISDIR(st.st_mode)) {
-            rc = pack_dir(g, dir, sub, err, errlen);
-        } else if (S_ISREG(st.st_mode)) {
-            rc = pack_file(g, full, sub, err, errlen);
-        }
-    }
-    closedir(d);
-    return rc;
+    if (S_ISDIR(st.st_mode))
+        return pack_dir(p->g, path, rel, err, errlen);
+    return S_ISREG(st.st_mode) ? pack_file(p->g, path, rel, err, errlen) : 0;
+}
+
+/* Packs the files under dir, whose path relative to the record is rel. */
+static int pack_dir(growbuf *g, const char *dir, const char *rel, char *err, size_t errlen)
+{
+    packing p = {g, rel};
+    return blr_files_each(dir, pack_entry, &p, err, errlen);
 }
 
 int blr_record_pack(const char *dir, char **buf, size_t *len, char *err, size_t errlen)

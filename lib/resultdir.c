@@ -2,7 +2,6 @@
 #define _DEFAULT_SOURCE /* flock */
 #include "resultdir.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -109,18 +108,18 @@ static const char *identity_mismatch(const blr_identity *a, const blr_identity *
     return why;
 }
 
+static int any_entry(void *ctx, const char *name, const char *path, char *err,
+                     size_t errlen)
+{
+    (void)ctx, (void)name, (void)path, (void)err, (void)errlen;
+    return 1;
+}
+
 /* 1 when dir has no entries but "." and "..". */
 static int dir_empty(const char *dir)
 {
-    DIR *d = opendir(dir);
-    if (!d)
-        return 0;
-    struct dirent *e;
-    int empty = 1;
-    while (empty && (e = readdir(d)))
-        empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
-    closedir(d);
-    return empty;
+    char err[256];
+    return blr_files_each(dir, any_entry, NULL, err, sizeof err) == 0;
 }
 
 int blr_resultdir_open(blr_resultdir *rd, const char *dir, blr_identity *id, int resume,
@@ -199,26 +198,19 @@ void blr_resultdir_close(blr_resultdir *rd)
     rd->created = 0;
 }
 
-/* Removes the entries of dir for which keep() is false. */
-static int remove_entries(const char *dir, int (*keep)(const char *name), char *err,
-                          size_t errlen)
+typedef int (*keep_fn)(const char *name);
+
+static int remove_unkept(void *ctx, const char *name, const char *path, char *err,
+                         size_t errlen)
 {
-    DIR *d = opendir(dir);
-    if (!d) {
-        snprintf(err, errlen, "%s: error: cannot open directory: %s", dir, strerror(errno));
-        return -1;
-    }
-    int rc = 0;
-    struct dirent *e;
-    while (rc == 0 && (e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 || keep(e->d_name))
-            continue;
-        char p[BLR_PATH_LEN + 256];
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        rc = blr_files_remove_tree(p, err, errlen);
-    }
-    closedir(d);
-    return rc;
+    keep_fn keep = *(keep_fn *)ctx;
+    return keep(name) ? 0 : blr_files_remove_tree(path, err, errlen);
+}
+
+/* Removes the entries of dir for which keep() is false. */
+static int remove_entries(const char *dir, keep_fn keep, char *err, size_t errlen)
+{
+    return blr_files_each(dir, remove_unkept, &keep, err, errlen);
 }
 
 /* manifest.json goes only by being replaced, so that a directory killed while it is being
@@ -267,26 +259,19 @@ int blr_resultdir_finished(const char *dir, const char *run_id)
            res.status != BLR_STATUS_FAILED;
 }
 
+static int copy_record_dir(void *ctx, const char *name, const char *path, char *err,
+                           size_t errlen)
+{
+    char to[BLR_PATH_LEN + 256];
+    snprintf(to, sizeof to, "%s/%s", (const char *)ctx, name);
+    return name[0] != '.' && blr_files_is_dir(path) ? blr_files_copy_tree(path, to, err, errlen)
+                                                    : 0;
+}
+
 /* Copies every directory of a record (posterior/, filters/) into the results directory. */
 static int copy_record_files(const char *rec, const char *dir, char *err, size_t errlen)
 {
-    DIR *d = opendir(rec);
-    if (!d) {
-        snprintf(err, errlen, "%s: error: cannot open directory: %s", rec, strerror(errno));
-        return -1;
-    }
-    int rc = 0;
-    struct dirent *e;
-    while (rc == 0 && (e = readdir(d))) {
-        char s[BLR_PATH_LEN * 4], t[BLR_PATH_LEN * 4];
-        snprintf(s, sizeof s, "%s/%s", rec, e->d_name);
-        snprintf(t, sizeof t, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (e->d_name[0] != '.' && stat(s, &st) == 0 && S_ISDIR(st.st_mode))
-            rc = blr_files_copy_tree(s, t, err, errlen);
-    }
-    closedir(d);
-    return rc;
+    return blr_files_each(rec, copy_record_dir, (void *)dir, err, errlen);
 }
 
 int blr_resultdir_summarize(const char *dir, const blr_experiment *ex, const blr_manifest *man,

@@ -351,8 +351,14 @@ void blr_runner_run_id(const blr_experiment *ex, int i, char *id, size_t len)
     blr_record_id(ex->variants[v].name, seed, id, len);
 }
 
-/* Samples of q that model averaging draws for variant v: one for a point mass, whose every
- * draw is the same (asked of a one-parameter instance of the method). */
+/* Samples of q that model averaging draws for variant v: mc_test, or one for a point mass
+ * (entropy -inf), whose every draw is the same θ and so the exact average. */
+static int averaging_samples(const blr_method *m, const blr_variant *v)
+{
+    return isfinite(m->ops->entropy(m)) ? v->train.mc_test : 1;
+}
+
+/* The same before training: asked of a one-parameter instance of the method. */
 static int eval_samples(const blr_variant *v)
 {
     blr_method_cfg cfg = v->method_cfg;
@@ -362,7 +368,7 @@ static int eval_samples(const blr_variant *v)
     char err[256];
     if (blr_method_create(&m, &cfg, 1, w, w + 1, err, sizeof err) != 0)
         return v->train.mc_test;
-    int S = isfinite(m->ops->entropy(m)) ? v->train.mc_test : 1;
+    int S = averaging_samples(m, v);
     blr_method_free(m);
     return S;
 }
@@ -518,14 +524,13 @@ static void evaluate_point(runner *r, const blr_method *m, blr_run_result *res,
 }
 
 /* Model averaging over mc_test samples of q (the "bayes_" metrics), OOD AUROC of the
- * predictive entropy, the reliability diagram, and the objective estimate L(q). */static int evaluate_bayes(runner *r, blr_method *m, const blr_variant *v, int seed,
+ * predictive entropy, the reliability diagram, and the objective estimate L(q). */
+static int evaluate_bayes(runner *r, blr_method *m, const blr_variant *v, int seed,
                           blr_run_result *res, blr_reliability *rel)
 {
     const blr_dataset *d = &r->data.test, *o = &r->data.ood;
     int k = r->model.spec.n_out;
-    /* A point mass (entropy -inf) gives the same θ every draw: one sample is the exact
-     * average. */
-    int S = isfinite(m->ops->entropy(m)) ? v->train.mc_test : 1;
+    int S = averaging_samples(m, v);
     double prior_tilde = v->train.prior_precision / (double)r->data.train.n;
     blr_rng rng;
     blr_rng_init(&rng, (uint64_t)seed, BLR_RNG_TEST_NOISE, 0);

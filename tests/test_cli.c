@@ -22,7 +22,8 @@ Test(cli, help_and_version)
 {
     cr_assert_eq(cli_run("--help"), 0);
     const char *out = cli_slurp(cli_out);
-    for (const char *c = "run\0check\0list\0bench\0plot\0"; *c; c += strlen(c) + 1)
+    for (const char *c = "run\0merge\0--resume\0--jobs\0--shard\0--mpi\0check\0list\0bench\0plot\0"; *c;
+         c += strlen(c) + 1)
         cr_assert(strstr(out, c), "--help does not mention %s", c);
     cr_assert_eq(cli_run("--version"), 0);
     cr_assert(strncmp(cli_slurp(cli_out), "blr ", 4) == 0);
