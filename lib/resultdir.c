@@ -76,13 +76,16 @@ int blr_identity_read(const char *dir, blr_identity *id, char *err, size_t errle
         manifest_field(text, "profile", id->profile, sizeof id->profile) ||
         manifest_field(text, "git_commit", id->code, sizeof id->code) ||
         manifest_field(text, "threads", threads, sizeof threads) ||
-        manifest_field(text, "shard", shard, sizeof shard) ||
         sscanf(threads, "%d", &id->threads) != 1 ||
-        sscanf(shard, "%d/%d", &id->shard, &id->shards) != 2) {
+        (manifest_field(text, "shard", shard, sizeof shard) == 0 &&
+         sscanf(shard, "%d/%d", &id->shard, &id->shards) != 2)) {
         snprintf(err, errlen, "%s: error: not a results directory of blr (no readable "
                  "manifest.json with the experiment, code, threads and shard)", dir);
         return -1;
     }
+    /* Directories from before shards existed hold every run. */
+    if (!id->shards)
+        id->shard = id->shards = 1;
     return 0;
 }
 

@@ -302,6 +302,18 @@ Test(jobs, a_rerun_starts_clean)
     for (size_t k = 0; k < sizeof gone / sizeof *gone; k++)
         cr_assert(!cli_exists(gone[k]), "%s survived the re-run", gone[k]);
     cr_assert(cli_exists("d/posterior/exact-s0.csv") && cli_exists("d/runs/sgd-s1"));
+    /* A directory made before runs were jobs (no shard in its manifest, no runs/) is a
+     * results directory too: a new run replaces it. */
+    char old[300];
+    snprintf(old, sizeof old, "%s/old", cli_tmp);
+    cr_assert_eq(mkdir(old, 0777), 0);
+    cli_write("old/manifest.json", "{\n  \"experiment\": \"x\",\n  \"file\": \"x.yaml\",\n"
+                                   "  \"file_sha256\": \"ab\",\n  \"profile\": \"\",\n"
+                                   "  \"git_commit\": \"58dd9fce9ae8\",\n  \"threads\": 2,\n"
+                                   "  \"runs\": []\n}\n");
+    cli_write("old/ablation.png", "stale");
+    cr_assert_eq(blr_in_tmp("run csv.yaml --out old --quiet"), 0, "%s", cli_slurp(cli_errf));
+    cr_assert(!cli_exists("old/ablation.png") && cli_exists("old/runs/sgd-s1"));
 }
 
 /* Refused commands exit 2 with a message and change nothing in an existing directory. */
