@@ -39,7 +39,8 @@ void blr_jobs_plan(int cores, int runs, int threads, int jobs, int *out_jobs, in
     *out_threads = threads;
 }
 
-/* Orders run indices by cost, largest first, ties by index. */
+/* Orders run indices by cost, largest first, ties by index (qsort has no context argument,
+ * hence the file-scope pointer; the parent process sorts, single-threaded). */
 static const double *sort_cost;
 static int by_cost_desc(const void *a, const void *b)
 {

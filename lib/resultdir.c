@@ -152,6 +152,7 @@ int blr_resultdir_open(blr_resultdir *rd, const char *dir, blr_identity *id, int
     if (access(dir, W_OK | X_OK) != 0) {
         snprintf(err, errlen, "%s: error: cannot write into the directory: %s", dir,
                  strerror(errno));
+        blr_resultdir_close(rd);
         return 2;
     }
     /* Forked workers share the lock; programs they start (gnuplot) do not take it along. */
