@@ -362,7 +362,9 @@ static void drain(blr_jobs *j, int fd)
         blr_jobs_progress_note(j, &p);
 }
 
-/* Runs j's pending runs, `jobs` at a time. Returns 0, or BLR_JOBS_INTERRUPTED. */
+/* Runs j's pending runs, `jobs` at a time. Returns 0 (runs that could not start or failed
+ * have no record, which blr_jobs_finish reports), BLR_JOBS_INTERRUPTED, or BLR_JOBS_NOT_OK
+ * when no worker could be started at all. */
 static int run_workers(blr_jobs *j, int jobs, char *err, size_t errlen)
 {
     static const volatile sig_atomic_t never;
@@ -481,31 +483,20 @@ int blr_jobs_merge(const char *out, const char *const *dirs, int n_dirs, const b
         return BLR_JOBS_BAD_INPUT;
     }
     blr_identity first;
-    char why[512];
+    char why[1024];
     if (blr_identity_read(dirs[0], &first, err, errlen) != 0)
         return BLR_JOBS_BAD_INPUT;
     for (int d = 1; d < n_dirs; d++) {
         blr_identity id;
         if (blr_identity_read(dirs[d], &id, err, errlen) != 0)
             return BLR_JOBS_BAD_INPUT;
+        /* Shards differ in their slice by design. */
         id.shard = first.shard;
         id.shards = first.shards;
-        if (strcmp(id.experiment, first.experiment) || strcmp(id.file_sha256, first.file_sha256))
-            snprintf(why, sizeof why, "another experiment (%.300s, sha256 %.12s)", id.file,
-                     id.file_sha256);
-        else if (strcmp(id.profile, first.profile))
-            snprintf(why, sizeof why, "another profile ('%s')", id.profile);
-        else if (strcmp(id.code, first.code))
-            snprintf(why, sizeof why, "another code version (%s)", id.code);
-        else if (id.threads != first.threads)
-            snprintf(why, sizeof why, "%d threads per run (run every shard with the same "
-                     "--threads)", id.threads);
-        else
+        if (!blr_identity_mismatch(&first, &id, why, sizeof why))
             continue;
-        snprintf(err, errlen, "%s: error: cannot merge with %s: %s, where %s has experiment "
-                 "'%s' (sha256 %.12s), profile '%s', code %s, %d threads per run", dirs[d],
-                 dirs[0], why, dirs[0], first.experiment, first.file_sha256, first.profile,
-                 first.code, first.threads);
+        snprintf(err, errlen, "%s: error: cannot merge with %s: %s (%s's, then %s's)", dirs[d],
+                 dirs[0], why, dirs[0], dirs[d]);
         return BLR_JOBS_BAD_INPUT;
     }
     blr_experiment *ex = malloc(sizeof *ex);

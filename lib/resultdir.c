@@ -89,22 +89,22 @@ int blr_identity_read(const char *dir, blr_identity *id, char *err, size_t errle
     return 0;
 }
 
-/* Why two identities differ, or NULL. */
-static const char *identity_mismatch(const blr_identity *a, const blr_identity *b, char *why,
-                                     size_t len)
+const char *blr_identity_mismatch(const blr_identity *a, const blr_identity *b, char *why,
+                                  size_t len)
 {
     if (strcmp(a->experiment, b->experiment) != 0 || strcmp(a->file_sha256, b->file_sha256) != 0)
-        snprintf(why, len, "experiment '%s' (%.200s, sha256 %.12s) against '%s' (%.200s, sha256 %.12s)",
-                 a->experiment, a->file, a->file_sha256, b->experiment, b->file,
-                 b->file_sha256);
+        snprintf(why, len, "another experiment: '%s' (%.200s, sha256 %.12s) against '%s' "
+                 "(%.200s, sha256 %.12s)", a->experiment, a->file, a->file_sha256,
+                 b->experiment, b->file, b->file_sha256);
     else if (strcmp(a->profile, b->profile) != 0)
-        snprintf(why, len, "profile '%s' against '%s'", a->profile, b->profile);
+        snprintf(why, len, "another profile: '%s' against '%s'", a->profile, b->profile);
     else if (strcmp(a->code, b->code) != 0)
-        snprintf(why, len, "code version %s against %s", a->code, b->code);
+        snprintf(why, len, "another code version: %s against %s", a->code, b->code);
     else if (a->threads && b->threads && a->threads != b->threads)
-        snprintf(why, len, "%d threads per run against %d", a->threads, b->threads);
+        snprintf(why, len, "another thread count: %d threads per run against %d (use the same "
+                 "--threads)", a->threads, b->threads);
     else if (a->shards && b->shards && (a->shard != b->shard || a->shards != b->shards))
-        snprintf(why, len, "shard %d/%d against %d/%d", a->shard, a->shards, b->shard,
+        snprintf(why, len, "another shard: %d/%d against %d/%d", a->shard, a->shards, b->shard,
                  b->shards);
     else
         return NULL;
@@ -171,9 +171,10 @@ int blr_resultdir_open(blr_resultdir *rd, const char *dir, blr_identity *id, int
      * resuming it is starting it. */
     if (resume && !is_results && !dir_empty(dir)) {
         snprintf(err, errlen, "%s", why);
-    } else if (resume && is_results && identity_mismatch(&have, id, why, sizeof why)) {
-        snprintf(err, errlen, "%s: error: cannot resume: the directory was made with %s; run "
-                 "without --resume to start it again, or use another --out", dir, why);
+    } else if (resume && is_results && blr_identity_mismatch(&have, id, why, sizeof why)) {
+        snprintf(err, errlen, "%s: error: cannot resume: %s (the directory's, then this "
+                 "command's); run without --resume to start it again, or use another --out",
+                 dir, why);
     } else if (!resume && !is_results && !dir_empty(dir)) {
         snprintf(err, errlen, "%s: error: exists, is not empty and is not a results directory "
                  "of blr; refusing to write into it (choose another --out)", dir);

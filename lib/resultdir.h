@@ -37,6 +37,11 @@ typedef struct {
  * or -1 when the experiment file cannot be read. */
 int blr_identity_of(const blr_experiment *ex, const char *code, int threads, int shard,
                     int shards, blr_identity *id, char *err, size_t errlen);
+/* Why a and b do not belong together ("another experiment: ... against ...", or profile,
+ * code version, thread count, shard), written into why; NULL when they do. Threads and shard
+ * left 0 on either side are not compared. */
+const char *blr_identity_mismatch(const blr_identity *a, const blr_identity *b, char *why,
+                                  size_t len);
 /* Reads DIR/manifest.json's identity. Returns 0, or -1 with a message when DIR is not a
  * results directory. */
 int blr_identity_read(const char *dir, blr_identity *id, char *err, size_t errlen);
