@@ -55,7 +55,7 @@ ALLOC_COUNT := $(BUILD)/tests/alloc_count.o
 # The end-to-end tests' harness (running blr, comparing results directories).
 CLI_HARNESS := $(BUILD)/tests/cli_harness.o
 
-.PHONY: all run test bench paper tune install clean setup data FORCE
+.PHONY: all run test bench paper paper-authors sweeps tune install clean setup data FORCE
 all: $(BLR)
 
 $(BUILD)/%.o: %.c $(wildcard lib/*.h)
@@ -116,13 +116,33 @@ bench: all
 	$(BLR) bench --suite results/bench
 
 # The paper suite (results/README.md): the committed results/<name>/ directories, and
-# results/paper-times.csv with the wall time of each experiment. RESUME=1 continues an
+# results/paper-times.csv with the wall time of each experiment. Two suites: PAPER at the
+# settings tuned here, PAPER_AUTHORS at the paper's authors' settings with the two sweeps that
+# explain the differences (`make paper-authors` runs only those). RESUME=1 continues an
 # interrupted suite (scripts/suite.sh).
 PAPER := table1-mlp filters ablation-q0 table1-cnn table2-cnn
+# tune-mc1-authors first: sweep-mc-authors.yaml uses the step size it chose.
+PAPER_AUTHORS := tune-mc1-authors table1-mlp-authors ablation-q0-authors sweep-lr2-authors \
+                 table1-cnn-authors table2-cnn-authors sweep-mc-authors
 RESUME ?= 0
 paper: data
 	@$(MAKE) --no-print-directory all
 	RESUME=$(RESUME) bash scripts/suite.sh $(BLR) paper $(PAPER)
+	@$(MAKE) --no-print-directory paper-authors
+
+paper-authors: data
+	@$(MAKE) --no-print-directory all
+	RESUME=$(RESUME) bash scripts/suite.sh $(BLR) paper $(PAPER_AUTHORS)
+	@$(MAKE) --no-print-directory sweeps
+
+# The sweeps' figures (plots/sweep.gp) and the one-sample step size's choice.
+sweeps:
+	awk -F, -f scripts/tune-choice.awk results/tune-mc1-authors/summary.csv \
+	    > results/tune-mc1-authors/choice.md
+	gnuplot -c plots/sweep.gp results/sweep-mc-authors mc_train lr "" \
+	    "acc nll ece bayes_nll bayes_ece invalid_updates" log2
+	gnuplot -c plots/sweep.gp results/sweep-lr2-authors lr2 rule "" \
+	    "posterior_sd_median nll ece bayes_nll bayes_ece ood_auroc" log10
 
 # Step-size tuning on validation splits (DESIGN §7); results/tune-*/choice.md says what won
 # (tune-cnn-wider is tune-cnn's second round: its choice is over both).

@@ -662,9 +662,7 @@ static const char *const method_keys[] = {
 };
 #define N_METHOD_KEYS (sizeof method_keys / sizeof method_keys[0])
 
-static const char *const schedule_names[] = {"constant", "cosine"};
 static const char *const rng_names[] = {"fast", "gsl"};
-static const char *const hessian_names[] = {"price", "ggn"};
 
 static const key_def *find_def(const key_def *defs, size_t n, const char *key)
 {
@@ -726,9 +724,9 @@ static int apply_train_key(const ctx *c, const ynode *key, const ynode *val, blr
 {
     if (strcmp(key->text, "schedule") == 0) {
         size_t i;
-        if (get_word(c, val, "schedule", schedule_names, 2, &i))
+        if (get_word(c, val, "schedule", blr_schedule_names, BLR_SCHEDULE_COUNT, &i))
             return BAD;
-        t->schedule = i == 0 ? BLR_SCHEDULE_CONSTANT : BLR_SCHEDULE_COSINE;
+        t->schedule = (blr_schedule)i;
         snprintf(suffix, slen, "%s", val->text);
         return 0;
     }
@@ -968,9 +966,10 @@ static int read_cnn(const ctx *c, const ynode *m, const blr_data_cfg *data, blr_
 static int read_model(const ctx *c, const ynode *root, const blr_data_cfg *data,
                       blr_model_spec *out)
 {
-    static const char *const keys[] = {"arch", "hidden", "activation", "conv", "kernel"};
+    static const char *const keys[] = {"arch", "hidden", "activation", "init", "conv",
+                                       "kernel"};
     const ynode *m = find(root, "model");
-    if (want_map(c, m, "the network") || check_keys(c, m, keys, 5))
+    if (want_map(c, m, "the network") || check_keys(c, m, keys, 6))
         return BAD;
     memset(out, 0, sizeof *out);
     out->task = data->task;
@@ -993,6 +992,13 @@ static int read_model(const ctx *c, const ynode *root, const blr_data_cfg *data,
         const char *names[] = {blr_act_name(BLR_ACT_TANH), blr_act_name(BLR_ACT_RELU),
                                blr_act_name(BLR_ACT_ELU)};
         return unknown_word(c, act, "activation", names, 3);
+    }
+    const ynode *init = find(m, "init");
+    if (init && want_scalar(c, init, "a name"))
+        return BAD;
+    if (init && blr_init_from_name(init->text, &out->init) != 0) {
+        const char *names[] = {blr_init_name(BLR_INIT_PYTORCH), blr_init_name(BLR_INIT_HAIKU)};
+        return unknown_word(c, init, "init", names, 2);
     }
     if (out->arch != BLR_ARCH_CNN) {
         static const char *const cnn_keys[] = {"conv", "kernel"};
@@ -1086,9 +1092,9 @@ static int apply_method_key(const ctx *c, const ynode *key, const ynode *val,
         return apply_base(c, val, cfg, suffix, slen);
     if (strcmp(k, "hessian") == 0) {
         size_t i;
-        if (get_word(c, val, "hessian", hessian_names, 2, &i))
+        if (get_word(c, val, "hessian", blr_hessian_names, BLR_HESSIAN_COUNT, &i))
             return BAD;
-        cfg->hessian = i == 0 ? BLR_HESSIAN_PRICE : BLR_HESSIAN_GGN;
+        cfg->hessian = (blr_hessian_kind)i;
         snprintf(suffix, slen, "%s", val->text);
         return 0;
     }

@@ -16,6 +16,7 @@
 #include "fastmath.h"
 
 #include <cblas.h>
+#include <gsl/gsl_cdf.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,8 +30,10 @@
 
 static const char *const arch_names[] = {"linear", "mlp", "cnn"};
 static const char *const act_names[] = {"tanh", "relu", "elu"};
+static const char *const init_names[] = {"pytorch", "haiku"};
 #define N_ARCH ((int)(sizeof arch_names / sizeof arch_names[0]))
 #define N_ACT ((int)(sizeof act_names / sizeof act_names[0]))
+#define N_INIT ((int)(sizeof init_names / sizeof init_names[0]))
 
 const char *blr_arch_name(blr_arch a)
 {
@@ -57,6 +60,21 @@ int blr_act_from_name(const char *name, blr_act *a)
     for (int i = 0; name && i < N_ACT; i++)
         if (strcmp(name, act_names[i]) == 0) {
             *a = (blr_act)i;
+            return 0;
+        }
+    return -1;
+}
+
+const char *blr_init_name(blr_init i)
+{
+    return (int)i >= 0 && (int)i < N_INIT ? init_names[i] : "unknown";
+}
+
+int blr_init_from_name(const char *name, blr_init *i)
+{
+    for (int k = 0; name && k < N_INIT; k++)
+        if (strcmp(name, init_names[k]) == 0) {
+            *i = (blr_init)k;
             return 0;
         }
     return -1;
@@ -438,29 +456,40 @@ int blr_model_set_conv_chunk(blr_model *m, int chunk, char *err, size_t errlen)
     return 0;
 }
 
-/* PyTorch's default for nn.Linear weights, so results are comparable with the reference
- * code's initialization scale. */
-static void init_weights(blr_rng *rng, float *theta, size_t w_off, size_t b_off, size_t n_out,
-                         size_t fan_in)
+/* Truncation at two sd, haiku's TruncatedNormal: Φ(-2). */
+#define PHI_MINUS_2 0.022750131948179209
+
+/* The weights of one layer (n_out × fan_in) and its bias, by the scheme of
+ * blr_model_init_params. */
+static void init_weights(blr_init scheme, blr_rng *rng, float *theta, size_t w_off,
+                         size_t b_off, size_t n_out, size_t fan_in, float bias)
 {
     size_t nw = n_out * fan_in;
-    float *w = theta + w_off, k = (float)(1.0 / sqrt((double)fan_in));
+    float *w = theta + w_off;
+    double k = 1.0 / sqrt((double)fan_in);
     blr_rng_fill_uniform(rng, w, nw);
-    for (size_t j = 0; j < nw; j++)
-        w[j] = (2.0f * w[j] - 1.0f) * k;
-    memset(theta + b_off, 0, n_out * sizeof(float));
+    if (scheme == BLR_INIT_HAIKU)
+        for (size_t j = 0; j < nw; j++) /* inversion: u ∈ [0, 1) onto [Φ(-2), Φ(2)) */
+            w[j] = (float)(k * gsl_cdf_ugaussian_Pinv(PHI_MINUS_2 +
+                                                      w[j] * (1.0 - 2.0 * PHI_MINUS_2)));
+    else
+        for (size_t j = 0; j < nw; j++)
+            w[j] = (2.0f * w[j] - 1.0f) * (float)k;
+    for (size_t j = 0; j < n_out; j++)
+        theta[b_off + j] = scheme == BLR_INIT_HAIKU ? bias : 0.0f;
 }
 
-/* Conv weights the same way with PyTorch's fan_in of a conv, c_in · kernel². */
 void blr_model_init_params(const blr_model *m, blr_rng *rng, float *theta)
 {
+    blr_init s = m->spec.init;
     for (int c = 0; c < m->n_conv; c++) {
         const blr_conv *v = &m->conv[c];
-        init_weights(rng, theta, v->w_off, v->b_off, (size_t)v->c_out, patch_size(v));
+        init_weights(s, rng, theta, v->w_off, v->b_off, (size_t)v->c_out, patch_size(v), 0.0f);
     }
     for (int l = 0; l < m->n_layers; l++) {
         const blr_dense *d = &m->layer[l];
-        init_weights(rng, theta, d->w_off, d->b_off, (size_t)d->n_out, (size_t)d->n_in);
+        init_weights(s, rng, theta, d->w_off, d->b_off, (size_t)d->n_out, (size_t)d->n_in,
+                     0.05f);
     }
 }
 

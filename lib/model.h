@@ -30,6 +30,9 @@
 
 typedef enum { BLR_ARCH_LINEAR, BLR_ARCH_MLP, BLR_ARCH_CNN } blr_arch;
 typedef enum { BLR_ACT_TANH, BLR_ACT_RELU, BLR_ACT_ELU } blr_act;
+/* Initial weights: PyTorch's default, or haiku's, which the paper's code used (its
+ * models.py): see blr_model_init_params. */
+typedef enum { BLR_INIT_PYTORCH, BLR_INIT_HAIKU } blr_init;
 typedef enum { BLR_TASK_CLASSIFICATION, BLR_TASK_REGRESSION } blr_task;
 
 typedef struct {
@@ -44,6 +47,7 @@ typedef struct {
     int image_side;                /* cnn: input images are image_side² ... */
     int image_channels;            /* ... × image_channels */
     blr_act act;
+    blr_init init;
     blr_task task;
     double noise_sd;               /* regression likelihood N(y; f(x), noise_sd²) */
 } blr_model_spec;
@@ -101,6 +105,8 @@ const char *blr_arch_name(blr_arch a);
 int blr_arch_from_name(const char *name, blr_arch *a);
 const char *blr_act_name(blr_act a);
 int blr_act_from_name(const char *name, blr_act *a);
+const char *blr_init_name(blr_init i);
+int blr_init_from_name(const char *name, blr_init *i);
 
 /* Builds the layer list and workspace for batches of up to max_batch rows.
  * Returns 0, or -1 with a message (sizes < 1, too many layers, an mlp without hidden layers,
@@ -125,9 +131,13 @@ int blr_model_set_conv_chunk(blr_model *m, int chunk, char *err, size_t errlen);
 /* Bytes of the workspace init allocated (activations, deltas, im2col columns, pool argmaxes). */
 size_t blr_model_workspace_bytes(const blr_model *m);
 
-/* Standard initialization into θ: weights U(-k, k) with k = 1/sqrt(fan_in) (PyTorch's
- * default), biases zero. Draws layer by layer, each W in row-major order, through
- * blr_rng_fill_uniform: the same stream gives the same θ. */
+/* Initialization into θ by spec.init, k = 1/sqrt(fan_in):
+ *   pytorch: weights U(-k, k) (nn.Linear's and nn.Conv2d's default), biases zero;
+ *   haiku:   weights normal(0, k²) truncated to ±2k (hk.Linear's and hk.Conv2D's default,
+ *            whose sd is ≈ 0.88 k), dense biases 0.05 and conv biases zero (the paper's
+ *            models.py).
+ * Draws layer by layer, each W in row-major order, through blr_rng_fill_uniform: the same
+ * stream gives the same θ. */
 void blr_model_init_params(const blr_model *m, blr_rng *rng, float *theta);
 
 /* Forward pass on n rows of x (n × n_in, row-major). Writes n × n_out outputs

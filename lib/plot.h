@@ -52,7 +52,7 @@ typedef struct {
 
 typedef struct {
     int v, epoch;
-    double nll, acc;
+    double nll, acc, sd; /* sd: median posterior sd, NAN where curves.csv has none */
 } blr_plot_curve_pt;
 
 typedef struct {

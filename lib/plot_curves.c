@@ -1,4 +1,5 @@
-/* The curves figure (test NLL and accuracy per epoch) and the reliability diagram. */
+/* The curves figure (test NLL, accuracy and the median posterior sd per epoch) and the
+ * reliability diagram. */
 #include "plot.h"
 
 #include <errno.h>
@@ -14,9 +15,15 @@ int blr_plot_load_curves(blr_plot_data *d, char *err, size_t errlen)
     int rc = blr_plot_csv_open(&c, d->dir, "curves.csv", cols, 4, err, errlen);
     if (rc != 0)
         return rc;
+    /* Results made before curves.csv had this column are still drawn, without its panel. */
+    int sd_col = -1;
+    for (int j = 0; j < c.n_header; j++)
+        if (strcmp(c.field[j], "posterior_sd_median") == 0)
+            sd_col = j;
     while ((rc = blr_plot_csv_next(&c, err, errlen)) == 1) {
         blr_plot_curve_pt p;
         long epoch;
+        p.sd = sd_col < 0 ? NAN : strtod(c.field[sd_col], NULL);
         p.v = blr_plot_variant_index(d, blr_plot_csv_field(&c, 0), &c, err, errlen);
         if (p.v < 0 || blr_plot_csv_long(&c, 1, 0, &epoch, err, errlen) != 0 ||
             blr_plot_csv_double(&c, 2, &p.nll, err, errlen) != 0 ||
@@ -98,21 +105,29 @@ void blr_plot_stats(const double *x, size_t n, double *mean, double *sd, int *co
     *count = k;
 }
 
+/* One panel of the curves figure: its columns in curves.dat (mean; mean ± sd is the band). */
+typedef struct {
+    const char *title, *ylabel;
+    int col;      /* of the mean; sd follows it */
+    double scale; /* accuracy in % */
+    int log_y;
+} curve_panel;
+
 int blr_plot_curves(blr_plot_data *d, char *err, size_t errlen)
 {
     qsort(d->curve, d->n_curve, sizeof *d->curve, cmp_curve);
-    int has_acc = 0, max_epoch = 0;
+    int has_acc = 0, has_sd = 0, max_epoch = 0;
     for (size_t i = 0; i < d->n_curve; i++) {
         has_acc |= isfinite(d->curve[i].acc);
+        has_sd |= isfinite(d->curve[i].sd) && d->curve[i].sd > 0.0;
         if (d->curve[i].epoch > max_epoch)
             max_epoch = d->curve[i].epoch;
     }
-    double *nll = malloc(d->n_curve * sizeof *nll), *acc = malloc(d->n_curve * sizeof *acc);
+    double *x = malloc(d->n_curve * sizeof *x);
     int *shown = calloc(d->names.n, sizeof *shown);
     blr_report_file rf;
-    if (!nll || !acc || !shown) {
-        free(nll);
-        free(acc);
+    if (!x || !shown) {
+        free(x);
         free(shown);
         snprintf(err, errlen, "error: out of memory");
         return -1;
@@ -121,33 +136,32 @@ int blr_plot_curves(blr_plot_data *d, char *err, size_t errlen)
     int n_blocks = 0;
     for (size_t i = 0; i < d->n_curve && rc == 0;) {
         int v = d->curve[i].v;
-        fprintf(rf.f, "%s# variant %s: epoch nll_mean nll_sd nll_n acc_mean acc_sd acc_n\n",
+        fprintf(rf.f, "%s# variant %s: epoch nll_mean nll_sd nll_n acc_mean acc_sd acc_n "
+                      "posterior_sd_median_mean _sd _n\n",
                 n_blocks ? "\n\n" : "", d->names.name[v]);
         while (i < d->n_curve && d->curve[i].v == v) {
-            size_t j = i, n = 0;
-            for (; j < d->n_curve && d->curve[j].v == v && d->curve[j].epoch == d->curve[i].epoch;
-                 j++, n++) {
-                nll[n] = d->curve[j].nll;
-                acc[n] = d->curve[j].acc;
-            }
-            double m, s;
-            int k;
+            size_t j = i;
+            while (j < d->n_curve && d->curve[j].v == v && d->curve[j].epoch == d->curve[i].epoch)
+                j++;
             fprintf(rf.f, "%d", d->curve[i].epoch);
-            blr_plot_stats(nll, n, &m, &s, &k);
-            blr_plot_dat_num(rf.f, m);
-            blr_plot_dat_num(rf.f, s);
-            fprintf(rf.f, " %d", k);
-            blr_plot_stats(acc, n, &m, &s, &k);
-            blr_plot_dat_num(rf.f, m);
-            blr_plot_dat_num(rf.f, s);
-            fprintf(rf.f, " %d\n", k);
+            for (int q = 0; q < 3; q++) {
+                for (size_t k = i; k < j; k++)
+                    x[k - i] = q == 0 ? d->curve[k].nll : q == 1 ? d->curve[k].acc
+                                                                 : d->curve[k].sd;
+                double m, s;
+                int k;
+                blr_plot_stats(x, j - i, &m, &s, &k);
+                blr_plot_dat_num(rf.f, m);
+                blr_plot_dat_num(rf.f, s);
+                fprintf(rf.f, " %d", k);
+            }
+            fputc('\n', rf.f);
             i = j;
         }
         shown[v] = 1;
         n_blocks++;
     }
-    free(nll);
-    free(acc);
+    free(x);
     if (rc == 0)
         rc = blr_report_close(&rf, err, errlen);
     if (rc == 0)
@@ -157,44 +171,59 @@ int blr_plot_curves(blr_plot_data *d, char *err, size_t errlen)
         return -1;
     }
     FILE *f = rf.f;
-    int n_panels = has_acc ? 2 : 1, width = has_acc ? 1000 : 700, height = 450;
-    int legend_cols = has_acc ? 5 : 3, legend_rows = (n_blocks + legend_cols - 1) / legend_cols;
+    const char *set = blr_plot_scored_set(d->dir);
+    char nll_title[64], nll_label[64], acc_title[64], acc_label[64];
+    snprintf(nll_title, sizeof nll_title, "%s NLL (point estimate)", set);
+    snprintf(nll_label, sizeof nll_label, "%s NLL (nats)", set);
+    snprintf(acc_title, sizeof acc_title, "%s accuracy (point estimate)", set);
+    snprintf(acc_label, sizeof acc_label, "%s accuracy (%%%%)", set);
+    curve_panel panel[3];
+    int n_panels = 0;
+    panel[n_panels++] = (curve_panel){nll_title, nll_label, 2, 1.0, 0};
+    if (has_acc)
+        panel[n_panels++] = (curve_panel){acc_title, acc_label, 5, 100.0, 0};
+    if (has_sd)
+        panel[n_panels++] = (curve_panel){"median posterior sd of q", "sd (log scale)", 8, 1.0,
+                                          1};
+    int width = n_panels == 1 ? 700 : 500 * n_panels, height = 450;
+    int legend_cols = 2 + 2 * n_panels, legend_rows = (n_blocks + legend_cols - 1) / legend_cols;
     double bottom = (64.0 + 18.0 * legend_rows) / height; /* room for x label and legend */
     blr_plot_gp_preamble(f, "curves",
-                has_acc ? "Test NLL and accuracy per epoch: lines = mean over seeds, bands = "
-                          "±1 sd (0 with one seed)."
-                        : "Test NLL per epoch: line = mean over seeds, band = ±1 sd (0 with "
-                          "one seed).",
-                width, height);
+                         "Per epoch: lines = mean over seeds, bands = ±1 sd (0 with one seed).",
+                         width, height);
     fprintf(f, "set multiplot\nunset key\nset xlabel \"epoch\"\n"
                "set bmargin at screen %.3f\nset tmargin at screen 0.93\n%s",
             bottom, max_epoch <= 12 ? "set xtics 1\n" : "");
-    for (int panel = 0; panel < n_panels; panel++) {
-        double left = n_panels == 1 ? 0.11 : panel == 0 ? 0.07 : 0.57;
-        double right = n_panels == 1 ? 0.97 : panel == 0 ? 0.48 : 0.98;
-        fprintf(f, "set lmargin at screen %.2f\nset rmargin at screen %.2f\n", left, right);
-        const char *set = blr_plot_scored_set(d->dir);
-        if (panel == 0)
-            fprintf(f, "set ylabel \"%s NLL (nats)\"\nset title \"%s NLL\"\n", set, set);
-        else
-            fprintf(f, "set ylabel \"%s accuracy (%%)\"\nset title \"%s accuracy\"\n", set, set);
-        const char *y = panel == 0 ? "($2)" : "(100*$5)", *lo = panel == 0 ? "($2-$3)"
-                                                                           : "(100*($5-$6))";
-        const char *hi = panel == 0 ? "($2+$3)" : "(100*($5+$6))";
+    for (int p = 0; p < n_panels; p++) {
+        double w = 1.0 / n_panels;
+        double left = p * w + (n_panels == 1 ? 0.11 : 0.07 * 2 * w);
+        double right = (p + 1) * w - 0.02;
+        fprintf(f, "set lmargin at screen %.3f\nset rmargin at screen %.3f\n", left, right);
+        fprintf(f, "set ylabel \"%s\"\nset title \"%s\"\n%s\n", panel[p].ylabel,
+                panel[p].title, panel[p].log_y ? "set logscale y" : "unset logscale y");
+        int c = panel[p].col;
+        double k = panel[p].scale;
         fputs("plot", f);
         int block = 0;
         for (size_t v = 0; v < d->names.n; v++) {
             if (!shown[v])
                 continue;
-            fprintf(f, "%s 'curves.dat' index %d using 1:%s:%s with filledcurves fs "
-                       "transparent solid 0.2 noborder lt %d notitle, \\\n"
-                       "     '' index %d using 1:%s with lines lt %d dt %d notitle",
-                    block ? ", \\\n    " : "", block, lo, hi, blr_plot_lt((int)v), block, y,
-                    blr_plot_lt((int)v), blr_plot_dt((int)v));
+            /* On a log axis the band's lower edge stays above 0 (a tenth of the mean). */
+            char lo[96];
+            if (panel[p].log_y)
+                snprintf(lo, sizeof lo, "($%d-$%d > 0 ? $%d-$%d : $%d/10)", c, c + 1, c, c + 1, c);
+            else
+                snprintf(lo, sizeof lo, "(%g*($%d-$%d))", k, c, c + 1);
+            fprintf(f, "%s 'curves.dat' index %d using 1:%s:(%g*($%d+$%d)) with filledcurves "
+                       "fs transparent solid 0.2 noborder lt %d notitle, \\\n"
+                       "     '' index %d using 1:(%g*$%d) with lines lt %d dt %d notitle",
+                    block ? ", \\\n    " : "", block, lo, k, c, c + 1, blr_plot_lt((int)v),
+                    block, k, c, blr_plot_lt((int)v), blr_plot_dt((int)v));
             block++;
         }
         fputc('\n', f);
     }
+    fputs("unset logscale y\n", f);
     blr_plot_gp_key_strip(f, height, legend_rows);
     int block = 0;
     for (size_t v = 0; v < d->names.n; v++) {

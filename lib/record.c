@@ -22,11 +22,11 @@ void blr_record_id(const char *variant, int seed, char *id, size_t len)
  * One line per item, its kind first:
  *   result,variant,rule,base,seed,status,epochs,train_seconds,objective,posterior_sd_median,
  *          invalid_updates,peak_rss_mib,rss_bound_mib,metric_0..metric_{BLR_METRIC_COUNT-1}
- *   curve,variant,seed,epoch,train_loss,acc,nll,ece,seconds
+ *   curve,variant,seed,epoch,train_loss,acc,nll,ece,seconds,posterior_sd_median
  *   rel,variant,seed,bins,conf_0..,acc_0..,count_0..
  * Numbers are %a (hex floats), which strtod reads back exactly, nan and inf included. */
 
-#define RECORD_MAGIC "blr-record 1"
+#define RECORD_MAGIC "blr-record 2"
 
 static void put_num(FILE *f, double x)
 {
@@ -59,6 +59,7 @@ int blr_record_write(const char *dir, const blr_run_result *res, const blr_curve
         put_num(f, r->nll);
         put_num(f, r->ece);
         put_num(f, r->seconds);
+        put_num(f, r->posterior_sd_median);
         fputc('\n', f);
     }
     if (rel) {
@@ -191,6 +192,7 @@ int blr_record_read(const char *dir, blr_run_result *res, blr_curve_row *curves,
             r->nll = next_num(&fs);
             r->ece = next_num(&fs);
             r->seconds = next_num(&fs);
+            r->posterior_sd_median = next_num(&fs);
         } else if (strcmp(kind, "rel") == 0 && rel && !*has_rel) {
             *has_rel = 1;
             next_text(&fs, rel->variant, sizeof rel->variant);
@@ -361,7 +363,7 @@ int blr_record_unpack(const char *buf, size_t len, const char *dir, char *err, s
  * method's save. Binary in the machine's byte order, like the methods' own save: checkpoints
  * are for resuming with the same build on the same kind of machine. */
 
-#define CKPT_MAGIC "blr-ckpt-1\n"
+#define CKPT_MAGIC "blr-ckpt-2\n"
 
 static void checkpoint_key(const char *path, char key[BLR_NAME_LEN + 32])
 {

@@ -176,6 +176,51 @@ static int higher_is_better(int m)
     return m == BLR_METRIC_ACC || m == BLR_METRIC_BAYES_ACC || m == BLR_METRIC_OOD_AUROC;
 }
 
+/* The hyperparameters of a run after its results, named as the experiment file's keys, so a
+ * sweep can be analyzed from runs.csv alone. `epochs` is taken (the epochs completed), so
+ * the planned count is `planned_epochs`; `nu` is empty unless the base is a Student-t. */
+static const char hyper_header[] =
+    "nu,base_scale,lr,lr2,beta1,beta2,temperature,prior_precision,init_offset,init_a,fisher,"
+    "eps,hess_init,hessian,clip_radius,init_sd,mc_train,mc_test,batch_size,planned_epochs,"
+    "schedule,warmup_epochs,rng";
+
+static const blr_variant *find_variant(const blr_experiment *ex, const char *name)
+{
+    for (int v = 0; v < ex->n_variants; v++)
+        if (strcmp(ex->variants[v].name, name) == 0)
+            return &ex->variants[v];
+    return NULL;
+}
+
+static void write_hyper(FILE *f, const blr_variant *v)
+{
+    if (!v) {
+        for (const char *c = hyper_header; *c; c++)
+            if (*c == ',')
+                fputc(',', f);
+        return;
+    }
+    const blr_method_cfg *m = &v->method_cfg;
+    const blr_train_cfg *t = &v->train;
+    if (m->base.kind == BLR_BASE_STUDENT_T)
+        csv_num(f, m->base.nu);
+    const double num[] = {m->base.scale, m->lr, m->lr2, m->beta1, m->beta2, t->temperature,
+                          t->prior_precision, m->init_offset, m->init_a, m->fisher, m->eps,
+                          m->hess_init};
+    for (size_t i = 0; i < sizeof num / sizeof num[0]; i++) {
+        fputc(',', f);
+        csv_num(f, num[i]);
+    }
+    fprintf(f, ",%s,", blr_hessian_names[m->hessian]);
+    csv_num(f, m->clip_radius);
+    fputc(',', f);
+    csv_num(f, m->init_sd);
+    fprintf(f, ",%d,%d,%d,%d,%s,", t->mc_train, t->mc_test, t->batch_size, t->epochs,
+            blr_schedule_names[t->schedule]);
+    csv_num(f, t->warmup_epochs);
+    fprintf(f, ",%s", t->rng_gsl ? "gsl" : "fast");
+}
+
 static void write_runs(FILE *f, const blr_experiment *ex, const blr_run_result *runs,
                        size_t n_runs)
 {
@@ -183,7 +228,7 @@ static void write_runs(FILE *f, const blr_experiment *ex, const blr_run_result *
     for (int m = 0; m < BLR_METRIC_COUNT; m++)
         if (metric_selected(ex, m))
             fprintf(f, ",%s", blr_metric_name((blr_metric)m));
-    fputs(",objective,posterior_sd_median,invalid_updates,peak_rss_mib\n", f);
+    fprintf(f, ",objective,posterior_sd_median,invalid_updates,peak_rss_mib,%s\n", hyper_header);
     for (size_t i = 0; i < n_runs; i++) {
         const blr_run_result *r = &runs[i];
         csv_str(f, r->variant);
@@ -204,18 +249,21 @@ static void write_runs(FILE *f, const blr_experiment *ex, const blr_run_result *
         csv_num(f, r->posterior_sd_median);
         fprintf(f, ",%ld,", r->invalid_updates);
         csv_num(f, r->peak_rss_mib);
+        fputc(',', f);
+        write_hyper(f, find_variant(ex, r->variant));
         fputc('\n', f);
     }
 }
 
 static void write_curves(FILE *f, const blr_curve_row *c, size_t n)
 {
-    fputs("variant,seed,epoch,train_loss,acc,nll,ece,seconds\n", f);
+    fputs("variant,seed,epoch,train_loss,acc,nll,ece,seconds,posterior_sd_median\n", f);
     for (size_t i = 0; i < n; i++) {
         csv_str(f, c[i].variant);
         fprintf(f, ",%d,%d", c[i].seed, c[i].epoch);
-        const double v[5] = {c[i].train_loss, c[i].acc, c[i].nll, c[i].ece, c[i].seconds};
-        for (int k = 0; k < 5; k++) {
+        const double v[] = {c[i].train_loss, c[i].acc, c[i].nll, c[i].ece, c[i].seconds,
+                            c[i].posterior_sd_median};
+        for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
             fputc(',', f);
             csv_num(f, v[k]);
         }

@@ -34,6 +34,7 @@ typedef struct {
     char variant[BLR_NAME_LEN];
     int seed, epoch;
     double train_loss, acc, nll, ece, seconds; /* regression: acc = NAN, ece = NAN, nll */
+    double posterior_sd_median; /* of q after the epoch, as blr_run_result's */
 } blr_curve_row;
 
 typedef struct {

@@ -249,12 +249,22 @@ void blr_method_free(blr_method *m)
     free(m);
 }
 
+const char *const blr_schedule_names[BLR_SCHEDULE_COUNT] = {"constant", "cosine",
+                                                            "cosine-epoch"};
+const char *const blr_hessian_names[BLR_HESSIAN_COUNT] = {"price", "ggn"};
+
 double blr_schedule_factor(blr_schedule s, long t, long total, long warmup)
 {
     if (warmup > 0 && t < warmup)
         return (double)(t + 1) / (double)warmup;
     if (s == BLR_SCHEDULE_CONSTANT || total <= 0)
         return 1.0;
+    if (s == BLR_SCHEDULE_COSINE_EPOCH && warmup > 0) {
+        t -= warmup;
+        total -= warmup;
+        if (total <= 0)
+            return 1.0;
+    }
     if (t > total)
         t = total;
     return 0.5 * (1.0 + cos(3.14159265358979323846 * (double)t / (double)total));

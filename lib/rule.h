@@ -22,6 +22,8 @@
 #include "rng.h"
 
 typedef enum { BLR_HESSIAN_PRICE, BLR_HESSIAN_GGN } blr_hessian_kind;
+#define BLR_HESSIAN_COUNT 2
+extern const char *const blr_hessian_names[BLR_HESSIAN_COUNT]; /* as written in YAML */
 
 /* Hyperparameters of one method; the defaults of blr_method_cfg_defaults in brackets.
  * Unused fields are ignored by methods that do not need them, but blr_method_check still
@@ -127,8 +129,15 @@ void blr_method_free(blr_method *m);
 
 /* Step-size factor at step t (0-based) of T: constant 1, or cosine 0.5(1 + cos(π t/T))
  * (0 from t = T on), with a linear warm-up (t+1)/warmup replacing it for t < warmup
- * (warmup <= 0: none). The cosine is not shifted by the warm-up. */
-typedef enum { BLR_SCHEDULE_CONSTANT, BLR_SCHEDULE_COSINE } blr_schedule;
+ * (warmup <= 0: none). The cosine is not shifted by the warm-up.
+ * cosine-epoch is the paper's code's schedule (its train.py): t, T and warmup count epochs,
+ * and the cosine starts after the warm-up, 0.5(1 + cos(π (t - warmup)/(T - warmup))). Its
+ * `--epochs E` trains E + 1 epochs with T = E + 1, so it never reaches 0. */
+typedef enum {
+    BLR_SCHEDULE_CONSTANT, BLR_SCHEDULE_COSINE, BLR_SCHEDULE_COSINE_EPOCH
+} blr_schedule;
+#define BLR_SCHEDULE_COUNT 3
+extern const char *const blr_schedule_names[BLR_SCHEDULE_COUNT]; /* as written in YAML */
 double blr_schedule_factor(blr_schedule s, long t, long total, long warmup);
 
 /* Helpers for methods' save/load: write/read n floats, returning 0 or -1. */

@@ -727,6 +727,11 @@ static int run_one(runner *r, int i, const char *rec, const char *ckpt, blr_run_
     int B = train_batch_size(t, tr->n);
     long steps_per_epoch = (long)((tr->n + (size_t)B - 1) / (size_t)B);
     long total = steps_per_epoch * t->epochs, warmup = (long)(t->warmup_epochs * steps_per_epoch);
+    int per_epoch = t->schedule == BLR_SCHEDULE_COSINE_EPOCH;
+    if (per_epoch) {
+        total = t->epochs;
+        warmup = (long)t->warmup_epochs;
+    }
     double prior_tilde = t->prior_precision / (double)tr->n;
     blr_step train_step;
     if (blr_step_init(&train_step, &r->model.spec, B, t->mc_train,
@@ -774,7 +779,9 @@ static int run_one(runner *r, int i, const char *rec, const char *ckpt, blr_run_
                             tr->target ? r->tb : NULL);
             double batch_loss =
                 blr_step_run(&train_step, m, &ck.noise, r->xb, r->lb, r->tb, nb, prior_tilde,
-                             blr_schedule_factor(t->schedule, ck.step, total, warmup), NULL);
+                             blr_schedule_factor(t->schedule, per_epoch ? ck.epoch - 1 : ck.step,
+                                                 total, warmup),
+                             NULL);
             if (!isfinite(batch_loss)) {
                 status = BLR_STATUS_DIVERGED;
                 break;
@@ -793,10 +800,12 @@ static int run_one(runner *r, int i, const char *rec, const char *ckpt, blr_run_
         row->epoch = ck.epoch;
         row->train_loss = status == BLR_STATUS_OK ? ck.loss_sum / (double)tr->n : NAN;
         row->seconds = now_seconds() - t0;
-        if (status == BLR_STATUS_OK)
+        if (status == BLR_STATUS_OK) {
             evaluate_point(r, m, NULL, row);
-        else
-            row->acc = row->nll = row->ece = NAN;
+            row->posterior_sd_median = median_sd(r, m);
+        } else {
+            row->acc = row->nll = row->ece = row->posterior_sd_median = NAN;
+        }
         res->epochs = ck.n_curves = ck.epoch;
         r->prog.epoch = ck.epoch;
         report_progress(r, c.epoch_eval, 1);

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs a list of experiments into results/<name>/ and records the wall time of each in
 # results/<suite>-times.csv (`make paper`, `make tune`). Usage: suite.sh BLR SUITE NAME...
+# The times file keeps the rows of experiments not in this list (a suite run in parts keeps
+# one file); its total is over all its rows.
 # Each experiment's runs go side by side on the cores (blr run's default --jobs).
 # With RESUME=1 in the environment, an experiment whose directory holds run records continues
 # where it stopped (blr run --resume: finished runs are kept, interrupted ones continue from
@@ -25,8 +27,19 @@ stop() {
 }
 trap 'stop INT 130' INT
 trap 'stop TERM 143' TERM
+# Adds the rows of experiments this call did not run and the total, and replaces the file.
+finish_times() {
+    if [ -f "$times" ]; then
+        awk -F, 'NR == FNR { if (FNR > 1) ran[$1] = 1; next }
+                 FNR > 1 && $1 != "total" && !($1 in ran)' "$times.tmp" "$times" > "$times.kept"
+        cat "$times.kept" >> "$times.tmp"
+        rm -f "$times.kept"
+    fi
+    total=$(awk -F, 'NR > 1 { s += $2 } END { print s + 0 }' "$times.tmp")
+    echo "total,$total,0" >> "$times.tmp"
+    mv "$times.tmp" "$times"
+}
 echo "experiment,seconds,exit" > "$times.tmp"
-total=0
 for name in "$@"; do
     dir="$root/results/$name"
     resume=()
@@ -40,14 +53,12 @@ for name in "$@"; do
     rc=$?
     child=
     secs=$(( $(date +%s) - start ))
-    total=$(( total + secs ))
     echo "$name,$secs,$rc" >> "$times.tmp"
     if [ "$rc" -ge 2 ]; then
         echo "$suite: $name: bad input or interrupted (exit $rc), stopping" >&2
-        mv "$times.tmp" "$times"
+        finish_times
         exit "$rc"
     fi
 done
-echo "total,$total,0" >> "$times.tmp"
-mv "$times.tmp" "$times"
+finish_times
 echo "$suite: $total s in all; per experiment: $times" >&2

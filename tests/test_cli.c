@@ -125,7 +125,8 @@ Test(cli, csv_run_writes_every_file)
     const char *h = cli_header("res/runs.csv");
     cr_assert(strncmp(h, "variant,rule,base,seed,status,epochs,train_seconds,", 51) == 0, "%s", h);
     cr_assert(strstr(h, "rmse") && strstr(h, "objective"), "%s", h);
-    cr_assert_str_eq(cli_header("res/curves.csv"), "variant,seed,epoch,train_loss,acc,nll,ece,seconds");
+    cr_assert_str_eq(cli_header("res/curves.csv"), "variant,seed,epoch,train_loss,acc,nll,ece,seconds,"
+                                                       "posterior_sd_median");
     cr_assert(strstr(cli_file("res/runs.csv"), "affine-gaussian,lie-affine,gaussian,1,ok,20,"));
     cr_assert(strstr(cli_header("res/posterior/sgd-s0.csv"), "index,mean,sd"));
     const char *md = cli_file("res/table.md");

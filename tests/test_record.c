@@ -37,8 +37,8 @@ Test(record, round_trip_is_exact)
                           .peak_rss_mib = 12.5, .rss_bound_mib = -INFINITY};
     for (int i = 0; i < BLR_METRIC_COUNT; i++)
         res.metric[i] = i % 3 ? 0.1 * i + 1e-300 : NAN;
-    blr_curve_row c[2] = {{"affine-lr0.1", -3, 1, 0.7, 0.5, 1.25, 0.01, 2.0},
-                          {"affine-lr0.1", -3, 2, NAN, NAN, NAN, NAN, 4.0}};
+    blr_curve_row c[2] = {{"affine-lr0.1", -3, 1, 0.7, 0.5, 1.25, 0.01, 2.0, 0.1 / 3},
+                          {"affine-lr0.1", -3, 2, NAN, NAN, NAN, NAN, 4.0, NAN}};
     blr_reliability rel = {.variant = "affine-lr0.1", .seed = -3, .bins = 3,
                            .conf = {0.1, 0.5, 0.9}, .acc = {0.2, 0.4, 1.0 / 7.0},
                            .count = {1, 0, 99}};
@@ -64,8 +64,10 @@ Test(record, round_trip_is_exact)
         cr_assert(isnan(res.metric[i]) ? isnan(back.metric[i]) : back.metric[i] == res.metric[i]);
     cr_assert_str_eq(cb[0].variant, c[0].variant);
     cr_assert(cb[0].seed == -3 && cb[0].epoch == 1 && cb[0].train_loss == 0.7 &&
-              cb[0].acc == 0.5 && cb[0].nll == 1.25 && cb[0].ece == 0.01 && cb[0].seconds == 2);
-    cr_assert(isnan(cb[1].acc) && cb[1].seconds == 4.0 && cb[1].epoch == 2);
+              cb[0].acc == 0.5 && cb[0].nll == 1.25 && cb[0].ece == 0.01 && cb[0].seconds == 2 &&
+              cb[0].posterior_sd_median == 0.1 / 3);
+    cr_assert(isnan(cb[1].acc) && cb[1].seconds == 4.0 && cb[1].epoch == 2 &&
+              isnan(cb[1].posterior_sd_median));
     cr_assert_eq(rb.bins, 3);
     cr_assert_eq(rb.acc[2], rel.acc[2]);
     cr_assert_eq(rb.count[2], 99);
@@ -159,7 +161,7 @@ Test(record, checkpoint_round_trip_and_mismatch)
                          .invalid_updates = 5, .threads = 2, .n_curves = 2};
     blr_rng_init(&ck.noise, 1, BLR_RNG_TEST, 9);
     blr_rng_next(&ck.noise);
-    blr_curve_row c[2] = {{"v", 0, 1, 1, 2, 3, 4, 5}, {"v", 0, 2, 6, 7, 8, 9, 10}};
+    blr_curve_row c[2] = {{"v", 0, 1, 1, 2, 3, 4, 5, 0.5}, {"v", 0, 2, 6, 7, 8, 9, 10, 0.25}};
     cr_assert_eq(blr_checkpoint_save(p, &ck, c, m, err, sizeof err), 0, "%s", err);
     blr_method *m2 = make_affine(10, -5.0f);
     blr_checkpoint back;

@@ -172,6 +172,12 @@ Test(report, close_reports_a_failed_rename_and_removes_the_tmp_file)
 
 /* ---- CSV files --------------------------------------------------------------------------- */
 
+/* The hyperparameter columns runs.csv ends with. */
+#define HYPER                                                                                 \
+    "nu,base_scale,lr,lr2,beta1,beta2,temperature,prior_precision,init_offset,init_a,fisher,"  \
+    "eps,hess_init,hessian,clip_radius,init_sd,mc_train,mc_test,batch_size,planned_epochs,"   \
+    "schedule,warmup_epochs,rng"
+
 Test(report, runs_csv_header_and_row)
 {
     char *d = make_tmpdir(), err[512], line[512];
@@ -179,6 +185,14 @@ Test(report, runs_csv_header_and_row)
     blr_experiment *ex = experiment(names, 1,
                                     BIT(BLR_METRIC_ACC) | BIT(BLR_METRIC_NLL) |
                                         BIT(BLR_METRIC_OOD_AUROC));
+    blr_variant *v = &ex->variants[0];
+    blr_method_cfg_defaults(&v->method_cfg);
+    v->method_cfg.base = (blr_base){BLR_BASE_STUDENT_T, 3.0, 0.005};
+    v->method_cfg.lr2 = 0.05;
+    v->train = (blr_train_cfg){.epochs = 26, .batch_size = 50, .mc_train = 32, .mc_test = 8,
+                               .prior_precision = 25, .temperature = 1,
+                               .schedule = BLR_SCHEDULE_COSINE_EPOCH, .warmup_epochs = 0.5,
+                               .rng_gsl = 1};
     blr_run_result r = run("affine-laplace", 2, BLR_STATUS_OK);
     snprintf(r.rule, sizeof r.rule, "lie-affine");
     snprintf(r.base, sizeof r.base, "laplace");
@@ -196,10 +210,11 @@ Test(report, runs_csv_header_and_row)
     char *s = slurp(d, "runs.csv");
     cr_assert_str_eq(line_of(s, 0, line, sizeof line),
                      "variant,rule,base,seed,status,epochs,train_seconds,acc,nll,ood_auroc,"
-                     "objective,posterior_sd_median,invalid_updates,peak_rss_mib");
+                     "objective,posterior_sd_median,invalid_updates,peak_rss_mib," HYPER);
     cr_assert_str_eq(line_of(s, 1, line, sizeof line),
                      "affine-laplace,lie-affine,laplace,2,ok,5,1.5,0.333333333,0.25,nan,-1.25,"
-                     "0.125,3,12.5");
+                     "0.125,3,12.5,3,0.005,0.1,0.05,0.9,0.999,1,25,1e-05,1,0,1e-08,1,price,0,"
+                     "0.001,32,8,50,26,cosine-epoch,0.5,gsl");
     free(s);
     for (const char *const *f = (const char *const[]){"curves.csv", "reliability.csv",
                                                        "summary.csv", "table.md", "table.tex",
@@ -226,9 +241,10 @@ Test(report, regression_columns_follow_the_metric_order)
     char *s = slurp(d, "runs.csv");
     cr_assert_str_eq(line_of(s, 0, line, sizeof line),
                      "variant,rule,base,seed,status,epochs,train_seconds,rmse,nll,bayes_rmse,"
-                     "objective,posterior_sd_median,invalid_updates,peak_rss_mib");
+                     "objective,posterior_sd_median,invalid_updates,peak_rss_mib," HYPER);
     cr_assert_str_eq(line_of(s, 1, line, sizeof line),
-                     "sgd,sgd,dirac,0,diverged,0,0,nan,nan,nan,nan,nan,0,nan");
+                     "sgd,sgd,dirac,0,diverged,0,0,nan,nan,nan,nan,nan,0,nan,"
+                     ",0,0,0,0,0,0,0,0,0,0,0,0,price,0,0,0,0,0,0,constant,0,fast");
     free(s);
     free(ex);
     remove_tree(d);
@@ -240,7 +256,7 @@ Test(report, curves_and_reliability_rows_quote_names)
     const char *names[] = {"a"};
     blr_experiment *ex = experiment(names, 1, BIT(BLR_METRIC_ACC));
     blr_curve_row c = {.seed = 1, .epoch = 2, .train_loss = 0.5, .acc = 0.75, .nll = NAN,
-                       .ece = 0.0625, .seconds = 3};
+                       .ece = 0.0625, .seconds = 3, .posterior_sd_median = 0.125};
     snprintf(c.variant, sizeof c.variant, "x,\"y\"");
     blr_reliability rel;
     memset(&rel, 0, sizeof rel);
@@ -255,8 +271,8 @@ Test(report, curves_and_reliability_rows_quote_names)
     cr_assert_eq(blr_report_write_tables(d, ex, NULL, 0, &c, 1, &rel, 1, err, sizeof err), 0,
                  "%s", err);
     char *s = slurp(d, "curves.csv");
-    cr_assert_str_eq(s, "variant,seed,epoch,train_loss,acc,nll,ece,seconds\n"
-                        "\"x,\"\"y\"\"\",1,2,0.5,0.75,nan,0.0625,3\n");
+    cr_assert_str_eq(s, "variant,seed,epoch,train_loss,acc,nll,ece,seconds,posterior_sd_median\n"
+                        "\"x,\"\"y\"\"\",1,2,0.5,0.75,nan,0.0625,3,0.125\n");
     free(s);
     s = slurp(d, "reliability.csv");
     cr_assert_str_eq(s, "variant,seed,bin,conf,acc,count\na,4,0,0.25,0.5,7\na,4,1,nan,nan,0\n");
@@ -688,8 +704,9 @@ Test(report_plot, draws_every_figure_with_its_script_and_data)
     free(svg);
 
     char *dat = slurp(d, "curves.dat"), line[512];
-    /* Block 0 is the first variant of runs.csv: epoch nll_mean nll_sd nll_n acc... */
-    cr_assert_str_eq(line_of(dat, 1, line, sizeof line), "1 0.6 0.141421356 2 0.5 0 2");
+    /* Block 0 is the first variant of runs.csv: epoch nll_mean nll_sd nll_n acc...
+     * posterior sd... (0 here, so curves.png has no panel for it). */
+    cr_assert_str_eq(line_of(dat, 1, line, sizeof line), "1 0.6 0.141421356 2 0.5 0 2 0 0 2");
     cr_assert(strstr(dat, "\n\n\n# variant sgd:"), "%s", dat);
     free(dat);
     dat = slurp(d, "reliability.dat");
