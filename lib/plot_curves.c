@@ -176,7 +176,7 @@ int blr_plot_curves(blr_plot_data *d, char *err, size_t errlen)
     snprintf(nll_title, sizeof nll_title, "%s NLL (point estimate)", set);
     snprintf(nll_label, sizeof nll_label, "%s NLL (nats)", set);
     snprintf(acc_title, sizeof acc_title, "%s accuracy (point estimate)", set);
-    snprintf(acc_label, sizeof acc_label, "%s accuracy (%%%%)", set);
+    snprintf(acc_label, sizeof acc_label, "%s accuracy (%%)", set);
     curve_panel panel[3];
     int n_panels = 0;
     panel[n_panels++] = (curve_panel){nll_title, nll_label, 2, 1.0, 0};

@@ -5,7 +5,7 @@
 #
 #   gnuplot -c plots/sweep.gp DIR X GROUP "G1 G2 ..." "M1 M2 ..." [log2|log10]
 #
-# writes DIR/sweep.png and DIR/sweep.svg. X and GROUP are column names of runs.csv (e.g.
+# writes DIR/sweep.png, DIR/sweep.svg and what their lines show, DIR/sweep.dat. X and GROUP are column names of runs.csv (e.g.
 # mc_train and lr), G1... the group values as runs.csv writes them ("" for every value the
 # column has, in increasing order), M1... the metric columns
 # to draw (any numeric column: acc, bayes_nll, posterior_sd_median, invalid_updates, ...);
@@ -30,6 +30,16 @@ label(m) = word(metrics, m) eq "invalid_updates" ? "clamped values (invalid_upda
            (word(metrics, m)[1:6] eq "bayes_" ? word(metrics, m)[7:] . " (model average)" : \
             word(metrics, m) eq "ood_auroc" ? "OOD AUROC (model average)" : \
             word(metrics, m) . " (point estimate)")
+# What the lines show, for reading and for tests: DIR/sweep.dat, one block per metric and
+# group, "x mean" rows (gnuplot's table of the smoothed lines).
+set table dir . "/sweep.dat"
+do for [m = 1:nm - 1] {
+    plot for [g = 1:ng] rows(g, word(metrics, m)) using 1:2 smooth unique \
+        title sprintf("%s, %s %s", word(metrics, m), gcol, word(groups, g))
+}
+plot for [g = 1:ng] rows(g, "not_ok") using 1:2 smooth frequency \
+    title sprintf("runs not ok, %s %s", gcol, word(groups, g))
+unset table
 do for [fmt in "pngcairo svg"] {
     if (fmt eq "svg") { set terminal svg size 420*cols, 330*rows + 40 font "sans,12" dynamic } \
     else { set terminal pngcairo size 420*cols, 330*rows + 40 font "sans,10" }

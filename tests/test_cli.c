@@ -231,6 +231,43 @@ Test(cli, runs_with_mc_2_are_independent_of_threads)
     cli_assert_same_results("t1", "t3");
 }
 
+/* schedule: cosine-epoch holds the factor for a whole epoch: its first epoch is the constant
+ * schedule's to the bit, while the per-step cosine already decays within it. model: init
+ * haiku starts elsewhere. runs.csv names every hyperparameter of the run. */
+Test(cli, per_epoch_cosine_and_haiku_init)
+{
+    cli_write_cls("cls.csv", 300);
+    cli_write_cls("cls-test.csv", 100);
+    const char *sched[] = {"constant", "cosine-epoch", "cosine", "constant"};
+    for (int i = 0; i < 4; i++) {
+        char yaml[1024], name[32];
+        snprintf(yaml, sizeof yaml,
+                 "name: s%d\n"
+                 "data: {set: csv, train: cls.csv, test: cls-test.csv, task: classification,"
+                 " target: y}\n"
+                 "model: {arch: mlp, hidden: [16], init: %s}\n"
+                 "train: {epochs: 1, batch_size: 50, schedule: %s}\n"
+                 "methods: [{name: a, rule: lie-additive, base_scale: 0.01, lr: 0.5}]\n"
+                 "report: {posterior: true}\n",
+                 i, i == 3 ? "haiku" : "pytorch", sched[i]);
+        snprintf(name, sizeof name, "s%d.yaml", i);
+        cli_write(name, yaml);
+        cr_assert_eq(cli_run("run %s/s%d.yaml --out %s/s%d --quiet", cli_tmp, i, cli_tmp, i), 0,
+                     "%s", cli_slurp(cli_errf));
+    }
+    char first[1 << 14];
+    snprintf(first, sizeof first, "%s", cli_file("s0/posterior/a-s0.csv"));
+    cr_assert_gt(strlen(first), 100);
+    cr_assert_str_eq(cli_file("s1/posterior/a-s0.csv"), first);
+    cr_assert_str_neq(cli_file("s2/posterior/a-s0.csv"), first);
+    cr_assert_str_neq(cli_file("s3/posterior/a-s0.csv"), first);
+    cr_assert(strstr(cli_header("s1/runs.csv"), ",lr,lr2,") &&
+                  strstr(cli_header("s1/runs.csv"), ",mc_train,mc_test,batch_size,"),
+              "%s", cli_header("s1/runs.csv"));
+    cr_assert(strstr(cli_file("s1/runs.csv"), ",1,32,50,1,cosine-epoch,0,fast\n"), "%s",
+              cli_file("s1/runs.csv"));
+}
+
 Test(cli, divergence_is_reported_not_dropped)
 {
     cli_write_csv();

@@ -348,6 +348,24 @@ Test(config, cnn_sizes_default_and_override)
     cr_assert_eq(m->act, BLR_ACT_ELU);
 }
 
+/* model: init picks the initialization (pytorch by default); schedule: cosine-epoch the
+ * paper's code's per-epoch cosine. */
+Test(config, init_scheme_and_per_epoch_cosine)
+{
+    cfg_fake_standard_sets();
+    cfg_ok("name: t\ndata: {set: mnist}\nmodel: {arch: mlp, hidden: [8]}\n"
+           "methods: [{name: s, rule: sgd}]\n", NULL);
+    cr_assert_eq(cfg_ex.model.init, BLR_INIT_PYTORCH);
+    cfg_ok("name: t\ndata: {set: mnist}\nmodel: {arch: cnn, init: haiku}\n"
+           "train: {schedule: cosine-epoch}\nmethods: [{name: s, rule: sgd}]\n", NULL);
+    cr_assert_eq(cfg_ex.model.init, BLR_INIT_HAIKU);
+    cr_assert_eq(cfg_ex.variants[0].train.schedule, BLR_SCHEDULE_COSINE_EPOCH);
+    cfg_fails("name: t\ndata: {set: mnist}\nmodel: {arch: mlp, hidden: [8], init: xavier}\n"
+              "methods: [{name: s, rule: sgd}]\n", NULL, 3, 39, "init");
+    cfg_fails("name: t\ndata: {set: mnist}\nmodel: {arch: mlp, hidden: [8], init: [haiku]}\n"
+              "methods: [{name: s, rule: sgd}]\n", NULL, 3, 39, "a name");
+}
+
 Test(config, cnn_errors_carry_positions)
 {
     cfg_fake_standard_sets();

@@ -813,6 +813,80 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Kolmogorov-Smirnov distance of n draws w (sorted here) from the CDF F of a layer whose
+ * weights have scale k. */
+static double ks_distance(double *w, size_t n, double (*F)(double x, double k), double k)
+{
+    qsort(w, n, sizeof(double), cmp_double);
+    double D = 0.0;
+    for (size_t j = 0; j < n; j++) {
+        double f = F(w[j], k);
+        D = fmax(D, fmax((double)(j + 1) / n - f, f - (double)j / n));
+    }
+    return D;
+}
+
+static double uniform_cdf(double x, double k) { return gsl_cdf_flat_P(x, -k, k); }
+
+/* normal(0, k²) truncated to ±2k. */
+static double truncated_normal_cdf(double x, double k)
+{
+    const double lo = gsl_cdf_ugaussian_P(-2.0);
+    return (gsl_cdf_ugaussian_P(x / k) - lo) / (1.0 - 2.0 * lo);
+}
+
+/* init haiku (the paper's code): weights normal(0, k²) truncated to ±2k, k = 1/sqrt(fan_in),
+ * by a KS test against that truncated CDF from GSL's Φ (critical value 1.95/sqrt(n), level
+ * ~0.001); dense biases 0.05, conv biases zero; their sd ≈ 0.88 k. A pytorch init from the
+ * same stream differs. */
+Test(model, haiku_init_is_a_truncated_normal)
+{
+    blr_model_spec s;
+    blr_model_cnn_default(&s);
+    s.conv_channels[0] = 4;
+    s.conv_channels[1] = 8;
+    s.hidden[0] = 128;
+    s.init = BLR_INIT_HAIKU;
+    blr_model m;
+    init_ok(&m, &s, 1);
+    size_t P = m.n_params;
+    float *th = malloc(P * sizeof(float)), *pt = malloc(P * sizeof(float));
+    double *w = malloc(P * sizeof(double));
+    cr_assert(th && pt && w);
+    blr_rng r;
+    blr_rng_init(&r, 7, BLR_RNG_INIT, 0);
+    blr_model_init_params(&m, &r, th);
+    m.spec.init = BLR_INIT_PYTORCH;
+    blr_rng_init(&r, 7, BLR_RNG_INIT, 0);
+    blr_model_init_params(&m, &r, pt);
+    cr_assert(memcmp(th, pt, P * sizeof(float)) != 0);
+    for (int l = 0; l < m.n_conv + m.n_layers; l++) {
+        int conv = l < m.n_conv;
+        size_t w_off = conv ? m.conv[l].w_off : m.layer[l - m.n_conv].w_off;
+        size_t b_off = conv ? m.conv[l].b_off : m.layer[l - m.n_conv].b_off;
+        size_t n_out = conv ? (size_t)m.conv[l].c_out : (size_t)m.layer[l - m.n_conv].n_out;
+        size_t nw = b_off - w_off, fan_in = nw / n_out;
+        double k = 1.0 / sqrt((double)fan_in), ss = 0.0;
+        for (size_t j = 0; j < nw; j++) {
+            w[j] = th[w_off + j];
+            cr_assert(fabs(w[j]) <= 2.0 * k * (1 + 1e-6), "layer %d: %g beyond 2k", l, w[j]);
+            ss += w[j] * w[j];
+        }
+        for (size_t j = 0; j < n_out; j++)
+            cr_assert_eq(th[b_off + j], conv ? 0.0f : 0.05f, "layer %d bias %zu", l, j);
+        double D = ks_distance(w, nw, truncated_normal_cdf, k);
+        cr_assert(D < 1.95 / sqrt((double)nw), "layer %d: KS distance %g over %zu weights", l,
+                  D, nw);
+        if (nw > 10000)
+            cr_assert(fabs(sqrt(ss / nw) / k - 0.8796) < 0.02, "layer %d: sd %g k", l,
+                      sqrt(ss / nw) / k);
+    }
+    free(w);
+    free(th);
+    free(pt);
+    blr_model_free(&m);
+}
+
 /* Weights U(-k, k), k = 1/sqrt(fan_in): within the bound, uniform by a KS test against GSL's
  * flat CDF (critical value 1.95/sqrt(n) ~ level 0.001), biases zero, and a function of the
  * stream only. */
@@ -847,12 +921,7 @@ Test(model, init_params)
             w[j] = a[d->w_off + j];
             cr_assert(fabs(w[j]) <= k, "layer %d weight %zu = %g beyond %g", l, j, w[j], k);
         }
-        qsort(w, nw, sizeof(double), cmp_double);
-        double D = 0.0;
-        for (size_t j = 0; j < nw; j++) {
-            double F = gsl_cdf_flat_P(w[j], -k, k);
-            D = fmax(D, fmax((double)(j + 1) / nw - F, F - (double)j / nw));
-        }
+        double D = ks_distance(w, nw, uniform_cdf, k);
         cr_assert(D < 1.95 / sqrt((double)nw), "layer %d: KS distance %g over %zu weights", l, D,
                   nw);
         free(w);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -1112,5 +1113,44 @@ Test(report_plot, ablation_figure_pairs_fisher_off_and_on)
     cr_assert_eq(blr_report_plot(d, 0, err, sizeof err), 0, "%s", err);
     cr_assert(exists(d, "ablation.png"));
     free(ex);
+    remove_tree(d);
+}
+
+/* plots/sweep.gp draws a metric against a hyperparameter from runs.csv alone: per group
+ * (here lr) the mean over the ok seeds at each x, and the count of runs not ok; sweep.dat
+ * holds what the lines show. Too few arguments: usage and exit status 2. */
+Test(report_plot, the_sweep_figure_averages_ok_seeds_and_counts_the_rest)
+{
+    char *d = make_tmpdir(), cmd[1024];
+    put_file(d, "runs.csv",
+             "variant,rule,base,seed,status,acc,bayes_nll,lr,mc_train\n"
+             "m-lr50-mc1,lie-multiplicative,rayleigh,0,diverged,nan,nan,50,1\n"
+             "m-lr50-mc1,lie-multiplicative,rayleigh,1,ok,0.5,1.5,50,1\n"
+             "m-lr50-mc4,lie-multiplicative,rayleigh,0,ok,0.9,0.25,50,4\n"
+             "m-lr50-mc4,lie-multiplicative,rayleigh,1,ok,0.8,0.75,50,4\n"
+             "m-lr20-mc1,lie-multiplicative,rayleigh,0,ok,0.6,0.5,20,1\n"
+             "m-lr20-mc4,lie-multiplicative,rayleigh,0,ok,0.7,0.4,20,4\n"
+             "m-lr20-mc1,lie-multiplicative,rayleigh,1,ok,0.8,0.7,20,1\n"
+             "m-lr20-mc4,lie-multiplicative,rayleigh,1,ok,0.7,0.6,20,4\n");
+    snprintf(cmd, sizeof cmd,
+             "gnuplot -c plots/sweep.gp '%s' mc_train lr '' 'acc bayes_nll' log2 2>/dev/null",
+             d);
+    cr_assert_eq(system(cmd), 0, "run the tests from the top: %s", cmd);
+    char *png = slurp(d, "sweep.png");
+    cr_assert_eq(memcmp(png, "\x89PNG\r\n\x1a\n", 8), 0);
+    free(png);
+    cr_assert(exists(d, "sweep.svg"));
+    char *dat = slurp(d, "sweep.dat");
+    const char *want[] = {"\"acc, lr 20\"\n# x y type\n 1  0.7  i\n 4  0.7  i\n",
+                          "\"acc, lr 50\"\n# x y type\n 1  0.5  i\n 4  0.85  i\n",
+                          "\"bayes_nll, lr 50\"\n# x y type\n 1  1.5  i\n 4  0.5  i\n",
+                          "\"runs not ok, lr 50\"\n# x y type\n 1  1  i\n 4  0  i\n",
+                          "\"runs not ok, lr 20\"\n# x y type\n 1  0  i\n 4  0  i\n"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        cr_assert(strstr(dat, want[i]), "%s not in\n%s", want[i], dat);
+    free(dat);
+    snprintf(cmd, sizeof cmd, "gnuplot -c plots/sweep.gp '%s' mc_train >/dev/null 2>&1", d);
+    int rc = system(cmd);
+    cr_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 2, "status %d", rc);
     remove_tree(d);
 }

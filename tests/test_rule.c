@@ -658,6 +658,26 @@ Test(rule, schedule_values)
     cr_assert(fabs(blr_schedule_factor(BLR_SCHEDULE_COSINE, 50, 100, 4) - 0.5) < eps);
 }
 
+/* cosine-epoch, the paper's code's train.py: t counts epochs, the warm-up factors are
+ * (t+1)/w and the cosine starts after them, 0.5(1 + cos(π (t - w)/(T - w))). Its MLP command
+ * (--epochs 25 → T = 26, no warm-up) and its CNN command (--epochs 180 --warmup 3 → T = 181). */
+Test(rule, schedule_per_epoch_values)
+{
+    const double eps = 1e-15, pi = 3.14159265358979323846;
+    const blr_schedule s = BLR_SCHEDULE_COSINE_EPOCH;
+    cr_assert(fabs(blr_schedule_factor(s, 0, 26, 0) - 1.0) < eps);
+    cr_assert(fabs(blr_schedule_factor(s, 13, 26, 0) - 0.5) < eps);
+    cr_assert(fabs(blr_schedule_factor(s, 25, 26, 0) - 0.5 * (1.0 + cos(pi * 25 / 26))) < eps);
+    cr_assert(blr_schedule_factor(s, 25, 26, 0) > 0.003, "the last epoch still moves");
+    cr_assert(fabs(blr_schedule_factor(s, 0, 181, 3) - 1.0 / 3) < eps);
+    cr_assert(fabs(blr_schedule_factor(s, 1, 181, 3) - 2.0 / 3) < eps);
+    cr_assert(fabs(blr_schedule_factor(s, 2, 181, 3) - 1.0) < eps);
+    cr_assert(fabs(blr_schedule_factor(s, 3, 181, 3) - 1.0) < eps);
+    cr_assert(fabs(blr_schedule_factor(s, 92, 181, 3) - 0.5) < eps);
+    cr_assert(fabs(blr_schedule_factor(s, 4, 4, 4) - 1.0) < eps, "all warm-up: no cosine");
+    cr_assert_str_eq(blr_schedule_names[s], "cosine-epoch");
+}
+
 /* The setup of the tests that run every registered method: small steps, a base that fits,
  * mc samples per step, and two independent initial weight vectors. */
 static blr_method_cfg every_method_cfg(const blr_method_ops *ops, int mc)
