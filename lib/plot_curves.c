@@ -200,7 +200,10 @@ int blr_plot_curves(blr_plot_data *d, char *err, size_t errlen)
         double right = (p + 1) * w - 0.02;
         fprintf(f, "set lmargin at screen %.3f\nset rmargin at screen %.3f\n", left, right);
         fprintf(f, "set ylabel \"%s\"\nset title \"%s\"\n%s\n", panel[p].ylabel,
-                panel[p].title, panel[p].log_y ? "set logscale y" : "unset logscale y");
+                panel[p].title,
+                /* A line on a decade would sit on the log axis' edge: pad it. */
+                panel[p].log_y ? "set logscale y\nset offsets 0, 0, graph 0.05, graph 0.05"
+                               : "unset logscale y\nset offsets 0, 0, 0, 0");
         int c = panel[p].col;
         double k = panel[p].scale;
         fputs("plot", f);
