@@ -30,6 +30,9 @@ label(m) = word(metrics, m) eq "invalid_updates" ? "clamped values (invalid_upda
            (word(metrics, m)[1:6] eq "bayes_" ? word(metrics, m)[7:] . " (model average)" : \
             word(metrics, m) eq "ood_auroc" ? "OOD AUROC (model average)" : \
             word(metrics, m) . " (point estimate)")
+# Every panel spans every x of the sweep, also those where no run was ok.
+stats sprintf("< awk -F, -v x='%s' 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == x) k = i; next } k { print $k }' '%s'", xcol, runs) using 1 nooutput
+xmin = STATS_min; xmax = STATS_max
 # What the lines show, for reading and for tests: DIR/sweep.dat, one block per metric and
 # group, "x mean" rows (gnuplot's table of the smoothed lines).
 set table dir . "/sweep.dat"
@@ -51,6 +54,10 @@ do for [fmt in "pngcairo svg"] {
     if (ARGC >= 6 && ARG6 eq "log2") { set logscale x 2 }
     if (ARGC >= 6 && ARG6 eq "log10") { set logscale x 10 }
     set xlabel xcol
+    # The padding `set offsets` gives an autoscaled axis, by hand.
+    logx = ARGC >= 6 && (ARG6 eq "log2" || ARG6 eq "log10")
+    pad = xmax > xmin ? 0.05 * (xmax - xmin) : 1
+    if (logx) { set xrange [xmin / 1.4:xmax * 1.4] } else { set xrange [xmin - pad:xmax + pad] }
     set grid
     set key top left box opaque
     set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
