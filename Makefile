@@ -121,9 +121,9 @@ bench: all
 # explain the differences (`make paper-authors` runs only those). RESUME=1 continues an
 # interrupted suite (scripts/suite.sh).
 PAPER := table1-mlp filters ablation-q0 table1-cnn table2-cnn
-# tune-mc1-authors first: sweep-mc-authors.yaml uses the step size it chose.
-PAPER_AUTHORS := tune-mc1-authors table1-mlp-authors ablation-q0-authors sweep-lr2-authors \
-                 table1-cnn-authors table2-cnn-authors sweep-mc-authors
+# The tunings first: sweep-mc-authors.yaml and table2-cnn-authors.yaml use what they chose.
+PAPER_AUTHORS := tune-mc1-authors tune-table2-authors table1-mlp-authors ablation-q0-authors \
+                 sweep-lr2-authors table1-cnn-authors table2-cnn-authors sweep-mc-authors
 RESUME ?= 0
 paper: data
 	@$(MAKE) --no-print-directory all
@@ -135,10 +135,10 @@ paper-authors: data
 	RESUME=$(RESUME) bash scripts/suite.sh $(BLR) paper $(PAPER_AUTHORS)
 	@$(MAKE) --no-print-directory sweeps
 
-# The sweeps' figures (plots/sweep.gp) and the one-sample step size's choice.
+# The sweeps' figures (plots/sweep.gp) and the tunings' choices.
 sweeps:
-	awk -F, -f scripts/tune-choice.awk results/tune-mc1-authors/summary.csv \
-	    > results/tune-mc1-authors/choice.md
+	for t in tune-mc1-authors tune-table2-authors; do awk -F, -f scripts/tune-choice.awk \
+	    results/$$t/summary.csv > results/$$t/choice.md || exit 1; done
 	gnuplot -c plots/sweep.gp results/sweep-mc-authors mc_train lr "" \
 	    "acc nll ece bayes_nll bayes_ece invalid_updates" log2
 	gnuplot -c plots/sweep.gp results/sweep-lr2-authors lr2 rule "" \
