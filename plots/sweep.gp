@@ -44,12 +44,11 @@ plot for [g = 1:ng] rows(g, "not_ok") using 1:2 smooth frequency \
     title sprintf("runs not ok, %s %s", gcol, word(groups, g))
 unset table
 do for [fmt in "pngcairo svg"] {
-    if (fmt eq "svg") { set terminal svg size 420*cols, 330*rows + 40 font "sans,12" dynamic } \
-    else { set terminal pngcairo size 420*cols, 330*rows + 40 font "sans,10" }
+    if (fmt eq "svg") { set terminal svg size 420*cols, 330*rows + 40 font "sans,12" dynamic noenhanced } \
+    else { set terminal pngcairo size 420*cols, 330*rows + 40 font "sans,10" noenhanced }
     set output dir . "/sweep." . (fmt eq "svg" ? "svg" : "png")
     set multiplot layout rows, cols title sprintf("%s: against %s; lines: mean over the ok " . \
         "seeds, points: seeds; one line per %s", dir[strstrt(dir, "/") + 1:], xcol, gcol)
-    set termoption noenhanced
     unset logscale x
     if (ARGC >= 6 && ARG6 eq "log2") { set logscale x 2 }
     if (ARGC >= 6 && ARG6 eq "log10") { set logscale x 10 }
@@ -64,7 +63,8 @@ do for [fmt in "pngcairo svg"] {
     do for [m = 1:nm - 1] {
         set title label(m)
         unset logscale y
-        if (word(metrics, m) eq "posterior_sd_median") {
+        # A collapsed run's NLL (~2.3) would flatten the others' differences: log scale.
+        if (word(metrics, m) eq "posterior_sd_median" || strstrt(word(metrics, m), "nll") > 0) {
             set logscale y
         }
         plot for [g = 1:ng] rows(g, word(metrics, m)) using 1:2 smooth unique with lines lw 2 \
