@@ -121,9 +121,11 @@ bench: all
 # explain the differences (`make paper-authors` runs only those). RESUME=1 continues an
 # interrupted suite (scripts/suite.sh).
 PAPER := table1-mlp filters ablation-q0 table1-cnn table2-cnn
-# The tunings first: sweep-mc-authors.yaml and table2-cnn-authors.yaml use what they chose.
-PAPER_AUTHORS := tune-mc1-authors tune-table2-authors table1-mlp-authors ablation-q0-authors \
-                 sweep-lr2-authors table1-cnn-authors table2-cnn-authors sweep-mc-authors
+# The tunings first: sweep-mc-authors.yaml and table2-cnn-authors.yaml use what they chose
+# (tune-table2-authors-wider is tune-table2-authors' second round).
+PAPER_AUTHORS := tune-mc1-authors tune-table2-authors tune-table2-authors-wider \
+                 table1-mlp-authors ablation-q0-authors sweep-lr2-authors table1-cnn-authors \
+                 table2-cnn-authors sweep-mc-authors
 RESUME ?= 0
 paper: data
 	@$(MAKE) --no-print-directory all
@@ -139,6 +141,8 @@ paper-authors: data
 sweeps:
 	for t in tune-mc1-authors tune-table2-authors; do awk -F, -f scripts/tune-choice.awk \
 	    results/$$t/summary.csv > results/$$t/choice.md || exit 1; done
+	awk -F, -f scripts/tune-choice.awk results/tune-table2-authors/summary.csv \
+	    results/tune-table2-authors-wider/summary.csv > results/tune-table2-authors-wider/choice.md
 	gnuplot -c plots/sweep.gp results/sweep-mc-authors mc_train lr "" \
 	    "acc nll ece bayes_nll bayes_ece invalid_updates" log2
 	gnuplot -c plots/sweep.gp results/sweep-lr2-authors lr2 rule "" \
