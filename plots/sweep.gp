@@ -24,6 +24,8 @@ rows = int((nm + cols - 1) / cols)
 # The rows of group g as "x y" sorted by x (smooth unique averages equal x only when they are
 # adjacent): y is column `col` of the ok runs, or 1/0 for "not ok" of every run when col is
 # "not_ok".
+# Column col of every ok run, whatever its group.
+all(col) = sprintf("< awk -F, -v y='%s' 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } $c[\"status\"] == \"ok\" { print $c[y] }' '%s'", col, runs)
 rows(g, col) = sprintf("< awk -F, -v x='%s' -v g='%s' -v want='%s' -v y='%s' 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } $c[g] == want { if (y == \"not_ok\") print $c[x], ($c[\"status\"] != \"ok\"); else if ($c[\"status\"] == \"ok\") print $c[x], $c[y] }' '%s' | sort -g", xcol, gcol, word(groups, g), col, runs)
 label(m) = word(metrics, m) eq "invalid_updates" ? "clamped values (invalid_updates)" : \
            word(metrics, m) eq "posterior_sd_median" ? "median posterior sd" : \
@@ -59,13 +61,22 @@ do for [fmt in "pngcairo svg"] {
     if (logx) { set xrange [xmin / 1.4:xmax * 1.4] } else { set xrange [xmin - pad:xmax + pad] }
     set grid
     set key top left box opaque
+    # y spans the data (not whole decades on a log axis), padded by 5 %.
+    set autoscale yfix
     set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
     do for [m = 1:nm - 1] {
         set title label(m)
         unset logscale y
-        # A collapsed run's NLL (~2.3) would flatten the others' differences: log scale.
-        if (word(metrics, m) eq "posterior_sd_median" || strstrt(word(metrics, m), "nll") > 0) {
+        set ytics autofreq
+        set format y "% h"
+        # Values spanning more than a factor 5 (a collapsed run's NLL of 2.3 next to 0.15, a
+        # posterior sd that grows tenfold) go on a log axis, with tics every fifth of the span
+        # (a log axis has none inside a decade).
+        stats all(word(metrics, m)) using 1 nooutput
+        if (STATS_records > 0 && STATS_min > 0 && STATS_max > 5 * STATS_min) {
             set logscale y
+            set ytics STATS_min, (STATS_max / STATS_min) ** 0.2
+            set format y "%.3g"
         }
         plot for [g = 1:ng] rows(g, word(metrics, m)) using 1:2 smooth unique with lines lw 2 \
                  lt g title sprintf("%s %s", gcol, word(groups, g)), \
@@ -74,6 +85,8 @@ do for [fmt in "pngcairo svg"] {
     }
     set title "runs that diverged or failed"
     unset logscale y
+    set ytics autofreq
+    set format y "% h"
     set yrange [0:*]
     plot for [g = 1:ng] rows(g, "not_ok") using 1:2 smooth frequency with linespoints lw 2 \
         lt g pt 6 title sprintf("%s %s", gcol, word(groups, g))
