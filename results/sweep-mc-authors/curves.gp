@@ -29,6 +29,7 @@ set rmargin at screen 0.313
 set ylabel "test NLL (nats)"
 set title "test NLL (point estimate)"
 unset logscale y
+set offsets 0, 0, 0, 0
 plot 'curves.dat' index 0 using 1:(1*($2-$3)):(1*($2+$3)) with filledcurves fs transparent solid 0.2 noborder lt 1 notitle, \
      '' index 0 using 1:(1*$2) with lines lt 1 dt 1 notitle, \
      'curves.dat' index 1 using 1:(1*($2-$3)):(1*($2+$3)) with filledcurves fs transparent solid 0.2 noborder lt 2 notitle, \
@@ -55,9 +56,10 @@ plot 'curves.dat' index 0 using 1:(1*($2-$3)):(1*($2+$3)) with filledcurves fs t
      '' index 11 using 1:(1*$2) with lines lt 4 dt 2 notitle
 set lmargin at screen 0.380
 set rmargin at screen 0.647
-set ylabel "test accuracy (%%)"
+set ylabel "test accuracy (%)"
 set title "test accuracy (point estimate)"
 unset logscale y
+set offsets 0, 0, 0, 0
 plot 'curves.dat' index 0 using 1:(100*($5-$6)):(100*($5+$6)) with filledcurves fs transparent solid 0.2 noborder lt 1 notitle, \
      '' index 0 using 1:(100*$5) with lines lt 1 dt 1 notitle, \
      'curves.dat' index 1 using 1:(100*($5-$6)):(100*($5+$6)) with filledcurves fs transparent solid 0.2 noborder lt 2 notitle, \
@@ -87,6 +89,7 @@ set rmargin at screen 0.980
 set ylabel "sd (log scale)"
 set title "median posterior sd of q"
 set logscale y
+set offsets 0, 0, graph 0.05, graph 0.05
 plot 'curves.dat' index 0 using 1:($8-$9 > 0 ? $8-$9 : $8/10):(1*($8+$9)) with filledcurves fs transparent solid 0.2 noborder lt 1 notitle, \
      '' index 0 using 1:(1*$8) with lines lt 1 dt 1 notitle, \
      'curves.dat' index 1 using 1:($8-$9 > 0 ? $8-$9 : $8/10):(1*($8+$9)) with filledcurves fs transparent solid 0.2 noborder lt 2 notitle, \
