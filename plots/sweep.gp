@@ -5,12 +5,12 @@
 #
 #   gnuplot -c plots/sweep.gp DIR X GROUP "G1 G2 ..." "M1 M2 ..." [log2|log10]
 #
-# writes DIR/sweep.png, DIR/sweep.svg and what their lines show, DIR/sweep.dat. X and GROUP are column names of runs.csv (e.g.
-# mc_train and lr), G1... the group values as runs.csv writes them ("" for every value the
-# column has, in increasing order), M1... the metric columns
-# to draw (any numeric column: acc, bayes_nll, posterior_sd_median, invalid_updates, ...);
-# log2 or log10 draws X on a log scale of that base. Example, from the repository's root:
-#   gnuplot -c plots/sweep.gp results/sweep-mc-authors mc_train lr "50 10" "acc bayes_nll" log2
+# writes DIR/sweep.png, DIR/sweep.svg and what their lines show, DIR/sweep.dat. X and GROUP
+# are column names of runs.csv (e.g. mc_train and lr), G1... the group values as runs.csv
+# writes them ("" for every value the column has, in increasing order), M1... the metric
+# columns to draw (any numeric column: acc, bayes_nll, posterior_sd_median, invalid_updates,
+# ...); log2 or log10 draws X on a log scale of that base. Example, from the repository's root:
+#   gnuplot -c plots/sweep.gp results/sweep-mc-authors mc_train lr "50 20" "acc bayes_nll" log2
 if (ARGC < 5) { print "usage: gnuplot -c sweep.gp DIR X GROUP \"G1 ...\" \"M1 ...\" [log2|log10]"; exit status 2 }
 dir = ARG1; xcol = ARG2; gcol = ARG3; groups = ARG4; metrics = ARG5
 runs = dir . "/runs.csv"
@@ -21,11 +21,11 @@ nm = words(metrics) + 1
 ng = words(groups)
 cols = nm <= 3 ? nm : (nm <= 4 ? 2 : 3)
 rows = int((nm + cols - 1) / cols)
+# Column col of every ok run, whatever its group.
+all(col) = sprintf("< awk -F, -v y='%s' 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } $c[\"status\"] == \"ok\" { print $c[y] }' '%s'", col, runs)
 # The rows of group g as "x y" sorted by x (smooth unique averages equal x only when they are
 # adjacent): y is column `col` of the ok runs, or 1/0 for "not ok" of every run when col is
 # "not_ok".
-# Column col of every ok run, whatever its group.
-all(col) = sprintf("< awk -F, -v y='%s' 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } $c[\"status\"] == \"ok\" { print $c[y] }' '%s'", col, runs)
 rows(g, col) = sprintf("< awk -F, -v x='%s' -v g='%s' -v want='%s' -v y='%s' 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } $c[g] == want { if (y == \"not_ok\") print $c[x], ($c[\"status\"] != \"ok\"); else if ($c[\"status\"] == \"ok\") print $c[x], $c[y] }' '%s' | sort -g", xcol, gcol, word(groups, g), col, runs)
 label(m) = word(metrics, m) eq "invalid_updates" ? "clamped values (invalid_updates)" : \
            word(metrics, m) eq "posterior_sd_median" ? "median posterior sd" : \
