@@ -125,7 +125,7 @@ PAPER := table1-mlp filters ablation-q0 table1-cnn table2-cnn
 # (tune-table2-authors-wider is tune-table2-authors' second round).
 PAPER_AUTHORS := tune-mc1-authors tune-table2-authors tune-table2-authors-wider \
                  table1-mlp-authors ablation-q0-authors sweep-lr2-authors table1-cnn-authors \
-                 table2-cnn-authors sweep-mc-authors
+                 table2-cnn-authors sweep-mc-authors temperature-authors
 RESUME ?= 0
 paper: data
 	@$(MAKE) --no-print-directory all
