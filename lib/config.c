@@ -1,35 +1,24 @@
-/* Experiment files (CONTRACT "Experiment file") -> blr_experiment.
+/* Experiment files (docs/experiments.md) -> blr_experiment.
  *
- * A pipeline of four stages, each a static function below:
- *   load_tree       libyaml document -> our own tree of nodes that remember line:column,
- *                   with duplicate keys rejected and aliases copied out;
- *   select_profile  deep-merges `profiles.<name>` over the document;
- *   read_experiment validates every section into the structs, expanding list-valued method
- *                   keys into variants and checking each variant with blr_method_check;
- *   tree_free.
- * Every fault becomes "FILE:LINE:COL: error: message" at the node that caused it, and the
- * loader returns 2 (the CLI's "bad input" status). */
+ * The file is read into a positioned tree (yaml_tree.h); then select_profile deep-merges
+ * `profiles.<name>` over it, and read_experiment validates every section into the structs,
+ * expanding list-valued method keys into variants and checking each variant with
+ * blr_method_check. Every fault becomes "FILE:LINE:COL: error: message" at the node that
+ * caused it, and the loader returns 2 (the CLI's "bad input" status). */
 #include "config.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
-#include <yaml.h>
 
 #include "data.h"
+#include "yaml_tree.h"
 
-#define BAD 2
-/* Aliases are copied into the tree, so a file can ask for exponentially many nodes
- * ("billion laughs") or, through an alias to its own ancestor, infinitely many. */
-#define MAX_DEPTH 64
-#define MAX_NODES 100000
+#define BAD BLR_YAML_BAD
 #define MSG_LEN 768
 
 /* ---- metric and figure names (read-only tables) ---- */
@@ -77,531 +66,41 @@ int blr_figure_from_name(const char *name, blr_figure *f)
     return -1;
 }
 
-/* ---- the tree and error reporting ---- */
+/* ---- profiles ---- */
 
-typedef enum { Y_SCALAR, Y_SEQ, Y_MAP } ynode_kind;
-
-typedef struct ynode {
-    ynode_kind kind;
-    int line, col;        /* 1-based */
-    int quoted;           /* scalar not written plain: always a string, never a number */
-    char *text;           /* scalar */
-    size_t n;             /* items (sequence) or pairs (mapping) */
-    struct ynode **key;   /* mapping keys (scalars) */
-    struct ynode **val;   /* mapping values, or sequence items */
-} ynode;
-
-typedef struct {
-    const char *path;
-    char *err;
-    size_t errlen;
-} ctx;
-
-static void tree_free(ynode *n)
+static int select_profile(const blr_yctx *c, blr_ynode *root, const char *profile)
 {
-    if (!n)
-        return;
-    for (size_t i = 0; i < n->n; i++) {
-        if (n->key)
-            tree_free(n->key[i]);
-        if (n->val)
-            tree_free(n->val[i]);
-    }
-    free(n->key);
-    free(n->val);
-    free(n->text);
-    free(n);
-}
-
-static int vfail_at(const ctx *c, int line, int col, const char *fmt, va_list ap)
-{
-    char msg[MSG_LEN];
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    snprintf(c->err, c->errlen, "%s:%d:%d: error: %s", c->path, line, col, msg);
-    return BAD;
-}
-
-static int fail_at(const ctx *c, int line, int col, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vfail_at(c, line, col, fmt, ap);
-    va_end(ap);
-    return BAD;
-}
-
-static int fail(const ctx *c, const ynode *at, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vfail_at(c, at->line, at->col, fmt, ap);
-    va_end(ap);
-    return BAD;
-}
-
-static int out_of_memory(const ctx *c)
-{
-    snprintf(c->err, c->errlen, "%s: error: out of memory", c->path);
-    return BAD;
-}
-
-/* What a collection is, for "expected X, got Y" messages. */
-static const char *kind_word(const ynode *n)
-{
-    return n->kind == Y_MAP ? "a mapping" : "a list";
-}
-
-/* ---- stage 1: libyaml -> tree ---- */
-
-static int convert(const ctx *c, yaml_document_t *doc, yaml_node_t *yn, int depth,
-                   size_t *budget, ynode **out)
-{
-    int line = (int)yn->start_mark.line + 1, col = (int)yn->start_mark.column + 1;
-    if (depth > MAX_DEPTH || *budget == 0)
-        return fail_at(c, line, col, "the document nests too deeply or its aliases expand to "
-                       "more than %d nodes", MAX_NODES);
-    --*budget;
-    ynode *n = calloc(1, sizeof *n);
-    if (!n)
-        return out_of_memory(c);
-    *out = n;
-    n->line = line;
-    n->col = col;
-    if (yn->type == YAML_SCALAR_NODE) {
-        n->kind = Y_SCALAR;
-        n->quoted = yn->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
-        n->text = malloc(yn->data.scalar.length + 1);
-        if (!n->text)
-            return out_of_memory(c);
-        memcpy(n->text, yn->data.scalar.value, yn->data.scalar.length);
-        n->text[yn->data.scalar.length] = '\0';
-        return 0;
-    }
-    if (yn->type == YAML_SEQUENCE_NODE) {
-        n->kind = Y_SEQ;
-        size_t count = (size_t)(yn->data.sequence.items.top - yn->data.sequence.items.start);
-        n->val = calloc(count ? count : 1, sizeof *n->val);
-        if (!n->val)
-            return out_of_memory(c);
-        n->n = count;
-        for (size_t i = 0; i < count; i++) {
-            yaml_node_t *item = yaml_document_get_node(doc, yn->data.sequence.items.start[i]);
-            int rc = convert(c, doc, item, depth + 1, budget, &n->val[i]);
-            if (rc)
-                return rc;
-        }
-        return 0;
-    }
-    n->kind = Y_MAP;
-    size_t count = (size_t)(yn->data.mapping.pairs.top - yn->data.mapping.pairs.start);
-    n->key = calloc(count ? count : 1, sizeof *n->key);
-    n->val = calloc(count ? count : 1, sizeof *n->val);
-    if (!n->key || !n->val)
-        return out_of_memory(c);
-    n->n = count;
-    for (size_t i = 0; i < count; i++) {
-        yaml_node_pair_t *p = &yn->data.mapping.pairs.start[i];
-        int rc = convert(c, doc, yaml_document_get_node(doc, p->key), depth + 1, budget,
-                         &n->key[i]);
-        if (rc)
-            return rc;
-        const ynode *k = n->key[i];
-        if (k->kind != Y_SCALAR)
-            return fail(c, k, "a mapping key must be a plain word, not %s", kind_word(k));
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(n->key[j]->text, k->text) == 0)
-                return fail(c, k, "duplicate key '%s' (first at line %d)", k->text,
-                            n->key[j]->line);
-        rc = convert(c, doc, yaml_document_get_node(doc, p->value), depth + 1, budget,
-                     &n->val[i]);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
-
-/* Reader errors (bad encoding) carry a byte offset instead of a mark: count lines and
- * characters (UTF-8 lead bytes) up to it. */
-static void offset_position(FILE *f, size_t offset, int *line, int *col)
-{
-    *line = *col = 1;
-    rewind(f);
-    for (size_t i = 0; i < offset; i++) {
-        int ch = fgetc(f);
-        if (ch == EOF)
-            return;
-        if (ch == '\n') {
-            ++*line;
-            *col = 1;
-        } else if ((ch & 0xC0) != 0x80) {
-            ++*col;
-        }
-    }
-}
-
-static int syntax_error(const ctx *c, const yaml_parser_t *p, FILE *f)
-{
-    if (p->error == YAML_MEMORY_ERROR)
-        return out_of_memory(c);
-    int line = (int)p->problem_mark.line + 1, col = (int)p->problem_mark.column + 1;
-    if (p->error == YAML_READER_ERROR)
-        offset_position(f, p->problem_offset, &line, &col);
-    const char *problem = p->problem ? p->problem : "invalid YAML";
-    if (p->context)
-        return fail_at(c, line, col, "%s (%s at line %d)", problem, p->context,
-                       (int)p->context_mark.line + 1);
-    return fail_at(c, line, col, "%s", problem);
-}
-
-/* Loads the first document; a second one is an error (it would be silently ignored). */
-static int parse_documents(const ctx *c, yaml_parser_t *parser, FILE *f, ynode **root)
-{
-    yaml_document_t doc;
-    if (!yaml_parser_load(parser, &doc))
-        return syntax_error(c, parser, f);
-    yaml_node_t *top = yaml_document_get_root_node(&doc);
-    int rc;
-    if (!top) {
-        rc = fail_at(c, 1, 1, "the file is empty: expected a mapping with name, data, model "
-                     "and methods");
-    } else {
-        size_t budget = MAX_NODES;
-        rc = convert(c, &doc, top, 0, &budget, root);
-    }
-    yaml_document_delete(&doc);
-    if (rc)
-        return rc;
-    if (!yaml_parser_load(parser, &doc))
-        return syntax_error(c, parser, f);
-    top = yaml_document_get_root_node(&doc);
-    if (top)
-        rc = fail_at(c, (int)top->start_mark.line + 1, (int)top->start_mark.column + 1,
-                     "a second YAML document: an experiment file holds exactly one");
-    yaml_document_delete(&doc);
-    if (rc == 0 && (*root)->kind != Y_MAP)
-        rc = fail(c, *root, "expected a mapping with name, data, model and methods at the top "
-                  "level, got %s", (*root)->kind == Y_SEQ ? "a list" : "a single value");
-    return rc;
-}
-
-static int load_tree(const ctx *c, ynode **root)
-{
-    *root = NULL;
-    FILE *f = fopen(c->path, "rb");
-    if (!f) {
-        snprintf(c->err, c->errlen, "%s: error: cannot open the experiment file: %s", c->path,
-                 strerror(errno));
-        return BAD;
-    }
-    yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser)) {
-        fclose(f);
-        return out_of_memory(c);
-    }
-    yaml_parser_set_input_file(&parser, f);
-    int rc = parse_documents(c, &parser, f, root);
-    yaml_parser_delete(&parser);
-    fclose(f);
-    if (rc) {
-        tree_free(*root);
-        *root = NULL;
-    }
-    return rc;
-}
-
-/* ---- lookups and suggestions ---- */
-
-static long find_index(const ynode *map, const char *key)
-{
-    for (size_t i = 0; i < map->n; i++)
-        if (map->key[i] && strcmp(map->key[i]->text, key) == 0)
-            return (long)i;
-    return -1;
-}
-
-static const ynode *find(const ynode *map, const char *key)
-{
-    long i = find_index(map, key);
-    return i < 0 ? NULL : map->val[i];
-}
-
-/* Levenshtein distance, for "did you mean". Long words get no suggestion. */
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63)
-        return SIZE_MAX;
-    size_t row[64];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
-static const char *nearest(const char *word, const char *const *names, size_t n)
-{
-    const char *best = NULL;
-    size_t best_d = 3;
-    for (size_t i = 0; i < n; i++) {
-        size_t d = edit_distance(word, names[i]);
-        if (d < best_d) {
-            best_d = d;
-            best = names[i];
-        }
-    }
-    return best;
-}
-
-static void join(const char *const *names, size_t n, char *buf, size_t size)
-{
-    size_t used = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < n && used < size; i++) {
-        int w = snprintf(buf + used, size - used, "%s%s", i ? ", " : "", names[i]);
-        if (w < 0)
-            return;
-        used += (size_t)w;
-    }
-}
-
-static int unknown_word(const ctx *c, const ynode *at, const char *what,
-                        const char *const *names, size_t n)
-{
-    const char *near = nearest(at->text, names, n);
-    if (near)
-        return fail(c, at, "unknown %s '%s' (did you mean '%s'?)", what, at->text, near);
-    char list[512];
-    join(names, n, list, sizeof list);
-    return fail(c, at, "unknown %s '%s' (known: %s)", what, at->text, list);
-}
-
-static int check_keys(const ctx *c, const ynode *map, const char *const *names, size_t n)
-{
-    for (size_t i = 0; i < map->n; i++) {
-        const ynode *k = map->key[i];
-        int known = 0;
-        for (size_t j = 0; j < n && !known; j++)
-            known = strcmp(k->text, names[j]) == 0;
-        if (known)
-            continue;
-        const char *near = nearest(k->text, names, n);
-        if (near)
-            return fail(c, k, "unknown key '%s' (did you mean '%s'?)", k->text, near);
-        char list[512];
-        join(names, n, list, sizeof list);
-        return fail(c, k, "unknown key '%s' (valid keys: %s)", k->text, list);
-    }
-    return 0;
-}
-
-static int want_map(const ctx *c, const ynode *n, const char *what)
-{
-    if (n->kind == Y_MAP)
-        return 0;
-    if (n->kind == Y_SEQ)
-        return fail(c, n, "expected a mapping (%s), got a list", what);
-    return fail(c, n, "expected a mapping (%s), got '%s'", what, n->text);
-}
-
-static int want_seq(const ctx *c, const ynode *n, const char *what)
-{
-    if (n->kind == Y_SEQ)
-        return 0;
-    if (n->kind == Y_MAP)
-        return fail(c, n, "expected a list of %s, got a mapping", what);
-    return fail(c, n, "expected a list of %s, got '%s'", what, n->text);
-}
-
-static int want_scalar(const ctx *c, const ynode *n, const char *what)
-{
-    return n->kind == Y_SCALAR ? 0 : fail(c, n, "expected %s, got %s", what, kind_word(n));
-}
-
-/* ---- scalars ---- */
-
-static int get_string(const ctx *c, const ynode *n, const char *key, char *buf, size_t size)
-{
-    if (want_scalar(c, n, "a string"))
-        return BAD;
-    if (strlen(n->text) >= size)
-        return fail(c, n, "%s is too long (at most %zu characters)", key, size - 1);
-    memcpy(buf, n->text, strlen(n->text) + 1);
-    return 0;
-}
-
-/* A number must be written plain: YAML makes "5" a string. */
-static int number_scalar(const ctx *c, const ynode *n, const char *what)
-{
-    if (want_scalar(c, n, what))
-        return BAD;
-    if (n->quoted)
-        return fail(c, n, "expected %s, got the quoted string '%s'", what, n->text);
-    return 0;
-}
-
-/* Strict decimal integer in [lo, hi]: no trailing junk, no overflow, no "5.0". */
-static int get_int(const ctx *c, const ynode *n, const char *key, long long lo, long long hi,
-                   long long *out)
-{
-    if (number_scalar(c, n, "an integer"))
-        return BAD;
-    const char *s = n->text, *d = s + (*s == '+' || *s == '-');
-    if (!*d || strspn(d, "0123456789") != strlen(d))
-        return fail(c, n, "expected an integer, got '%s'", s);
-    errno = 0;
-    long long v = strtoll(s, NULL, 10);
-    if (errno == ERANGE || v < lo || v > hi) {
-        if (errno != ERANGE && v < lo)
-            return fail(c, n, "%s must be >= %lld (got %s)", key, lo, s);
-        return fail(c, n, "%s must be between %lld and %lld (got %s)", key, lo, hi, s);
-    }
-    *out = v;
-    return 0;
-}
-
-/* A finite number, written the way strtod reads it in full. */
-static int get_num(const ctx *c, const ynode *n, const char *key, double *out)
-{
-    if (number_scalar(c, n, "a number"))
-        return BAD;
-    const char *s = n->text;
-    const char *t = s + (*s == '+' || *s == '-');
-    if (strcasecmp(t, ".nan") == 0 || strcasecmp(t, ".inf") == 0)
-        return fail(c, n, "%s must be a finite number (got '%s')", key, s);
-    char *end;
-    double v = strtod(s, &end);
-    if (!*s || *end)
-        return fail(c, n, "expected a number, got '%s'", s);
-    if (!isfinite(v))
-        return fail(c, n, "%s must be a finite number (got '%s')", key, s);
-    *out = v;
-    return 0;
-}
-
-/* YAML 1.1 booleans. */
-static int get_bool(const ctx *c, const ynode *n, int *out)
-{
-    static const char *const yes[] = {"true", "yes", "on"}, *const no[] = {"false", "no", "off"};
-    if (number_scalar(c, n, "true or false"))
-        return BAD;
-    for (size_t i = 0; i < 3; i++) {
-        if (strcasecmp(n->text, yes[i]) == 0) {
-            *out = 1;
-            return 0;
-        }
-        if (strcasecmp(n->text, no[i]) == 0) {
-            *out = 0;
-            return 0;
-        }
-    }
-    return fail(c, n, "expected true or false, got '%s'", n->text);
-}
-
-/* A word from a fixed table; returns its index in *idx. */
-static int get_word(const ctx *c, const ynode *n, const char *what, const char *const *names,
-                    size_t count, size_t *idx)
-{
-    if (want_scalar(c, n, "a name"))
-        return BAD;
-    for (size_t i = 0; i < count; i++)
-        if (strcmp(n->text, names[i]) == 0) {
-            *idx = i;
-            return 0;
-        }
-    return unknown_word(c, n, what, names, count);
-}
-
-/* [a-z0-9-]+ : names become directory and file names. */
-static int get_name(const ctx *c, const ynode *n, const char *key, char *buf, size_t size)
-{
-    if (get_string(c, n, key, buf, size))
-        return BAD;
-    if (!buf[0] || strspn(buf, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(buf))
-        return fail(c, n, "%s '%s' must match [a-z0-9-]+ (lower-case letters, digits, '-')",
-                    key, buf);
-    return 0;
-}
-
-/* ---- stage 2: profiles ---- */
-
-/* Mappings merge key by key; anything else replaces. Nodes move from src into dst, so
- * errors found later point into the profile. */
-static int merge(const ctx *c, ynode *dst, ynode *src)
-{
-    for (size_t i = 0; i < src->n; i++) {
-        long j = find_index(dst, src->key[i]->text);
-        if (j >= 0 && dst->val[j]->kind == Y_MAP && src->val[i]->kind == Y_MAP) {
-            int rc = merge(c, dst->val[j], src->val[i]);
-            if (rc)
-                return rc;
-        } else if (j >= 0) {
-            tree_free(dst->val[j]);
-            dst->val[j] = src->val[i];
-            src->val[i] = NULL;
-        } else {
-            ynode **k = realloc(dst->key, (dst->n + 1) * sizeof *k);
-            if (!k)
-                return out_of_memory(c);
-            dst->key = k;
-            ynode **v = realloc(dst->val, (dst->n + 1) * sizeof *v);
-            if (!v)
-                return out_of_memory(c);
-            dst->val = v;
-            dst->key[dst->n] = src->key[i];
-            dst->val[dst->n] = src->val[i];
-            dst->n++;
-            src->key[i] = src->val[i] = NULL;
-        }
-    }
-    return 0;
-}
-
-static int select_profile(const ctx *c, ynode *root, const char *profile)
-{
-    long pi = find_index(root, "profiles");
-    ynode *profiles = pi >= 0 ? root->val[pi] : NULL;
+    long pi = blr_yaml_index(root, "profiles");
+    blr_ynode *profiles = pi >= 0 ? root->val[pi] : NULL;
     if (profiles) {
-        if (want_map(c, profiles, "profile names to overrides"))
+        if (blr_yaml_want_map(c, profiles, "profile names to overrides"))
             return BAD;
         for (size_t i = 0; i < profiles->n; i++) {
-            const ynode *p = profiles->val[i];
-            if (want_map(c, p, "the keys this profile overrides"))
+            const blr_ynode *p = profiles->val[i];
+            if (blr_yaml_want_map(c, p, "the keys this profile overrides"))
                 return BAD;
-            long nested = find_index(p, "profiles");
+            long nested = blr_yaml_index(p, "profiles");
             if (nested >= 0)
-                return fail(c, p->key[nested], "a profile cannot define profiles");
+                return blr_yaml_fail(c, p->key[nested], "a profile cannot define profiles");
         }
     }
     if (!profile || !profile[0])
         return 0;
-    long i = profiles ? find_index(profiles, profile) : -1;
+    long i = profiles ? blr_yaml_index(profiles, profile) : -1;
     if (i >= 0)
-        return merge(c, root, profiles->val[i]);
+        return blr_yaml_merge(c, root, profiles->val[i]);
     if (!profiles || profiles->n == 0)
-        return fail_at(c, profiles ? root->key[pi]->line : 1, profiles ? root->key[pi]->col : 1,
-                       "unknown profile '%s' (the file defines no profiles)", profile);
+        return blr_yaml_fail_at(c, profiles ? root->key[pi]->line : 1,
+                                profiles ? root->key[pi]->col : 1,
+                                "unknown profile '%s' (the file defines no profiles)", profile);
     const char *names[32];
     size_t count = 0;
     for (; count < profiles->n && count < 32; count++)
         names[count] = profiles->key[count]->text;
     char list[512];
-    join(names, count, list, sizeof list);
-    return fail(c, root->key[pi], "unknown profile '%s' (profiles: %s)", profile, list);
+    blr_yaml_join(names, count, list, sizeof list);
+    return blr_yaml_fail(c, root->key[pi], "unknown profile '%s' (profiles: %s)", profile, list);
 }
-
 /* ---- stage 3: sections ---- */
 
 typedef enum { KEY_INT, KEY_NUM, KEY_BOOL } key_type;
@@ -683,13 +182,13 @@ static void number_suffix(char *suffix, size_t slen, const char *key, const char
 
 /* Stores a table key's value into dst and describes it in suffix (the text a list
  * expansion appends to the variant name: nu5, lr0.1, fisher / no-fisher). */
-static int apply_def(const ctx *c, const key_def *d, const ynode *n, void *dst, char *suffix,
-                     size_t slen)
+static int apply_def(const blr_yctx *c, const key_def *d, const blr_ynode *n, void *dst,
+                     char *suffix, size_t slen)
 {
     char *field = (char *)dst + d->off;
     if (d->type == KEY_INT) {
         long long v;
-        if (get_int(c, n, d->key, (long long)d->lo, INT_MAX, &v))
+        if (blr_yaml_get_int(c, n, d->key, (long long)d->lo, INT_MAX, &v))
             return BAD;
         *(int *)(void *)field = (int)v;
         char text[32];
@@ -699,18 +198,18 @@ static int apply_def(const ctx *c, const key_def *d, const ynode *n, void *dst, 
     }
     if (d->type == KEY_BOOL) {
         int b;
-        if (get_bool(c, n, &b))
+        if (blr_yaml_get_bool(c, n, &b))
             return BAD;
         *(int *)(void *)field = b;
         snprintf(suffix, slen, "%s%s", b ? "" : "no-", d->key);
         return 0;
     }
     double v;
-    if (get_num(c, n, d->key, &v))
+    if (blr_yaml_get_num(c, n, d->key, &v))
         return BAD;
     if (v < d->lo || (d->lo_open && v == d->lo))
-        return fail(c, n, "%s must be %s %g (got %s)", d->key, d->lo_open ? ">" : ">=", d->lo,
-                    n->text);
+        return blr_yaml_fail(c, n, "%s must be %s %g (got %s)", d->key,
+                             d->lo_open ? ">" : ">=", d->lo, n->text);
     *(double *)(void *)field = v;
     char text[32];
     snprintf(text, sizeof text, "%g", v);
@@ -719,12 +218,12 @@ static int apply_def(const ctx *c, const key_def *d, const ynode *n, void *dst, 
 }
 
 /* One train key (of the train section or a method's override). 1 = not a train key. */
-static int apply_train_key(const ctx *c, const ynode *key, const ynode *val, blr_train_cfg *t,
-                           char *suffix, size_t slen)
+static int apply_train_key(const blr_yctx *c, const blr_ynode *key, const blr_ynode *val,
+                           blr_train_cfg *t, char *suffix, size_t slen)
 {
     if (strcmp(key->text, "schedule") == 0) {
         size_t i;
-        if (get_word(c, val, "schedule", blr_schedule_names, BLR_SCHEDULE_COUNT, &i))
+        if (blr_yaml_get_word(c, val, "schedule", blr_schedule_names, BLR_SCHEDULE_COUNT, &i))
             return BAD;
         t->schedule = (blr_schedule)i;
         snprintf(suffix, slen, "%s", val->text);
@@ -732,7 +231,7 @@ static int apply_train_key(const ctx *c, const ynode *key, const ynode *val, blr
     }
     if (strcmp(key->text, "rng") == 0) {
         size_t i;
-        if (get_word(c, val, "rng", rng_names, 2, &i))
+        if (blr_yaml_get_word(c, val, "rng", rng_names, 2, &i))
             return BAD;
         t->rng_gsl = i == 1;
         snprintf(suffix, slen, "%s", val->text);
@@ -742,7 +241,7 @@ static int apply_train_key(const ctx *c, const ynode *key, const ynode *val, blr
     return d ? apply_def(c, d, val, t, suffix, slen) : 1;
 }
 
-static int read_train(const ctx *c, const ynode *root, blr_train_cfg *t)
+static int read_train(const blr_yctx *c, const blr_ynode *root, blr_train_cfg *t)
 {
     t->epochs = 5;
     t->batch_size = 128;
@@ -754,10 +253,11 @@ static int read_train(const ctx *c, const ynode *root, blr_train_cfg *t)
     t->warmup_epochs = 0.0;
     t->rng_gsl = 0;
     t->checkpoint_every = 1;
-    const ynode *m = find(root, "train");
+    const blr_ynode *m = blr_yaml_find(root, "train");
     if (!m)
         return 0;
-    if (want_map(c, m, "training settings") || check_keys(c, m, train_keys, N_TRAIN_KEYS))
+    if (blr_yaml_want_map(c, m, "training settings") ||
+        blr_yaml_check_keys(c, m, train_keys, N_TRAIN_KEYS))
         return BAD;
     char suffix[BLR_NAME_LEN];
     for (size_t i = 0; i < m->n; i++)
@@ -773,13 +273,14 @@ static const char *const image_set_names[] = {"fashion-mnist", "mnist"};
 static const char *const task_names[] = {"regression", "classification"};
 
 /* A csv path, relative to the experiment file's directory; the file must exist. */
-static int resolve_path(const ctx *c, const ynode *n, const char *key, char *out, size_t size)
+static int resolve_path(const blr_yctx *c, const blr_ynode *n, const char *key, char *out,
+                        size_t size)
 {
     char rel[BLR_PATH_LEN];
-    if (get_string(c, n, key, rel, sizeof rel))
+    if (blr_yaml_get_string(c, n, key, rel, sizeof rel))
         return BAD;
     if (!rel[0])
-        return fail(c, n, "%s: expected a file name", key);
+        return blr_yaml_fail(c, n, "%s: expected a file name", key);
     const char *slash = strrchr(c->path, '/');
     int w;
     if (rel[0] == '/' || !slash)
@@ -787,115 +288,126 @@ static int resolve_path(const ctx *c, const ynode *n, const char *key, char *out
     else
         w = snprintf(out, size, "%.*s%s", (int)(slash - c->path + 1), c->path, rel);
     if (w < 0 || (size_t)w >= size)
-        return fail(c, n, "%s: the path is too long (at most %zu characters)", key, size - 1);
+        return blr_yaml_fail(c, n, "%s: the path is too long (at most %zu characters)", key,
+                             size - 1);
     struct stat st;
     if (stat(out, &st) != 0)
-        return fail(c, n, "%s: cannot find '%s' (%s)", key, out, strerror(errno));
+        return blr_yaml_fail(c, n, "%s: cannot blr_yaml_find '%s' (%s)", key, out,
+                             strerror(errno));
     if (!S_ISREG(st.st_mode))
-        return fail(c, n, "%s: '%s' is not a regular file", key, out);
+        return blr_yaml_fail(c, n, "%s: '%s' is not a regular file", key, out);
     return 0;
 }
 
 /* The IDX files of a standard set (from index `first` on) must exist. */
-static int check_standard_files(const ctx *c, const ynode *at, const char *set, int first)
+static int check_standard_files(const blr_yctx *c, const blr_ynode *at, const char *set, int first)
 {
     char p[4][512];
     if (blr_data_standard_paths(set, p) != 0)
-        return fail(c, at, "no standard files for data set '%s'", set);
+        return blr_yaml_fail(c, at, "no standard files for data set '%s'", set);
     for (int i = first; i < 4; i++) {
         struct stat st;
         if (stat(p[i], &st) == 0)
             continue;
         if (strcmp(set, "mnist") == 0)
-            return fail(c, at, "data set 'mnist' is missing '%s': run scripts/fetch-data.sh "
-                        "(or make data) to make it", p[i]);
-        return fail(c, at, "data set '%s' is missing '%s': install the Debian package "
+            return blr_yaml_fail(c, at,
+                                 "data set 'mnist' is missing '%s': run scripts/fetch-data.sh "
+                                 "(or make data) to make it",
+                                 p[i]);
+        return blr_yaml_fail(c, at, "data set '%s' is missing '%s': install the Debian package "
                     "dataset-%s (scripts/setup.sh) or point BLR_FASHION_DIR at the files",
                     set, p[i], set);
     }
     return 0;
 }
 
-static int read_subset(const ctx *c, const ynode *d, const char *key, size_t *out)
+static int read_subset(const blr_yctx *c, const blr_ynode *d, const char *key, size_t *out)
 {
-    const ynode *n = find(d, key);
+    const blr_ynode *n = blr_yaml_find(d, key);
     long long v = 0;
-    if (n && get_int(c, n, key, 0, LLONG_MAX, &v))
+    if (n && blr_yaml_get_int(c, n, key, 0, LLONG_MAX, &v))
         return BAD;
     *out = (size_t)v;
     return 0;
 }
 
-static int read_csv_data(const ctx *c, const ynode *d, blr_data_cfg *out)
+static int read_csv_data(const blr_yctx *c, const blr_ynode *d, blr_data_cfg *out)
 {
     static const char *const required[] = {"train", "test"};
     for (size_t i = 0; i < 2; i++)
-        if (!find(d, required[i]))
-            return fail(c, d, "missing required key '%s' (set: csv needs train and test files)",
-                        required[i]);
-    if (resolve_path(c, find(d, "train"), "train", out->train_path, sizeof out->train_path) ||
-        resolve_path(c, find(d, "test"), "test", out->test_path, sizeof out->test_path))
+        if (!blr_yaml_find(d, required[i]))
+            return blr_yaml_fail(c, d,
+                                 "missing required key '%s' (set: csv needs train and test files)",
+                                 required[i]);
+    if (resolve_path(c, blr_yaml_find(d, "train"), "train", out->train_path,
+                     sizeof out->train_path) ||
+        resolve_path(c, blr_yaml_find(d, "test"), "test", out->test_path, sizeof out->test_path))
         return BAD;
-    const ynode *n = find(d, "task");
+    const blr_ynode *n = blr_yaml_find(d, "task");
     size_t task = 0;
-    if (n && get_word(c, n, "task", task_names, 2, &task))
+    if (n && blr_yaml_get_word(c, n, "task", task_names, 2, &task))
         return BAD;
     out->task = task == 0 ? BLR_TASK_REGRESSION : BLR_TASK_CLASSIFICATION;
-    if ((n = find(d, "target")) && get_string(c, n, "target", out->target, sizeof out->target))
+    if ((n = blr_yaml_find(d, "target")) &&
+        blr_yaml_get_string(c, n, "target", out->target, sizeof out->target))
         return BAD;
-    if ((n = find(d, "noise_sd"))) {
+    if ((n = blr_yaml_find(d, "noise_sd"))) {
         if (out->task != BLR_TASK_REGRESSION)
-            return fail(c, d->key[find_index(d, "noise_sd")],
+            return blr_yaml_fail(c, d->key[blr_yaml_index(d, "noise_sd")],
                         "noise_sd is only for task: regression");
-        if (get_num(c, n, "noise_sd", &out->noise_sd))
+        if (blr_yaml_get_num(c, n, "noise_sd", &out->noise_sd))
             return BAD;
         if (out->noise_sd <= 0.0)
-            return fail(c, n, "noise_sd must be > 0 (got %s)", n->text);
+            return blr_yaml_fail(c, n, "noise_sd must be > 0 (got %s)", n->text);
     }
-    if ((n = find(d, "ood")))
-        return fail(c, d->key[find_index(d, "ood")],
+    if ((n = blr_yaml_find(d, "ood")))
+        return blr_yaml_fail(c, d->key[blr_yaml_index(d, "ood")],
                     "ood needs an image set (fashion-mnist or mnist), not set: csv");
     return 0;
 }
 
-static int read_image_data(const ctx *c, const ynode *d, const ynode *set, blr_data_cfg *out)
+static int read_image_data(const blr_yctx *c, const blr_ynode *d, const blr_ynode *set,
+                           blr_data_cfg *out)
 {
     static const char *const csv_only[] = {"train", "test", "task", "target", "noise_sd"};
     for (size_t i = 0; i < sizeof csv_only / sizeof csv_only[0]; i++) {
-        long k = find_index(d, csv_only[i]);
+        long k = blr_yaml_index(d, csv_only[i]);
         if (k >= 0)
-            return fail(c, d->key[k], "'%s' is only for set: csv (set %s is a classification "
-                        "set with its own files)", csv_only[i], out->set);
+            return blr_yaml_fail(c, d->key[k],
+                                 "'%s' is only for set: csv (set %s is a classification "
+                                 "set with its own files)",
+                                 csv_only[i], out->set);
     }
     out->task = BLR_TASK_CLASSIFICATION;
     if (check_standard_files(c, set, out->set, 0))
         return BAD;
-    const ynode *ood = find(d, "ood");
+    const blr_ynode *ood = blr_yaml_find(d, "ood");
     if (!ood)
         return 0;
     size_t i;
-    if (get_word(c, ood, "ood set", image_set_names, 2, &i))
+    if (blr_yaml_get_word(c, ood, "ood set", image_set_names, 2, &i))
         return BAD;
     if (strcmp(image_set_names[i], out->set) == 0)
-        return fail(c, ood, "ood must differ from set (both are '%s')", out->set);
+        return blr_yaml_fail(c, ood, "ood must differ from set (both are '%s')", out->set);
     snprintf(out->ood, sizeof out->ood, "%s", image_set_names[i]);
     /* Only the test split of the OOD set is read. */
     return check_standard_files(c, ood, out->ood, 2);
 }
 
-static int read_data(const ctx *c, const ynode *root, blr_data_cfg *out)
+static int read_data(const blr_yctx *c, const blr_ynode *root, blr_data_cfg *out)
 {
     static const char *const keys[] = {"set", "train_subset", "test_subset", "validation",
                                        "ood", "train", "test", "task", "target", "noise_sd"};
-    const ynode *d = find(root, "data");
+    const blr_ynode *d = blr_yaml_find(root, "data");
     out->noise_sd = 1.0;
-    if (want_map(c, d, "the data set") || check_keys(c, d, keys, sizeof keys / sizeof keys[0]))
+    if (blr_yaml_want_map(c, d, "the data set") ||
+        blr_yaml_check_keys(c, d, keys, sizeof keys / sizeof keys[0]))
         return BAD;
-    const ynode *set = find(d, "set");
+    const blr_ynode *set = blr_yaml_find(d, "set");
     if (!set)
-        return fail(c, d, "missing required key 'set'");
+        return blr_yaml_fail(c, d, "missing required key 'set'");
     size_t s;
-    if (get_word(c, set, "data set", set_names, 3, &s))
+    if (blr_yaml_get_word(c, set, "data set", set_names, 3, &s))
         return BAD;
     snprintf(out->set, sizeof out->set, "%s", set_names[s]);
     if (read_subset(c, d, "train_subset", &out->train_subset) ||
@@ -909,17 +421,18 @@ static int read_data(const ctx *c, const ynode *root, blr_data_cfg *out)
 /* ---- model ---- */
 
 /* Reads a list of positive layer sizes (hidden widths, conv channels) into out[0..*n). */
-static int read_sizes(const ctx *c, const ynode *list, const char *what, const char *item,
+static int read_sizes(const blr_yctx *c, const blr_ynode *list, const char *what, const char *item,
                       int min_n, int max_n, int *out, int *n)
 {
-    if (want_seq(c, list, what))
+    if (blr_yaml_want_seq(c, list, what))
         return BAD;
     if (list->n < (size_t)min_n || list->n > (size_t)max_n)
-        return fail(c, list, "%s: need %d to %d values (got %zu)", what, min_n, max_n, list->n);
+        return blr_yaml_fail(c, list, "%s: need %d to %d values (got %zu)", what, min_n, max_n,
+                             list->n);
     *n = (int)list->n;
     for (size_t i = 0; i < list->n; i++) {
         long long v;
-        if (get_int(c, list->val[i], item, 1, INT_MAX, &v))
+        if (blr_yaml_get_int(c, list->val[i], item, 1, INT_MAX, &v))
             return BAD;
         out[i] = (int)v;
     }
@@ -928,11 +441,13 @@ static int read_sizes(const ctx *c, const ynode *list, const char *what, const c
 
 /* A cnn sees the image sets' 28×28 grey images; its sizes are checked against them here so a
  * kernel too large for the image is a position-carrying error, not a failed run. */
-static int read_cnn(const ctx *c, const ynode *m, const blr_data_cfg *data, blr_model_spec *out)
+static int read_cnn(const blr_yctx *c, const blr_ynode *m, const blr_data_cfg *data,
+                    blr_model_spec *out)
 {
     if (strcmp(data->set, "csv") == 0)
-        return fail(c, find(m, "arch"), "arch cnn needs an image data set (fashion-mnist or "
-                                        "mnist), not csv");
+        return blr_yaml_fail(c, blr_yaml_find(m, "arch"),
+                             "arch cnn needs an image data set (fashion-mnist or "
+                             "mnist), not csv");
     blr_model_spec def;
     blr_model_cnn_default(&def);
     out->n_conv = def.n_conv;
@@ -943,12 +458,13 @@ static int read_cnn(const ctx *c, const ynode *m, const blr_data_cfg *data, blr_
     out->image_side = 28;
     out->image_channels = 1;
     out->n_in = out->image_side * out->image_side * out->image_channels;
-    const ynode *conv = find(m, "conv"), *kernel = find(m, "kernel"), *hidden = find(m, "hidden");
+    const blr_ynode *conv = blr_yaml_find(m, "conv"), *kernel = blr_yaml_find(m, "kernel"),
+                    *hidden = blr_yaml_find(m, "hidden");
     if (conv && read_sizes(c, conv, "conv channels", "a conv channel count", 1, BLR_MAX_CONV,
                            out->conv_channels, &out->n_conv))
         return BAD;
     long long k = out->kernel;
-    if (kernel && get_int(c, kernel, "the kernel side", 1, 28, &k))
+    if (kernel && blr_yaml_get_int(c, kernel, "the kernel side", 1, 28, &k))
         return BAD;
     out->kernel = (int)k;
     if (hidden && read_sizes(c, hidden, "hidden layer widths", "a hidden layer width", 0,
@@ -958,89 +474,91 @@ static int read_cnn(const ctx *c, const ynode *m, const blr_data_cfg *data, blr_
     blr_model m0;
     char why[256];
     if (blr_model_init(&m0, out, 1, why, sizeof why) != 0)
-        return fail(c, conv ? conv : m, "%s", why);
+        return blr_yaml_fail(c, conv ? conv : m, "%s", why);
     blr_model_free(&m0);
     return 0;
 }
 
-static int read_model(const ctx *c, const ynode *root, const blr_data_cfg *data,
+static int read_model(const blr_yctx *c, const blr_ynode *root, const blr_data_cfg *data,
                       blr_model_spec *out)
 {
     static const char *const keys[] = {"arch", "hidden", "activation", "init", "conv",
                                        "kernel"};
-    const ynode *m = find(root, "model");
-    if (want_map(c, m, "the network") || check_keys(c, m, keys, 6))
+    const blr_ynode *m = blr_yaml_find(root, "model");
+    if (blr_yaml_want_map(c, m, "the network") || blr_yaml_check_keys(c, m, keys, 6))
         return BAD;
     memset(out, 0, sizeof *out);
     out->task = data->task;
     out->noise_sd = data->noise_sd;
     out->act = BLR_ACT_TANH;
-    const ynode *arch = find(m, "arch");
+    const blr_ynode *arch = blr_yaml_find(m, "arch");
     if (!arch)
-        return fail(c, m, "missing required key 'arch'");
-    if (want_scalar(c, arch, "a name"))
+        return blr_yaml_fail(c, m, "missing required key 'arch'");
+    if (blr_yaml_want_scalar(c, arch, "a name"))
         return BAD;
     if (blr_arch_from_name(arch->text, &out->arch) != 0) {
         const char *names[] = {blr_arch_name(BLR_ARCH_LINEAR), blr_arch_name(BLR_ARCH_MLP),
                                blr_arch_name(BLR_ARCH_CNN)};
-        return unknown_word(c, arch, "arch", names, 3);
+        return blr_yaml_unknown(c, arch, "arch", names, 3);
     }
-    const ynode *act = find(m, "activation");
-    if (act && want_scalar(c, act, "a name"))
+    const blr_ynode *act = blr_yaml_find(m, "activation");
+    if (act && blr_yaml_want_scalar(c, act, "a name"))
         return BAD;
     if (act && blr_act_from_name(act->text, &out->act) != 0) {
         const char *names[] = {blr_act_name(BLR_ACT_TANH), blr_act_name(BLR_ACT_RELU),
                                blr_act_name(BLR_ACT_ELU)};
-        return unknown_word(c, act, "activation", names, 3);
+        return blr_yaml_unknown(c, act, "activation", names, 3);
     }
-    const ynode *init = find(m, "init");
-    if (init && want_scalar(c, init, "a name"))
+    const blr_ynode *init = blr_yaml_find(m, "init");
+    if (init && blr_yaml_want_scalar(c, init, "a name"))
         return BAD;
     if (init && blr_init_from_name(init->text, &out->init) != 0) {
         const char *names[] = {blr_init_name(BLR_INIT_PYTORCH), blr_init_name(BLR_INIT_HAIKU)};
-        return unknown_word(c, init, "init", names, 2);
+        return blr_yaml_unknown(c, init, "init", names, 2);
     }
     if (out->arch != BLR_ARCH_CNN) {
         static const char *const cnn_keys[] = {"conv", "kernel"};
         for (int i = 0; i < 2; i++)
-            if (find(m, cnn_keys[i]))
-                return fail(c, m->key[find_index(m, cnn_keys[i])], "%s is only for arch: cnn",
-                            cnn_keys[i]);
+            if (blr_yaml_find(m, cnn_keys[i]))
+                return blr_yaml_fail(c, m->key[blr_yaml_index(m, cnn_keys[i])],
+                                     "%s is only for arch: cnn", cnn_keys[i]);
     }
-    const ynode *hidden = find(m, "hidden");
+    const blr_ynode *hidden = blr_yaml_find(m, "hidden");
     if (out->arch == BLR_ARCH_CNN)
         return read_cnn(c, m, data, out);
     if (out->arch != BLR_ARCH_MLP) {
         if (hidden)
-            return fail(c, m->key[find_index(m, "hidden")], "hidden is only for arch: mlp or cnn");
+            return blr_yaml_fail(c, m->key[blr_yaml_index(m, "hidden")],
+                                 "hidden is only for arch: mlp or cnn");
         return 0;
     }
     if (!hidden)
-        return fail(c, m, "missing required key 'hidden' (arch mlp needs its layer widths)");
+        return blr_yaml_fail(c, m,
+                             "missing required key 'hidden' (arch mlp needs its layer widths)");
     return read_sizes(c, hidden, "hidden layer widths", "a hidden layer width", 1,
                       BLR_MAX_LAYERS - 1, out->hidden, &out->n_hidden);
 }
 
 /* ---- seeds ---- */
 
-static int read_seeds(const ctx *c, const ynode *root, blr_experiment *out)
+static int read_seeds(const blr_yctx *c, const blr_ynode *root, blr_experiment *out)
 {
-    const ynode *s = find(root, "seeds");
+    const blr_ynode *s = blr_yaml_find(root, "seeds");
     out->n_seeds = 1;
     out->seeds[0] = 0;
     if (!s)
         return 0;
-    if (want_seq(c, s, "seeds"))
+    if (blr_yaml_want_seq(c, s, "seeds"))
         return BAD;
     if (s->n == 0 || s->n > BLR_MAX_SEEDS)
-        return fail(c, s, "seeds needs 1 to %d seeds (got %zu)", BLR_MAX_SEEDS, s->n);
+        return blr_yaml_fail(c, s, "seeds needs 1 to %d seeds (got %zu)", BLR_MAX_SEEDS, s->n);
     for (size_t i = 0; i < s->n; i++) {
         long long v;
-        if (get_int(c, s->val[i], "seed", 0, INT_MAX, &v))
+        if (blr_yaml_get_int(c, s->val[i], "seed", 0, INT_MAX, &v))
             return BAD;
         for (size_t j = 0; j < i; j++)
             if (out->seeds[j] == (int)v)
-                return fail(c, s->val[i], "duplicate seed %lld", v);
+                return blr_yaml_fail(c, s->val[i], "duplicate seed %lld", v);
         out->seeds[i] = (int)v;
     }
     out->n_seeds = (int)s->n;
@@ -1049,10 +567,10 @@ static int read_seeds(const ctx *c, const ynode *root, blr_experiment *out)
 
 /* ---- methods and their variants ---- */
 
-static int apply_base(const ctx *c, const ynode *n, blr_method_cfg *cfg, char *suffix,
+static int apply_base(const blr_yctx *c, const blr_ynode *n, blr_method_cfg *cfg, char *suffix,
                       size_t slen)
 {
-    if (want_scalar(c, n, "a name"))
+    if (blr_yaml_want_scalar(c, n, "a name"))
         return BAD;
     if (blr_base_from_name(n->text, &cfg->base.kind) == 0) {
         snprintf(suffix, slen, "%s", n->text);
@@ -1061,13 +579,13 @@ static int apply_base(const ctx *c, const ynode *n, blr_method_cfg *cfg, char *s
     const char *names[BLR_BASE_COUNT];
     for (int k = 0; k < BLR_BASE_COUNT; k++)
         names[k] = blr_base_name((blr_base_kind)k);
-    return unknown_word(c, n, "base", names, BLR_BASE_COUNT);
+    return blr_yaml_unknown(c, n, "base", names, BLR_BASE_COUNT);
 }
 
-static int apply_rule(const ctx *c, const ynode *n, blr_method_cfg *cfg, char *suffix,
+static int apply_rule(const blr_yctx *c, const blr_ynode *n, blr_method_cfg *cfg, char *suffix,
                       size_t slen)
 {
-    if (want_scalar(c, n, "a name"))
+    if (blr_yaml_want_scalar(c, n, "a name"))
         return BAD;
     if (blr_method_find(n->text)) {
         snprintf(cfg->rule, sizeof cfg->rule, "%s", n->text);
@@ -1078,11 +596,11 @@ static int apply_rule(const ctx *c, const ynode *n, blr_method_cfg *cfg, char *s
     size_t count = blr_method_count() < 64 ? blr_method_count() : 64;
     for (size_t i = 0; i < count; i++)
         names[i] = blr_method_at(i)->name;
-    return unknown_word(c, n, "rule", names, count);
+    return blr_yaml_unknown(c, n, "rule", names, count);
 }
 
 /* One key of a method entry with its (possibly list-selected) value. */
-static int apply_method_key(const ctx *c, const ynode *key, const ynode *val,
+static int apply_method_key(const blr_yctx *c, const blr_ynode *key, const blr_ynode *val,
                             blr_method_cfg *cfg, blr_train_cfg *t, char *suffix, size_t slen)
 {
     const char *k = key->text;
@@ -1092,7 +610,7 @@ static int apply_method_key(const ctx *c, const ynode *key, const ynode *val,
         return apply_base(c, val, cfg, suffix, slen);
     if (strcmp(k, "hessian") == 0) {
         size_t i;
-        if (get_word(c, val, "hessian", blr_hessian_names, BLR_HESSIAN_COUNT, &i))
+        if (blr_yaml_get_word(c, val, "hessian", blr_hessian_names, BLR_HESSIAN_COUNT, &i))
             return BAD;
         cfg->hessian = (blr_hessian_kind)i;
         snprintf(suffix, slen, "%s", val->text);
@@ -1105,20 +623,20 @@ static int apply_method_key(const ctx *c, const ynode *key, const ynode *val,
 }
 
 /* The value one variant uses for pair i of a method entry. */
-static const ynode *picked(const ynode *m, const size_t *pick, size_t i)
+static const blr_ynode *picked(const blr_ynode *m, const size_t *pick, size_t i)
 {
-    return m->val[i]->kind == Y_SEQ ? m->val[i]->val[pick[i]] : m->val[i];
+    return m->val[i]->kind == BLR_Y_SEQ ? m->val[i]->val[pick[i]] : m->val[i];
 }
 
-static const ynode *picked_key(const ynode *m, const size_t *pick, const char *key)
+static const blr_ynode *picked_key(const blr_ynode *m, const size_t *pick, const char *key)
 {
-    long i = find_index(m, key);
+    long i = blr_yaml_index(m, key);
     return i < 0 ? NULL : picked(m, pick, (size_t)i);
 }
 
 /* Where a blr_method_check message belongs: the node of the key it names (its first word;
  * "base ..." messages about nu or the scale go to those keys), else the rule. */
-static const ynode *blame(const ynode *m, const size_t *pick, const char *msg)
+static const blr_ynode *blame(const blr_ynode *m, const size_t *pick, const char *msg)
 {
     char word[32];
     size_t len = strspn(msg, "abcdefghijklmnopqrstuvwxyz0123456789_");
@@ -1128,7 +646,7 @@ static const ynode *blame(const ynode *m, const size_t *pick, const char *msg)
         key = strstr(msg, "nu must") ? "nu" : strstr(msg, "scale must") ? "base_scale" : "base";
     else if (strcmp(word, "mc") == 0)
         key = "mc_train";
-    const ynode *n = picked_key(m, pick, key);
+    const blr_ynode *n = picked_key(m, pick, key);
     if (!n && strcmp(word, "base") == 0)
         n = picked_key(m, pick, "base");
     return n ? n : picked_key(m, pick, "rule");
@@ -1136,33 +654,34 @@ static const ynode *blame(const ynode *m, const size_t *pick, const char *msg)
 
 /* Rule-dependent checks blr_method_check cannot make from the cfg alone (it cannot see
  * which keys were written), then blr_method_check itself. */
-static int check_variant(const ctx *c, const ynode *m, const size_t *pick, blr_method_cfg *cfg)
+static int check_variant(const blr_yctx *c, const blr_ynode *m, const size_t *pick,
+                         blr_method_cfg *cfg)
 {
     const blr_method_ops *ops = blr_method_find(cfg->rule);
     static const char *const base_keys[] = {"base", "nu", "base_scale"};
     if (ops->flags & BLR_NO_BASE) {
         for (size_t i = 0; i < 3; i++) {
-            long k = find_index(m, base_keys[i]);
+            long k = blr_yaml_index(m, base_keys[i]);
             if (k >= 0)
-                return fail(c, m->key[k], "%s has no base distribution: remove '%s'", ops->name,
-                            base_keys[i]);
+                return blr_yaml_fail(c, m->key[k], "%s has no base distribution: remove '%s'",
+                                     ops->name, base_keys[i]);
         }
     }
-    const ynode *base = picked_key(m, pick, "base");
+    const blr_ynode *base = picked_key(m, pick, "base");
     /* The multiplicative rule's natural base (DESIGN §3) when none is written. */
     if (!base && (ops->flags & BLR_POSITIVE_BASE))
         cfg->base.kind = BLR_BASE_RAYLEIGH;
-    if (base && cfg->base.kind == BLR_BASE_STUDENT_T && find_index(m, "nu") < 0)
-        return fail(c, base, "base 'student-t' needs 'nu' (its degrees of freedom)");
+    if (base && cfg->base.kind == BLR_BASE_STUDENT_T && blr_yaml_index(m, "nu") < 0)
+        return blr_yaml_fail(c, base, "base 'student-t' needs 'nu' (its degrees of freedom)");
     char msg[MSG_LEN];
     if (blr_method_check(cfg, 1, msg, sizeof msg) != 0)
-        return fail(c, blame(m, pick, msg), "%s", msg);
+        return blr_yaml_fail(c, blame(m, pick, msg), "%s", msg);
     return 0;
 }
 
 /* Builds variant `pick` of method entry m (pick[i]: the item of pair i's list). */
-static int build_variant(const ctx *c, const ynode *m, const char *method, const size_t *pick,
-                         const blr_train_cfg *train, blr_variant *out)
+static int build_variant(const blr_yctx *c, const blr_ynode *m, const char *method,
+                         const size_t *pick, const blr_train_cfg *train, blr_variant *out)
 {
     blr_method_cfg cfg;
     blr_method_cfg_defaults(&cfg);
@@ -1173,15 +692,16 @@ static int build_variant(const ctx *c, const ynode *m, const char *method, const
         if (strcmp(m->key[i]->text, "name") == 0)
             continue;
         char suffix[BLR_NAME_LEN];
-        const ynode *v = picked(m, pick, i);
+        const blr_ynode *v = picked(m, pick, i);
         if (apply_method_key(c, m->key[i], v, &cfg, &t, suffix, sizeof suffix))
             return BAD;
-        if (m->val[i]->kind != Y_SEQ)
+        if (m->val[i]->kind != BLR_Y_SEQ)
             continue;
         int w = snprintf(name + used, sizeof name - used, "-%s", suffix);
         if (w < 0 || (size_t)w >= sizeof name - used)
-            return fail(c, v, "the variant name '%s-%s' is too long (at most %d characters)",
-                        name, suffix, BLR_NAME_LEN - 1);
+            return blr_yaml_fail(c, v,
+                                 "the variant name '%s-%s' is too long (at most %d characters)",
+                                 name, suffix, BLR_NAME_LEN - 1);
         used += (size_t)w;
     }
     /* The training keys the method interface also reads come from the variant's train. */
@@ -1198,31 +718,31 @@ static int build_variant(const ctx *c, const ynode *m, const char *method, const
     return 0;
 }
 
-static int read_method(const ctx *c, const ynode *m, const blr_train_cfg *train,
+static int read_method(const blr_yctx *c, const blr_ynode *m, const blr_train_cfg *train,
                        blr_experiment *out, int *origin)
 {
-    if (want_map(c, m, "a method with name and rule") ||
-        check_keys(c, m, method_keys, N_METHOD_KEYS))
+    if (blr_yaml_want_map(c, m, "a method with name and rule") ||
+        blr_yaml_check_keys(c, m, method_keys, N_METHOD_KEYS))
         return BAD;
     static const char *const required[] = {"name", "rule"};
     for (size_t i = 0; i < 2; i++)
-        if (!find(m, required[i]))
-            return fail(c, m, "missing required key '%s'", required[i]);
-    const ynode *name_node = find(m, "name");
+        if (!blr_yaml_find(m, required[i]))
+            return blr_yaml_fail(c, m, "missing required key '%s'", required[i]);
+    const blr_ynode *name_node = blr_yaml_find(m, "name");
     char method[BLR_NAME_LEN];
-    if (get_name(c, name_node, "method name", method, sizeof method))
+    if (blr_yaml_get_name(c, name_node, "method name", method, sizeof method))
         return BAD;
     /* The variants are the cross product of the list-valued keys, the first key's list
      * outermost (so names and runs come out in the order the keys are written). */
     size_t total = 1, room = (size_t)(BLR_MAX_VARIANTS - out->n_variants);
     for (size_t i = 0; i < m->n; i++) {
-        const ynode *v = m->val[i];
-        if (v->kind != Y_SEQ)
+        const blr_ynode *v = m->val[i];
+        if (v->kind != BLR_Y_SEQ)
             continue;
         if (v->n == 0)
-            return fail(c, v, "an empty list expands to no variants");
+            return blr_yaml_fail(c, v, "an empty list expands to no variants");
         if (v->n > room / total)
-            return fail(c, m, "too many variants: at most %d in all", BLR_MAX_VARIANTS);
+            return blr_yaml_fail(c, m, "too many variants: at most %d in all", BLR_MAX_VARIANTS);
         total *= v->n;
     }
     size_t pick[N_METHOD_KEYS];
@@ -1230,7 +750,7 @@ static int read_method(const ctx *c, const ynode *m, const blr_train_cfg *train,
         size_t rest = k;
         for (size_t i = m->n; i-- > 0;) {
             pick[i] = 0;
-            if (m->val[i]->kind == Y_SEQ) {
+            if (m->val[i]->kind == BLR_Y_SEQ) {
                 pick[i] = rest % m->val[i]->n;
                 rest /= m->val[i]->n;
             }
@@ -1240,21 +760,23 @@ static int read_method(const ctx *c, const ynode *m, const blr_train_cfg *train,
             return BAD;
         for (int j = 0; j < out->n_variants; j++)
             if (strcmp(out->variants[j].name, v->name) == 0)
-                return fail(c, name_node, "duplicate variant name '%s' (also made by the method "
-                            "at line %d)", v->name, origin[j]);
+                return blr_yaml_fail(c, name_node,
+                                     "duplicate variant name '%s' (also made by the method "
+                                     "at line %d)",
+                                     v->name, origin[j]);
         origin[out->n_variants++] = name_node->line;
     }
     return 0;
 }
 
-static int read_methods(const ctx *c, const ynode *root, const blr_train_cfg *train,
+static int read_methods(const blr_yctx *c, const blr_ynode *root, const blr_train_cfg *train,
                         blr_experiment *out)
 {
-    const ynode *ms = find(root, "methods");
-    if (want_seq(c, ms, "methods"))
+    const blr_ynode *ms = blr_yaml_find(root, "methods");
+    if (blr_yaml_want_seq(c, ms, "methods"))
         return BAD;
     if (ms->n == 0)
-        return fail(c, ms, "methods must list at least one method");
+        return blr_yaml_fail(c, ms, "methods must list at least one method");
     int origin[BLR_MAX_VARIANTS];
     for (size_t i = 0; i < ms->n; i++)
         if (read_method(c, ms->val[i], train, out, origin))
@@ -1273,62 +795,63 @@ static int metric_task_ok(blr_metric m, blr_task task)
     return regression == (task == BLR_TASK_REGRESSION);
 }
 
-static int read_metrics(const ctx *c, const ynode *list, const blr_data_cfg *data,
+static int read_metrics(const blr_yctx *c, const blr_ynode *list, const blr_data_cfg *data,
                         unsigned *out)
 {
     const char *task = data->task == BLR_TASK_REGRESSION ? "regression" : "classification";
-    if (want_seq(c, list, "metric names"))
+    if (blr_yaml_want_seq(c, list, "metric names"))
         return BAD;
     *out = 0;
     for (size_t i = 0; i < list->n; i++) {
-        const ynode *n = list->val[i];
+        const blr_ynode *n = list->val[i];
         blr_metric m;
-        if (want_scalar(c, n, "a metric name"))
+        if (blr_yaml_want_scalar(c, n, "a metric name"))
             return BAD;
         if (blr_metric_from_name(n->text, &m) != 0)
-            return unknown_word(c, n, "metric", metric_names, BLR_METRIC_COUNT);
+            return blr_yaml_unknown(c, n, "metric", metric_names, BLR_METRIC_COUNT);
         if (!metric_task_ok(m, data->task))
-            return fail(c, n, "metric '%s' does not apply to a %s task", n->text, task);
+            return blr_yaml_fail(c, n, "metric '%s' does not apply to a %s task", n->text, task);
         if (m == BLR_METRIC_OOD_AUROC && !data->ood[0])
-            return fail(c, n, "metric 'ood_auroc' needs an out-of-distribution set: add "
+            return blr_yaml_fail(c, n, "metric 'ood_auroc' needs an out-of-distribution set: add "
                         "data: ood");
         *out |= 1u << m;
     }
     return 0;
 }
 
-static int read_figures(const ctx *c, const ynode *list, const blr_experiment *ex,
+static int read_figures(const blr_yctx *c, const blr_ynode *list, const blr_experiment *ex,
                         unsigned *out)
 {
     blr_task task = ex->data.task;
-    if (want_seq(c, list, "figure names"))
+    if (blr_yaml_want_seq(c, list, "figure names"))
         return BAD;
     *out = 0;
     for (size_t i = 0; i < list->n; i++) {
-        const ynode *n = list->val[i];
+        const blr_ynode *n = list->val[i];
         blr_figure f;
-        if (want_scalar(c, n, "a figure name"))
+        if (blr_yaml_want_scalar(c, n, "a figure name"))
             return BAD;
         if (blr_figure_from_name(n->text, &f) != 0)
-            return unknown_word(c, n, "figure", figure_names, BLR_FIGURE_COUNT);
+            return blr_yaml_unknown(c, n, "figure", figure_names, BLR_FIGURE_COUNT);
         if (f == BLR_FIGURE_RELIABILITY && task != BLR_TASK_CLASSIFICATION)
-            return fail(c, n, "figure 'reliability' needs a classification task");
+            return blr_yaml_fail(c, n, "figure 'reliability' needs a classification task");
         /* Refused here rather than after hours of training. */
         if (f == BLR_FIGURE_ABLATION && task != BLR_TASK_CLASSIFICATION)
-            return fail(c, n, "figure 'ablation' needs a classification task");
+            return blr_yaml_fail(c, n, "figure 'ablation' needs a classification task");
         if (f == BLR_FIGURE_FILTERS &&
             (strcmp(ex->data.set, "csv") == 0 || ex->model.arch == BLR_ARCH_CNN))
-            return fail(c, n, "figure 'filters' draws first-layer weights as 28x28 images: it "
-                              "needs an image data set and arch mlp or linear");
+            return blr_yaml_fail(c, n,
+                                 "figure 'filters' draws first-layer weights as 28x28 images: it "
+                                 "needs an image data set and arch mlp or linear");
         *out |= 1u << f;
     }
     return 0;
 }
 
 /* The reference of the tables' significance marks: a variant name after list expansion. */
-static int read_reference(const ctx *c, const ynode *n, blr_experiment *out)
+static int read_reference(const blr_yctx *c, const blr_ynode *n, blr_experiment *out)
 {
-    if (want_scalar(c, n, "a variant name"))
+    if (blr_yaml_want_scalar(c, n, "a variant name"))
         return BAD;
     for (int v = 0; v < out->n_variants; v++)
         if (strcmp(out->variants[v].name, n->text) == 0) {
@@ -1340,11 +863,11 @@ static int read_reference(const ctx *c, const ynode *n, blr_experiment *out)
     for (int v = 0; v < out->n_variants && used < sizeof names; v++)
         used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", v ? ", " : "",
                                  out->variants[v].name);
-    return fail(c, n, "reference '%s' is not a variant of this experiment (variants: %s)", n->text,
-                names);
+    return blr_yaml_fail(c, n, "reference '%s' is not a variant of this experiment (variants: %s)",
+                         n->text, names);
 }
 
-static int read_report(const ctx *c, const ynode *root, blr_experiment *out)
+static int read_report(const blr_yctx *c, const blr_ynode *root, blr_experiment *out)
 {
     static const char *const keys[] = {"metrics", "figures", "posterior", "reference"};
     int cls = out->data.task == BLR_TASK_CLASSIFICATION;
@@ -1362,17 +885,17 @@ static int read_report(const ctx *c, const ynode *root, blr_experiment *out)
         out->figures = 1u << BLR_FIGURE_CURVES;
     }
     out->posterior = 0;
-    const ynode *r = find(root, "report");
-    if (r && (want_map(c, r, "report settings") || check_keys(c, r, keys, 4)))
+    const blr_ynode *r = blr_yaml_find(root, "report");
+    if (r && (blr_yaml_want_map(c, r, "report settings") || blr_yaml_check_keys(c, r, keys, 4)))
         return BAD;
     out->reference = 0;
-    const ynode *ref = r ? find(r, "reference") : NULL;
+    const blr_ynode *ref = r ? blr_yaml_find(r, "reference") : NULL;
     if (ref && read_reference(c, ref, out))
         return BAD;
-    const ynode *n, *figures = r ? find(r, "figures") : NULL;
-    if (r && (n = find(r, "metrics")) && read_metrics(c, n, &out->data, &out->metrics))
+    const blr_ynode *n, *figures = r ? blr_yaml_find(r, "figures") : NULL;
+    if (r && (n = blr_yaml_find(r, "metrics")) && read_metrics(c, n, &out->data, &out->metrics))
         return BAD;
-    if (r && (n = find(r, "posterior")) && get_bool(c, n, &out->posterior))
+    if (r && (n = blr_yaml_find(r, "posterior")) && blr_yaml_get_bool(c, n, &out->posterior))
         return BAD;
     /* The posterior figure is drawn from the posterior files: by default it comes with them,
      * and asking for it without them is refused before any training. */
@@ -1381,8 +904,9 @@ static int read_report(const ctx *c, const ynode *root, blr_experiment *out)
     if (figures && read_figures(c, figures, out, &out->figures))
         return BAD;
     if (figures && (out->figures & (1u << BLR_FIGURE_POSTERIOR)) && !out->posterior)
-        return fail(c, figures, "figure 'posterior' needs 'posterior: true' (it is drawn from "
-                                "the posterior files)");
+        return blr_yaml_fail(c, figures,
+                             "figure 'posterior' needs 'posterior: true' (it is drawn from "
+                             "the posterior files)");
     /* A linear regression's posterior files come with the one exact posterior they are drawn
      * against, which depends on the prior precision and the temperature. */
     const blr_train_cfg *t0 = &out->variants[0].train;
@@ -1391,40 +915,43 @@ static int read_report(const ctx *c, const ynode *root, blr_experiment *out)
          v++) {
         const blr_train_cfg *t = &out->variants[v].train;
         if (t->prior_precision != t0->prior_precision || t->temperature != t0->temperature)
-            return fail(c, find(r, "posterior"), "posterior: true draws every variant against "
-                        "one exact posterior, but '%s' and '%s' differ in prior_precision or "
-                        "temperature", out->variants[0].name, out->variants[v].name);
+            return blr_yaml_fail(
+                c, blr_yaml_find(r, "posterior"),
+                "posterior: true draws every variant against "
+                "one exact posterior, but '%s' and '%s' differ in prior_precision or "
+                "temperature",
+                out->variants[0].name, out->variants[v].name);
     }
     return 0;
 }
 
 /* ---- the whole document ---- */
 
-static const ynode *required(const ctx *c, const ynode *map, const char *key)
+static const blr_ynode *required(const blr_yctx *c, const blr_ynode *map, const char *key)
 {
-    const ynode *n = find(map, key);
+    const blr_ynode *n = blr_yaml_find(map, key);
     if (!n)
-        fail(c, map, "missing required key '%s'", key);
+        blr_yaml_fail(c, map, "missing required key '%s'", key);
     return n;
 }
 
 /* Sections are read in the order later ones depend on: data (the task), model, train (the
  * methods' defaults), methods, report (the task and the OOD set). */
-static int read_experiment(const ctx *c, const ynode *root, blr_experiment *out)
+static int read_experiment(const blr_yctx *c, const blr_ynode *root, blr_experiment *out)
 {
     static const char *const keys[] = {"name", "title", "data", "model", "train", "seeds",
                                        "threads", "methods", "profiles", "report"};
-    if (check_keys(c, root, keys, sizeof keys / sizeof keys[0]))
+    if (blr_yaml_check_keys(c, root, keys, sizeof keys / sizeof keys[0]))
         return BAD;
-    const ynode *name = required(c, root, "name");
-    if (!name || get_name(c, name, "name", out->name, sizeof out->name))
+    const blr_ynode *name = required(c, root, "name");
+    if (!name || blr_yaml_get_name(c, name, "name", out->name, sizeof out->name))
         return BAD;
-    const ynode *title = find(root, "title");
-    if (title && get_string(c, title, "title", out->title, sizeof out->title))
+    const blr_ynode *title = blr_yaml_find(root, "title");
+    if (title && blr_yaml_get_string(c, title, "title", out->title, sizeof out->title))
         return BAD;
-    const ynode *threads = find(root, "threads");
+    const blr_ynode *threads = blr_yaml_find(root, "threads");
     long long t = 0;
-    if (threads && get_int(c, threads, "threads", 1, 1024, &t))
+    if (threads && blr_yaml_get_int(c, threads, "threads", 1, 1024, &t))
         return BAD;
     out->threads = (int)t;
     if (!required(c, root, "data") || read_data(c, root, &out->data) ||
@@ -1441,7 +968,7 @@ static int read_experiment(const ctx *c, const ynode *root, blr_experiment *out)
 int blr_config_load(const char *path, const char *profile, blr_experiment *out, char *err,
                     size_t errlen)
 {
-    ctx c = {path, err, errlen};
+    blr_yctx c = {path, err, errlen};
     memset(out, 0, sizeof *out);
     if (strlen(path) >= sizeof out->path) {
         snprintf(err, errlen, "%s: error: the path is too long (at most %zu characters)", path,
@@ -1452,13 +979,13 @@ int blr_config_load(const char *path, const char *profile, blr_experiment *out, 
         snprintf(err, errlen, "%s: error: profile name '%s' is too long", path, profile);
         return BAD;
     }
-    ynode *root;
-    int rc = load_tree(&c, &root);
+    blr_ynode *root;
+    int rc = blr_yaml_load(&c, "a mapping with name, data, model and methods", &root);
     if (rc == 0)
         rc = select_profile(&c, root, profile);
     if (rc == 0)
         rc = read_experiment(&c, root, out);
-    tree_free(root);
+    blr_yaml_free(root);
     if (rc != 0)
         return rc;
     snprintf(out->path, sizeof out->path, "%s", path);
