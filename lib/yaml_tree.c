@@ -83,76 +83,27 @@ static const char *kind_word(const blr_ynode *n)
     return n->kind == BLR_Y_MAP ? "a mapping" : "a list";
 }
 
-/* ---- stage 1: libyaml -> tree ---- */
+/* ---- reading: libyaml's events -> tree ---- */
 
-static int convert(const blr_yctx *c, yaml_document_t *doc, yaml_node_t *yn, int depth,
-                   size_t *budget, blr_ynode **out)
-{
-    int line = (int)yn->start_mark.line + 1, col = (int)yn->start_mark.column + 1;
-    if (depth > MAX_DEPTH || *budget == 0)
-        return blr_yaml_fail_at(c, line, col,
-                                "the document nests too deeply or its aliases expand to "
-                                "more than %d nodes",
-                                MAX_NODES);
-    --*budget;
-    blr_ynode *n = calloc(1, sizeof *n);
-    if (!n)
-        return blr_yaml_oom(c);
-    *out = n;
-    n->line = line;
-    n->col = col;
-    if (yn->type == YAML_SCALAR_NODE) {
-        n->kind = BLR_Y_SCALAR;
-        n->quoted = yn->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
-        n->text = malloc(yn->data.scalar.length + 1);
-        if (!n->text)
-            return blr_yaml_oom(c);
-        memcpy(n->text, yn->data.scalar.value, yn->data.scalar.length);
-        n->text[yn->data.scalar.length] = '\0';
-        return 0;
-    }
-    if (yn->type == YAML_SEQUENCE_NODE) {
-        n->kind = BLR_Y_SEQ;
-        size_t count = (size_t)(yn->data.sequence.items.top - yn->data.sequence.items.start);
-        n->val = calloc(count ? count : 1, sizeof *n->val);
-        if (!n->val)
-            return blr_yaml_oom(c);
-        n->n = count;
-        for (size_t i = 0; i < count; i++) {
-            yaml_node_t *item = yaml_document_get_node(doc, yn->data.sequence.items.start[i]);
-            int rc = convert(c, doc, item, depth + 1, budget, &n->val[i]);
-            if (rc)
-                return rc;
-        }
-        return 0;
-    }
-    n->kind = BLR_Y_MAP;
-    size_t count = (size_t)(yn->data.mapping.pairs.top - yn->data.mapping.pairs.start);
-    n->key = calloc(count ? count : 1, sizeof *n->key);
-    n->val = calloc(count ? count : 1, sizeof *n->val);
-    if (!n->key || !n->val)
-        return blr_yaml_oom(c);
-    n->n = count;
-    for (size_t i = 0; i < count; i++) {
-        yaml_node_pair_t *p = &yn->data.mapping.pairs.start[i];
-        int rc = convert(c, doc, yaml_document_get_node(doc, p->key), depth + 1, budget,
-                         &n->key[i]);
-        if (rc)
-            return rc;
-        const blr_ynode *k = n->key[i];
-        if (k->kind != BLR_Y_SCALAR)
-            return blr_yaml_fail(c, k, "a mapping key must be a plain word, not %s", kind_word(k));
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(n->key[j]->text, k->text) == 0)
-                return blr_yaml_fail(c, k, "duplicate key '%s' (first at line %d)", k->text,
-                            n->key[j]->line);
-        rc = convert(c, doc, yaml_document_get_node(doc, p->value), depth + 1, budget,
-                     &n->val[i]);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
+/* The reader works event by event, so a limit (depth, node budget) stops the parse where it
+ * is exceeded instead of after libyaml has built the whole document: a file of 10^5 nested
+ * '[' is refused at its 65th. */
+typedef struct {
+    char *name;
+    const blr_ynode *node;
+} anchor;
+
+typedef struct {
+    const blr_yctx *c;
+    yaml_parser_t parser;
+    FILE *f;
+    anchor *anchors;
+    size_t n_anchors, cap_anchors;
+    size_t budget;      /* nodes still allowed, copies made by aliases included */
+    blr_ynode *sources; /* the values of merge keys '<<', as the pairs of one mapping */
+} reader;
+
+#define TAG_PREFIX "tag:yaml.org,2002:"
 
 /* Reader errors (bad encoding) carry a byte offset instead of a mark: count lines and
  * characters (UTF-8 lead bytes) up to it. */
@@ -173,69 +124,425 @@ static void offset_position(FILE *f, size_t offset, int *line, int *col)
     }
 }
 
-static int syntax_error(const blr_yctx *c, const yaml_parser_t *p, FILE *f)
+static int syntax_error(const reader *r)
 {
+    const yaml_parser_t *p = &r->parser;
     if (p->error == YAML_MEMORY_ERROR)
-        return blr_yaml_oom(c);
+        return blr_yaml_oom(r->c);
     int line = (int)p->problem_mark.line + 1, col = (int)p->problem_mark.column + 1;
     if (p->error == YAML_READER_ERROR)
-        offset_position(f, p->problem_offset, &line, &col);
+        offset_position(r->f, p->problem_offset, &line, &col);
     const char *problem = p->problem ? p->problem : "invalid YAML";
     if (p->context)
-        return blr_yaml_fail_at(c, line, col, "%s (%s at line %d)", problem, p->context,
-                       (int)p->context_mark.line + 1);
-    return blr_yaml_fail_at(c, line, col, "%s", problem);
+        return blr_yaml_fail_at(r->c, line, col, "%s (%s at line %d)", problem, p->context,
+                                (int)p->context_mark.line + 1);
+    return blr_yaml_fail_at(r->c, line, col, "%s", problem);
 }
 
-/* Loads the first document; a second one is an error (it would be silently ignored). */
-static int parse_documents(const blr_yctx *c, yaml_parser_t *parser, FILE *f, const char *top_what,
-                           blr_ynode **root)
+static int next_event(reader *r, yaml_event_t *e)
 {
-    yaml_document_t doc;
-    if (!yaml_parser_load(parser, &doc))
-        return syntax_error(c, parser, f);
-    yaml_node_t *top = yaml_document_get_root_node(&doc);
-    int rc;
-    if (!top) {
-        rc = blr_yaml_fail_at(c, 1, 1, "the file is empty: expected %s", top_what);
-    } else {
-        size_t budget = MAX_NODES;
-        rc = convert(c, &doc, top, 0, &budget, root);
+    return yaml_parser_parse(&r->parser, e) ? 0 : syntax_error(r);
+}
+
+static int event_line(const yaml_event_t *e)
+{
+    return (int)e->start_mark.line + 1;
+}
+
+static int event_col(const yaml_event_t *e)
+{
+    return (int)e->start_mark.column + 1;
+}
+
+static blr_ynode *new_node(reader *r, blr_ynode_kind kind, int line, int col)
+{
+    if (r->budget == 0) {
+        blr_yaml_fail_at(r->c, line, col, "the document holds more than %d values (an alias "
+                         "counts every value it repeats)", MAX_NODES);
+        return NULL;
     }
-    yaml_document_delete(&doc);
+    blr_ynode *n = calloc(1, sizeof *n);
+    if (!n) {
+        blr_yaml_oom(r->c);
+        return NULL;
+    }
+    r->budget--;
+    n->kind = kind;
+    n->line = line;
+    n->col = col;
+    return n;
+}
+
+/* Appends a pair (mapping: key and value) or an item (sequence: key NULL), which n then
+ * owns; on failure they stay the caller's. */
+static int append(reader *r, blr_ynode *n, blr_ynode *key, blr_ynode *val)
+{
+    if ((n->n & (n->n - 1)) == 0) {
+        size_t cap = n->n ? 2 * n->n : 1;
+        blr_ynode **v = realloc(n->val, cap * sizeof *v);
+        if (v)
+            n->val = v;
+        blr_ynode **k = n->kind == BLR_Y_MAP && v ? realloc(n->key, cap * sizeof *k) : NULL;
+        if (k)
+            n->key = k;
+        if (!v || (n->kind == BLR_Y_MAP && !k))
+            return blr_yaml_oom(r->c);
+    }
+    if (n->kind == BLR_Y_MAP)
+        n->key[n->n] = key;
+    n->val[n->n++] = val;
+    return 0;
+}
+
+/* A deep copy of src for an alias, charged to the budget; positions stay those of the
+ * anchored original, where the text that gave the value is. */
+static int copy_node(reader *r, const blr_ynode *src, blr_ynode **out)
+{
+    blr_ynode *n = *out = new_node(r, src->kind, src->line, src->col);
+    if (!n)
+        return BAD;
+    n->quoted = src->quoted;
+    if (src->kind == BLR_Y_SCALAR) {
+        n->text = strdup(src->text);
+        return n->text ? 0 : blr_yaml_oom(r->c);
+    }
+    for (size_t i = 0; i < src->n; i++) {
+        blr_ynode *k = NULL, *v = NULL;
+        if (src->kind == BLR_Y_MAP && copy_node(r, src->key[i], &k) != 0)
+            return BAD;
+        if (copy_node(r, src->val[i], &v) != 0 || append(r, n, k, v) != 0) {
+            blr_yaml_free(k);
+            blr_yaml_free(v);
+            return BAD;
+        }
+    }
+    return 0;
+}
+
+static int remember_anchor(reader *r, const yaml_char_t *name, const blr_ynode *n)
+{
+    if (!name)
+        return 0;
+    if (r->n_anchors == r->cap_anchors) {
+        size_t cap = r->cap_anchors ? 2 * r->cap_anchors : 8;
+        anchor *a = realloc(r->anchors, cap * sizeof *a);
+        if (!a)
+            return blr_yaml_oom(r->c);
+        r->anchors = a;
+        r->cap_anchors = cap;
+    }
+    char *copy = strdup((const char *)name);
+    if (!copy)
+        return blr_yaml_oom(r->c);
+    r->anchors[r->n_anchors++] = (anchor){copy, n};
+    return 0;
+}
+
+/* The latest definition of an anchor counts (YAML lets a name be redefined). An anchor
+ * is known only once its node is complete, so an alias inside its own anchor's node (an
+ * infinite value) is "not defined". */
+static const blr_ynode *find_anchor(const reader *r, const char *name)
+{
+    for (size_t i = r->n_anchors; i-- > 0;)
+        if (strcmp(r->anchors[i].name, name) == 0)
+            return r->anchors[i].node;
+    return NULL;
+}
+
+/* Tags: !!str makes a scalar a string even when it looks like a number; the other core
+ * tags agree with what the reader decides from the text, and any other tag would ask for
+ * a type this reader does not have. */
+static int apply_tag(reader *r, const yaml_char_t *tag, blr_ynode *n, const yaml_event_t *e)
+{
+    static const char *const scalar_tags[] = {"int", "float", "bool", "null"};
+    if (!tag)
+        return 0;
+    const char *t = (const char *)tag;
+    if (strcmp(t, "!") == 0 && n->kind == BLR_Y_SCALAR) {
+        n->quoted = 1;
+        return 0;
+    }
+    if (strncmp(t, TAG_PREFIX, strlen(TAG_PREFIX)) == 0) {
+        const char *core = t + strlen(TAG_PREFIX);
+        if (n->kind == BLR_Y_SCALAR && strcmp(core, "str") == 0) {
+            n->quoted = 1;
+            return 0;
+        }
+        for (size_t i = 0; n->kind == BLR_Y_SCALAR && i < 4; i++)
+            if (strcmp(core, scalar_tags[i]) == 0)
+                return 0;
+        if ((n->kind == BLR_Y_SEQ && strcmp(core, "seq") == 0) ||
+            (n->kind == BLR_Y_MAP && strcmp(core, "map") == 0))
+            return 0;
+    }
+    int core = strncmp(t, TAG_PREFIX, strlen(TAG_PREFIX)) == 0;
+    return blr_yaml_fail_at(r->c, event_line(e), event_col(e),
+                            "unsupported tag '%s%s' here (tags a file may use: !!str, !!int, "
+                            "!!float, !!bool on values; !!seq, !!map on lists and mappings)",
+                            core ? "!!" : "", core ? t + strlen(TAG_PREFIX) : t);
+}
+
+static int read_node(reader *r, yaml_event_t *e, int depth, blr_ynode **out);
+
+typedef struct {
+    const char *text;
+    size_t idx;
+} key_at;
+
+static int cmp_key_at(const void *a, const void *b)
+{
+    const key_at *x = a, *y = b;
+    int c = strcmp(x->text, y->text);
+    return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/* Settles repeated keys in O(n log n) (a mapping may hold the whole node budget). Of the
+ * first n_written pairs, written in the mapping itself, a key may appear once; the pairs
+ * after them came from merge keys and give way to a written key or to an earlier merge
+ * source, as YAML's merge keys prescribe; being copies, no anchor points into them. */
+static int settle_keys(reader *r, blr_ynode *map, size_t n_written)
+{
+    if (map->n < 2)
+        return 0;
+    key_at *k = malloc(map->n * sizeof *k);
+    unsigned char *drop = calloc(map->n, 1);
+    if (!k || !drop) {
+        free(k);
+        free(drop);
+        return blr_yaml_oom(r->c);
+    }
+    for (size_t i = 0; i < map->n; i++)
+        k[i] = (key_at){map->key[i]->text, i};
+    qsort(k, map->n, sizeof *k, cmp_key_at);
+    size_t dup = SIZE_MAX, first = 0;
+    for (size_t i = 1, start = 0; i < map->n; i++) {
+        if (strcmp(k[i].text, k[start].text) != 0) {
+            start = i;
+            continue;
+        }
+        if (k[i].idx < n_written && k[i].idx < dup) {
+            dup = k[i].idx;
+            first = k[start].idx;
+        }
+        drop[k[i].idx] = 1;
+    }
+    free(k);
+    int rc = 0;
+    if (dup != SIZE_MAX)
+        rc = blr_yaml_fail(r->c, map->key[dup], "duplicate key '%s' (first at line %d)",
+                           map->key[dup]->text, map->key[first]->line);
+    size_t kept = 0;
+    for (size_t i = 0; i < map->n; i++) {
+        if (drop[i] && dup == SIZE_MAX) {
+            blr_yaml_free(map->key[i]);
+            blr_yaml_free(map->val[i]);
+            continue;
+        }
+        map->key[kept] = map->key[i];
+        map->val[kept++] = map->val[i];
+    }
+    map->n = kept;
+    free(drop);
+    return rc;
+}
+
+/* `<<: SOURCE` (a mapping, or a list of mappings, usually aliases): the sources' pairs are
+ * copied to the end of map, for settle_keys to rank. */
+static int merge_sources(reader *r, blr_ynode *map, const blr_ynode *src)
+{
+    const blr_ynode *one[1] = {src};
+    const blr_ynode *const *list = src->kind == BLR_Y_SEQ ? (const blr_ynode *const *)src->val
+                                                          : one;
+    size_t n = src->kind == BLR_Y_SEQ ? src->n : 1;
+    for (size_t s = 0; s < n; s++) {
+        if (list[s]->kind != BLR_Y_MAP)
+            return blr_yaml_fail(r->c, list[s], "a merge key '<<' takes a mapping or a list "
+                                 "of mappings (e.g. <<: *defaults), not %s",
+                                 list[s]->kind == BLR_Y_SEQ ? "a list" : "a single value");
+        for (size_t i = 0; i < list[s]->n; i++) {
+            blr_ynode *k = NULL, *v = NULL;
+            if (copy_node(r, list[s]->key[i], &k) != 0 ||
+                copy_node(r, list[s]->val[i], &v) != 0 || append(r, map, k, v) != 0) {
+                blr_yaml_free(k);
+                blr_yaml_free(v);
+                return BAD;
+            }
+        }
+    }
+    return 0;
+}
+
+static int read_node(reader *r, yaml_event_t *e, int depth, blr_ynode **out);
+
+/* The next event, read as a node. */
+static int read_next(reader *r, int depth, blr_ynode **out)
+{
+    yaml_event_t e;
+    int rc = next_event(r, &e);
     if (rc)
         return rc;
-    if (!yaml_parser_load(parser, &doc))
-        return syntax_error(c, parser, f);
-    top = yaml_document_get_root_node(&doc);
-    if (top)
-        rc = blr_yaml_fail_at(c, (int)top->start_mark.line + 1, (int)top->start_mark.column + 1,
-                     "a second YAML document: an experiment file holds exactly one");
-    yaml_document_delete(&doc);
-    if (rc == 0 && (*root)->kind != BLR_Y_MAP)
-        rc = blr_yaml_fail(c, *root, "expected %s at the top level, got %s", top_what,
-                           (*root)->kind == BLR_Y_SEQ ? "a list" : "a single value");
+    rc = read_node(r, &e, depth, out);
+    yaml_event_delete(&e);
     return rc;
+}
+
+/* A sequence or mapping, from its start event to its end event. */
+static int read_collection(reader *r, const yaml_event_t *start, int depth, blr_ynode **out)
+{
+    int is_map = start->type == YAML_MAPPING_START_EVENT;
+    blr_ynode *n = *out = new_node(r, is_map ? BLR_Y_MAP : BLR_Y_SEQ, event_line(start),
+                                   event_col(start));
+    if (!n)
+        return BAD;
+    int rc = apply_tag(r, is_map ? start->data.mapping_start.tag
+                                 : start->data.sequence_start.tag, n, start);
+    size_t n_sources = 0;
+    while (rc == 0) {
+        yaml_event_t e;
+        if ((rc = next_event(r, &e)) != 0)
+            break;
+        if (e.type == YAML_SEQUENCE_END_EVENT || e.type == YAML_MAPPING_END_EVENT) {
+            yaml_event_delete(&e);
+            break;
+        }
+        blr_ynode *k = NULL, *v = NULL;
+        rc = read_node(r, &e, depth + 1, is_map ? &k : &v);
+        yaml_event_delete(&e);
+        if (rc == 0 && is_map && k->kind != BLR_Y_SCALAR)
+            rc = blr_yaml_fail(r->c, k, "a mapping key must be a plain word, not %s",
+                               kind_word(k));
+        if (rc == 0 && is_map)
+            rc = read_next(r, depth + 1, &v);
+        /* Merge sources wait for the mapping's own keys, which take precedence; they stay
+         * alive to the end of the file, since an anchor may point into them. */
+        int is_merge = rc == 0 && is_map && !k->quoted && strcmp(k->text, "<<") == 0;
+        if (is_merge && (rc = append(r, r->sources, k, v)) == 0) {
+            n_sources++;
+            continue;
+        }
+        if (rc == 0)
+            rc = append(r, n, k, v);
+        if (rc != 0) {
+            blr_yaml_free(k);
+            blr_yaml_free(v);
+        }
+    }
+    size_t n_written = n->n;
+    for (size_t s = r->sources->n - n_sources; rc == 0 && s < r->sources->n; s++)
+        rc = merge_sources(r, n, r->sources->val[s]);
+    if (rc == 0 && is_map)
+        rc = settle_keys(r, n, n_written);
+    if (rc == 0)
+        rc = remember_anchor(r, is_map ? start->data.mapping_start.anchor
+                                       : start->data.sequence_start.anchor, n);
+    return rc;
+}
+
+static int read_node(reader *r, yaml_event_t *e, int depth, blr_ynode **out)
+{
+    *out = NULL;
+    if (depth > MAX_DEPTH)
+        return blr_yaml_fail_at(r->c, event_line(e), event_col(e),
+                                "the document nests deeper than %d levels", MAX_DEPTH);
+    if (e->type == YAML_SEQUENCE_START_EVENT || e->type == YAML_MAPPING_START_EVENT)
+        return read_collection(r, e, depth, out);
+    if (e->type == YAML_ALIAS_EVENT) {
+        const char *name = (const char *)e->data.alias.anchor;
+        const blr_ynode *src = find_anchor(r, name);
+        if (!src)
+            return blr_yaml_fail_at(r->c, event_line(e), event_col(e),
+                                    "alias *%s: no anchor &%s is complete before it", name,
+                                    name);
+        return copy_node(r, src, out);
+    }
+    if (e->type != YAML_SCALAR_EVENT)
+        return blr_yaml_fail_at(r->c, event_line(e), event_col(e), "unexpected YAML here");
+    blr_ynode *n = *out = new_node(r, BLR_Y_SCALAR, event_line(e), event_col(e));
+    if (!n)
+        return BAD;
+    n->quoted = e->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+    n->text = malloc(e->data.scalar.length + 1);
+    if (!n->text)
+        return blr_yaml_oom(r->c);
+    memcpy(n->text, e->data.scalar.value, e->data.scalar.length);
+    n->text[e->data.scalar.length] = '\0';
+    int rc = apply_tag(r, e->data.scalar.tag, n, e);
+    return rc ? rc : remember_anchor(r, e->data.scalar.anchor, n);
+}
+
+/* Expects an event of the given type, which a well-formed stream always has there. */
+static int expect(reader *r, yaml_event_type_t type, yaml_event_t *e)
+{
+    int rc = next_event(r, e);
+    if (rc == 0 && e->type != type) {
+        rc = blr_yaml_fail_at(r->c, event_line(e), event_col(e), "unexpected YAML here");
+        yaml_event_delete(e);
+    }
+    return rc;
+}
+
+/* The stream's one document; a second one is an error (it would be silently ignored). */
+static int read_stream(reader *r, const char *top_what, blr_ynode **root)
+{
+    yaml_event_t e;
+    int rc = expect(r, YAML_STREAM_START_EVENT, &e);
+    if (rc)
+        return rc;
+    yaml_event_delete(&e);
+    if ((rc = next_event(r, &e)) != 0)
+        return rc;
+    int empty = e.type == YAML_STREAM_END_EVENT;
+    yaml_event_delete(&e);
+    if (empty)
+        return blr_yaml_fail_at(r->c, 1, 1, "the file is empty: expected %s", top_what);
+    if ((rc = read_next(r, 0, root)) != 0)
+        return rc;
+    if ((rc = expect(r, YAML_DOCUMENT_END_EVENT, &e)) != 0)
+        return rc;
+    yaml_event_delete(&e);
+    if ((rc = next_event(r, &e)) != 0)
+        return rc;
+    int second = e.type == YAML_DOCUMENT_START_EVENT;
+    yaml_event_delete(&e);
+    if (second) {
+        /* Named at its first node, where its text starts. */
+        if ((rc = next_event(r, &e)) != 0)
+            return rc;
+        int line = event_line(&e), col = event_col(&e);
+        yaml_event_delete(&e);
+        return blr_yaml_fail_at(r->c, line, col,
+                                "a second YAML document: the file must hold exactly one");
+    }
+    if ((*root)->kind != BLR_Y_MAP)
+        return blr_yaml_fail(r->c, *root, "expected %s at the top level, got %s", top_what,
+                             (*root)->kind == BLR_Y_SEQ ? "a list" : "a single value");
+    return 0;
 }
 
 int blr_yaml_load(const blr_yctx *c, const char *top_what, blr_ynode **root)
 {
     *root = NULL;
-    FILE *f = fopen(c->path, "rb");
-    if (!f) {
-        snprintf(c->err, c->errlen, "%s: error: cannot open the experiment file: %s", c->path,
-                 strerror(errno));
+    reader r = {.c = c, .budget = MAX_NODES};
+    r.f = fopen(c->path, "rb");
+    if (!r.f) {
+        snprintf(c->err, c->errlen, "%s: error: cannot open: %s", c->path, strerror(errno));
         return BAD;
     }
-    yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser)) {
-        fclose(f);
-        return blr_yaml_oom(c);
+    r.sources = calloc(1, sizeof *r.sources);
+    int rc = r.sources ? 0 : blr_yaml_oom(c);
+    if (rc == 0 && !yaml_parser_initialize(&r.parser))
+        rc = blr_yaml_oom(c);
+    if (rc == 0) {
+        r.sources->kind = BLR_Y_MAP;
+        yaml_parser_set_input_file(&r.parser, r.f);
+        rc = read_stream(&r, top_what, root);
+        yaml_parser_delete(&r.parser);
     }
-    yaml_parser_set_input_file(&parser, f);
-    int rc = parse_documents(c, &parser, f, top_what, root);
-    yaml_parser_delete(&parser);
-    fclose(f);
+    fclose(r.f);
+    for (size_t i = 0; i < r.n_anchors; i++)
+        free(r.anchors[i].name);
+    free(r.anchors);
+    blr_yaml_free(r.sources);
     if (rc) {
         blr_yaml_free(*root);
         *root = NULL;
@@ -386,7 +693,8 @@ static int number_scalar(const blr_yctx *c, const blr_ynode *n, const char *what
     if (blr_yaml_want_scalar(c, n, what))
         return BAD;
     if (n->quoted)
-        return blr_yaml_fail(c, n, "expected %s, got the quoted string '%s'", what, n->text);
+        return blr_yaml_fail(c, n, "expected %s, got the string '%s' (quoted, or tagged !!str)", what,
+                             n->text);
     return 0;
 }
 
@@ -476,7 +784,7 @@ int blr_yaml_get_name(const blr_yctx *c, const blr_ynode *n, const char *key, ch
 
 /* ---- stage 2: profiles ---- */
 
-/* Mappings blr_yaml_merge key by key; anything else replaces. Nodes move from src into dst, so
+/* Mappings merge key by key; anything else replaces. Nodes move from src into dst, so
  * errors found later point into the profile. */
 int blr_yaml_merge(const blr_yctx *c, blr_ynode *dst, blr_ynode *src)
 {

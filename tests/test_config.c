@@ -728,7 +728,86 @@ Test(config, alias_bombs_are_refused)
                          "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n", NULL);
     cr_assert_eq(rc, 2);
     cr_assert_eq(strncmp(cfg_err, cfg_yaml, strlen(cfg_yaml)), 0, "%s", cfg_err);
-    cr_assert_not_null(strstr(cfg_err, "more than 100000 nodes"), "%s", cfg_err);
+    cr_assert_not_null(strstr(cfg_err, "more than 100000 values"), "%s", cfg_err);
+}
+
+/* libyaml's document loader builds the whole tree before any limit applies: 10^5 nested
+ * '[' took minutes. Read event by event, the 65th is refused at once (the timeout only
+ * turns a return of the old behaviour into a failure instead of a hang). */
+Test(config, deep_nesting_is_refused_while_parsing, .timeout = 20)
+{
+    enum { DEPTH = 100000 };
+    char *text = malloc(2 * DEPTH + 16);
+    cr_assert_not_null(text);
+    memcpy(text, "name: [", 7);
+    memset(text + 7, '[', DEPTH - 1);
+    memset(text + 6 + DEPTH, ']', DEPTH);
+    strcpy(text + 6 + 2 * DEPTH, "\n");
+    /* "name: " then the 65th '[' (depth 65 counting the top mapping as 0) at column 71. */
+    cfg_fails(text, NULL, 1, 71, "the document nests deeper than 64 levels");
+    free(text);
+}
+
+Test(config, a_long_list_is_a_count_not_a_nesting_problem)
+{
+    enum { N = 100001 };
+    char *text = malloc(3 * N + 64);
+    cr_assert_not_null(text);
+    size_t o = (size_t)sprintf(text, CFG_MIN "seeds: [");
+    for (int i = 0; i < N; i++)
+        o += (size_t)sprintf(text + o, "%s1", i ? "," : "");
+    strcpy(text + o, "]\n");
+    int rc = cfg_load_at("exp.yaml", text, NULL);
+    free(text);
+    cr_assert_eq(rc, 2);
+    cr_assert_not_null(strstr(cfg_err, "holds more than 100000 values"), "%s", cfg_err);
+    cr_assert_null(strstr(cfg_err, "nest"), "%s", cfg_err);
+}
+
+Test(config, tags_are_respected)
+{
+    /* Line 7 "    lr: !!str 0.01": the tag starts the value at 7:9. */
+    cfg_fails(CFG_MIN "    lr: !!str 0.01\n", NULL, 7, 9,
+              "expected a number, got the string '0.01' (quoted, or tagged !!str)");
+    cfg_fails(CFG_MIN "    lr: !custom 0.01\n", NULL, 7, 9, "unsupported tag '!custom'");
+    cfg_fails(CFG_MIN "    lr: !!seq 1\n", NULL, 7, 9, "unsupported tag '!!seq' here");
+    cfg_ok(CFG_MIN "    lr: !!float 0.25\n    epochs: !!int 3\n", NULL);
+    cr_assert(cfg_ex.variants[0].method_cfg.lr == 0.25);
+    cr_assert_eq(cfg_ex.variants[0].train.epochs, 3);
+    cfg_ok(CFG_HEAD "methods: !!seq [!!map {name: !!str s, rule: sgd}]\n", NULL);
+}
+
+Test(config, merge_keys_share_method_settings)
+{
+    cfg_ok(CFG_HEAD "methods:\n"
+           "  - &base {name: a, rule: sgd, lr: 0.3, epochs: 7}\n"
+           "  - <<: *base\n"
+           "    name: b\n"
+           "    lr: 0.5\n"
+           "  - {name: c, <<: [{lr: 0.7}, *base]}\n", NULL);
+    cr_assert_eq(cfg_ex.n_variants, 3);
+    /* Written keys win over merged ones, wherever they stand. */
+    cr_assert(cfg_variant("b")->method_cfg.lr == 0.5);
+    cr_assert_eq(cfg_variant("b")->train.epochs, 7);
+    /* Of several sources, the earlier wins. */
+    cr_assert(cfg_variant("c")->method_cfg.lr == 0.7);
+    cr_assert_eq(cfg_variant("c")->train.epochs, 7);
+    /* Line 5 "  - <<: 3": the value at 5:9. */
+    cfg_fails(CFG_HEAD "methods:\n  - <<: 3\n    name: s\n", NULL, 5, 9,
+              "a merge key '<<' takes a mapping or a list of mappings");
+    cfg_fails(CFG_HEAD "methods:\n  - <<: *nowhere\n", NULL, 5, 9, "alias *nowhere");
+    /* A quoted "<<" is an ordinary (and here unknown) key. */
+    cfg_fails(CFG_HEAD "methods:\n  - {'<<': {lr: 1}, name: s, rule: sgd}\n", NULL, 5, 6,
+              "unknown key '<<'");
+    /* Merging does not hide a key written twice. */
+    cfg_fails(CFG_HEAD "methods:\n  - {<<: {lr: 1}, name: s, name: t, rule: sgd}\n", NULL, 5,
+              28, "duplicate key 'name' (first at line 5)");
+}
+
+Test(config, a_byte_order_mark_is_skipped)
+{
+    cfg_ok("\xef\xbb\xbf" CFG_MIN, NULL);
+    cr_assert_str_eq(cfg_ex.name, "t");
 }
 
 Test(config, unknown_key_with_a_suggestion)
@@ -758,7 +837,7 @@ Test(config, wrong_types)
     cfg_fails(CFG_MIN "train: {epochs: 3x}\n", NULL, 7, 17, "expected an integer, got '3x'");
     cfg_fails(CFG_MIN "train: {temperature: 1.5e}\n", NULL, 7, 22,
               "expected a number, got '1.5e'");
-    cfg_fails(CFG_MIN "    lr: \"0.1\"\n", NULL, 7, 9, "expected a number, got the quoted string");
+    cfg_fails(CFG_MIN "    lr: \"0.1\"\n", NULL, 7, 9, "expected a number, got the string");
     cfg_fails(CFG_MIN "    fisher: maybe\n", NULL, 7, 13, "expected true or false, got 'maybe'");
     cfg_fails(CFG_MIN "train: [1]\n", NULL, 7, 8, "expected a mapping");
     cfg_fails(CFG_MIN "seeds: 3\n", NULL, 7, 8, "expected a list of seeds, got '3'");
