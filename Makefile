@@ -148,8 +148,8 @@ sweeps:
 	gnuplot -c plots/sweep.gp results/sweep-lr2-authors lr2 rule "" \
 	    "posterior_sd_median nll ece bayes_nll bayes_ece ood_auroc" log10
 
-# Step-size tuning on validation splits (DESIGN §7); results/tune-*/choice.md says what won
-# (tune-cnn-wider is tune-cnn's second round: its choice is over both).
+# Step-size tuning on validation splits (docs/design.md §7); results/tune-*/choice.md says
+# what won (tune-cnn-wider is tune-cnn's second round: its choice is over both).
 TUNE := tune-mlp tune-ablation tune-cnn tune-cnn-wider
 tune: data
 	@$(MAKE) --no-print-directory all

@@ -11,7 +11,7 @@
  *
  * What the training loop guarantees (lib/rule.h): per step, `mc` times sample -> gradient ->
  * accumulate, then one step(lr_factor). The gradient already includes the prior term δ~θ of
- * the objective (DESIGN §2), so every method minimizes the same L(q). */
+ * the objective (docs/design.md §2), so every method minimizes the same L(q). */
 #include <math.h>
 
 #include "baselines.h"

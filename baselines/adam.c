@@ -1,5 +1,5 @@
 /* `adam` (Kingma & Ba 2015, Algorithm 1) on a point mass q = δ(θ - w): the τ -> 0 limit of
- * the objective of DESIGN §2, like `sgd`. The gradient the training loop passes already
+ * the objective of docs/design.md §2, like `sgd`. The gradient the training loop passes already
  * contains the prior term δ~ θ, so weight decay is L2 through the objective (not AdamW's
  * decoupled decay), exactly as for the Lie-group rules.
  *

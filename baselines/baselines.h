@@ -1,4 +1,4 @@
-/* The ops tables of the baselines (DESIGN §4): non-Lie-group methods behind the same method
+/* The ops tables of the baselines (docs/design.md §4): non-Lie-group methods behind the same method
  * interface. Each lives in its own file here and has one line in the registry of
  * lib/rule.c. */
 #ifndef BLR_BASELINES_H

@@ -2,7 +2,7 @@
  * σ = softplus(ρ), reparameterized θ = μ + σ ⊙ ε, ε ~ N(0, I), and Adam (Kingma & Ba 2015)
  * on the concatenated vector (μ, ρ) of length 2P with one step count.
  *
- * It minimizes the objective of DESIGN §2, L = E_q[lbar] - τ~ H(q) (Blundell et al.'s
+ * It minimizes the objective of docs/design.md §2, L = E_q[lbar] - τ~ H(q) (Blundell et al.'s
  * KL(q‖prior) - E_q[log p(D|θ)], divided by N/τ: the Gaussian prior is inside lbar as
  * δ~ θ, and the closed-form entropy Σ log σ + const replaces the sampled log q).
  *

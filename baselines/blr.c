@@ -1,6 +1,6 @@
 /* The classic Bayesian learning rule for a diagonal Gaussian q = N(m, diag 1/S) — variational
  * online Newton (Khan & Rue 2021, "The Bayesian learning rule": the rule in the Gaussian's
- * natural parameters with a diagonal precision), in the scaling of DESIGN §2/§4:
+ * natural parameters with a diagonal precision), in the scaling of docs/design.md §2/§4:
  *
  *     S <- (1-ρ) S + ρ ĥ/τ~,    m <- m - ρ ĝ/(τ~ S),    ρ = lr · lr_factor,
  *
@@ -26,7 +26,7 @@
  *   - Repair: when the update leaves some S_i non-positive or non-finite (Price's estimate
  *     of a negative curvature, or a very large ρ ĥ), that coordinate keeps its previous S_i
  *     and counts once in m->invalid_updates; the mean step then uses the kept S_i. This is
- *     the failure the Lie-group rules avoid by construction (DESIGN §4).
+ *     the failure the Lie-group rules avoid by construction (docs/design.md §3.7).
  *   - The mean step uses the new (repaired) S, as in Khan & Rue's natural-gradient step.
  * Defaults relied on (blr_method_cfg_defaults): lr 0.1, hess_init 1, hessian price, mc 1;
  * beta1/beta2 are not used. */
@@ -184,7 +184,7 @@ static void vb_accumulate(blr_method *m, int k, const float *theta, const float 
     s->flat.count++;
 }
 
-/* Khan & Rue 2021's variational online Newton for the diagonal Gaussian, in DESIGN §4's
+/* Khan & Rue 2021's variational online Newton for the diagonal Gaussian, in docs/design.md §4's
  * scaling (the objective divided by τ~, so the loss is lbar/τ~):
  * S <- (1-ρ) S + ρ ĥ/τ~ (repaired as in the top comment), m <- m - ρ ĝ/(τ~ S). */
 /* The repair count is an int, so the loop's count stays a vectorizable reduction. */

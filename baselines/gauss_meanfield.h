@@ -1,4 +1,4 @@
-/* The diagonal Gaussian family shared by the baselines `blr` and `vogn` (DESIGN §4): each
+/* The diagonal Gaussian family shared by the baselines `blr` and `vogn` (docs/design.md §4): each
  * keeps a per-coordinate curvature p_i from which q's precision is (p_i + add) * scale —
  * `blr` stores the precision S itself (add 0, scale 1), `vogn` the data curvature s
  * (add δ~, scale 1/τ~, so σ² = τ~/(s + δ~)). Header-only, static inline. */

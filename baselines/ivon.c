@@ -1,9 +1,9 @@
 /* IVON — improved variational online Newton (Shen et al. 2024, "Variational learning is
- * effective for large deep networks", Algorithm 1; DESIGN §4): q = N(m, σ²) per coordinate,
+ * effective for large deep networks", Algorithm 1; docs/design.md §4): q = N(m, σ²) per coordinate,
  * σ = 1/sqrt(λ(h + δ)), with the Price Hessian estimate, the h-update that keeps the posterior
  * precision positive, and bias-corrected momentum.
  *
- * In the objective of DESIGN §2 the paper's effective sample size is λ = N/τ = n_data /
+ * In the objective of docs/design.md §2 the paper's effective sample size is λ = N/τ = n_data /
  * temperature and its weight decay δ = δ~ = prior_precision / n_data. Hyperparameters read:
  * lr (α) [0.1], beta1 [0.9], beta2 [0.999; the paper uses 0.99999 with many steps],
  * hess_init (h0) [1], clip_radius [0 = off], mc [1], temperature, prior_precision, n_data.

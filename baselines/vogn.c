@@ -1,10 +1,10 @@
 /* VOGN — variational online Gauss-Newton with Adam-like momentum (Osawa et al. 2019,
  * "Practical deep learning with Bayesian principles", Algorithm 1), a diagonal Gaussian
- * q = N(m, diag σ²), in the scaling of DESIGN §2/§4: the paper's dataset size N becomes the
+ * q = N(m, diag σ²), in the scaling of docs/design.md §2/§4: the paper's dataset size N becomes the
  * effective sample size N/τ and its prior precision δ becomes the weight decay δ~ = δ/N, so
  * its σ = 1/sqrt(N(s + δ~)) reads σ² = τ~/(s + δ~).
  *
- * One step, with ĝ and ĥ averaged over the step's mc samples (DESIGN §4):
+ * One step, with ĝ and ĥ averaged over the step's mc samples (docs/design.md §4):
  *     ĝ  = mean(∇ - δ~ θ) + δ~ m     data gradient at the samples, prior gradient at the mean
  *     ĥ  = mean(sq)                  per-example squared data gradients (BLR_NEEDS_SQGRAD)
  *     g_m <- β1 g_m + (1-β1) ĝ,  ĝ_m = g_m/(1 - β1^t)           (momentum, bias-corrected)
@@ -15,7 +15,7 @@
  * expectation and less noise) and its curvature δ~ added to s.
  *
  * Fixed point on a quadratic lbar: E[ĝ] = E_q[∇lbar] = 0, so m is the minimizer, and
- * s = E_q[sq], so σ_i² = τ~/(E_q[sq_i] + δ~) — the mean-field posterior of DESIGN §2 with
+ * s = E_q[sq], so σ_i² = τ~/(E_q[sq_i] + δ~) — the mean-field posterior of docs/design.md §2 with
  * the data Hessian's diagonal replaced by E_q[sq]. For the exact per-example GGN that is the
  * GGN; with squared per-example gradients it is the empirical Fisher, which matches the
  * Hessian only in expectation over the label noise at the optimum (tests derive the gap).
@@ -180,7 +180,7 @@ static void vogn_accumulate(blr_method *m, int k, const float *theta, const floa
     s->flat.count++;
 }
 
-/* Osawa et al. 2019, Algorithm 1 in DESIGN §4's scaling — the equations of the top
+/* Osawa et al. 2019, Algorithm 1 in docs/design.md §4's scaling — the equations of the top
  * comment: momentum with bias correction, curvature average, preconditioned mean step. */
 BLR_FASTMATH_INLINE void vogn_step_block(size_t len, vogn_coef c, float *restrict mu,
                                          float *restrict curv, float *restrict mom,

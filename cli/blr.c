@@ -1,4 +1,4 @@
-/* blr — the command line of lieblr (CONTRACT "Command line"). Thin: it parses arguments and
+/* blr — the command line of lieblr (docs/design.md §9; blr --help). Thin: it parses arguments and
  * calls the library; every message about bad input comes from the library with its position. */
 #include <errno.h>
 #include <limits.h>

@@ -1,4 +1,4 @@
-/* Base distributions q0 of the Lie-group BLR (base.h, DESIGN §3).
+/* Base distributions q0 of the Lie-group BLR (base.h, docs/design.md §3.2).
  *
  * Everything is written once for the standard form ε (unit scale) and mapped to ξ = s·ε:
  * logpdf(x) = logpdf_std(x/s) - log s, H(ξ) = H(ε) + log s, mean and sd scale by s. */
@@ -408,7 +408,7 @@ int blr_base_moments(const blr_base *b, double *mean, double *var)
     return rc;
 }
 
-/* ---- Fisher constants (DESIGN §3) --------------------------------------------------- */
+/* ---- Fisher constants (docs/design.md §3.2) ------------------------------------------ */
 
 /* ψ = (log q0)' of the standard form. Laplace's is undefined at 0, a null set. */
 static double base_psi_std(const blr_base *b, double e)

@@ -1,4 +1,4 @@
-/* Base distributions q0 of the Lie-group BLR (DESIGN §3).
+/* Base distributions q0 of the Lie-group BLR (docs/design.md §3.2).
  *
  * A base is ξ = s·ε with ε in standard form (unit scale) and s = scale. Symmetric bases
  * live on R; rayleigh, lognormal and exponential live on (0,∞) and are the bases of the
@@ -52,7 +52,7 @@ double blr_base_entropy(const blr_base *b);
 /* Mean and variance of ξ; returns 0, or -1 where the variance is infinite/undefined
  * (student-t with nu <= 2; mean then still set where it exists, NAN otherwise). */
 int blr_base_moments(const blr_base *b, double *mean, double *var);
-/* Fisher constants (DESIGN §3) computed by GSL quadrature of ψ = (log q0)':
+/* Fisher constants (docs/design.md §3.2) computed by GSL quadrature of ψ = (log q0)':
  * location F_v = E[ψ(ξ)²] (= F_v(standard)/s²) and log-scale F_u = E[(1 + ξ ψ(ξ))²].
  * Bases on (0,∞) have no finite location constant: *fv is set to NAN.
  * Returns 0, or -1 with a message (dirac, quadrature failure). */

@@ -1,5 +1,5 @@
 /* Float exp, expm1 and tanh for the hot loops: the activations of lib/model.c and the
- * exponential maps of the Lie-group rules (DESIGN §6).
+ * exponential maps of the Lie-group rules (docs/design.md §6).
  *
  * libm's expf/expm1f/tanhf are calls the compiler cannot vectorize, and glibc's tanhf alone
  * took about 30% of an SGD step. These are static inline, branch-free (selects go through

@@ -1,4 +1,4 @@
-/* Dense and convolutional networks on one flat parameter buffer (DESIGN §6).
+/* Dense and convolutional networks on one flat parameter buffer (docs/design.md §6).
  *
  * θ holds, layer after layer, W (out × in, row-major) then b (out), conv blocks first. A
  * pass is forward → head (loss and output delta) → backward, all on workspace sized at init

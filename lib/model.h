@@ -1,4 +1,4 @@
-/* Networks on one flat parameter buffer (DESIGN §6).
+/* Networks on one flat parameter buffer (docs/design.md §6).
  *
  * A model is a list of layers whose parameters are offsets into one float array θ of
  * length n_params; gradients and every optimizer state are flat arrays of the same length.

@@ -1,5 +1,5 @@
-/* Result files of CONTRACT "Outputs": atomic writers, the CSV files, the Markdown and LaTeX
- * tables and manifest.json. Figures are in plot.c, the hash in sha256.c.
+/* Result files (docs/experiments.md, "Result files"): atomic writers, the CSV files, the
+ * Markdown and LaTeX tables and manifest.json. Figures are in plot.c, the hash in sha256.c.
  *
  * Number formats: CSV and JSON numbers use %.9g (round-trips a float; NAN is "nan" in CSV,
  * null in JSON). Tables keep metrics as fractions (acc 0.8734, not 87.34 %), the mean with 4
@@ -465,7 +465,7 @@ static void format_pair(double mean, double sd, char *ms, char *ss, size_t len)
     snprintf(ss, len, "%.*f", d, sd);
 }
 
-/* Significance level of the tables' marks (issue M3: paired t-test over seeds). */
+/* Significance level of the tables' marks (a paired t-test over seeds: docs/experiments.md). */
 #define SIGNIFICANCE 0.05
 
 static void put_cell(FILE *f, double mean, double sd, int bold, int mark, table_style st)

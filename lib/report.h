@@ -1,6 +1,6 @@
-/* Result files of a run (CONTRACT "Outputs"): runs.csv, curves.csv, reliability.csv,
- * summary.csv, table.md, table.tex, manifest.json, posterior/<variant>-s<seed>.csv and gnuplot
- * figures.
+/* Result files of a run (docs/experiments.md, "Result files"): runs.csv, curves.csv,
+ * reliability.csv, summary.csv, table.md, table.tex, manifest.json,
+ * posterior/<variant>-s<seed>.csv and gnuplot figures.
  *
  * Every file is written to "<name>.tmp" and renamed, so an interrupted run never leaves a
  * truncated file. Figures are drawn from the CSV files on disk, so `blr plot DIR` and a run
@@ -23,7 +23,7 @@ typedef struct {
     int epochs;              /* epochs completed */
     double train_seconds;
     double metric[BLR_METRIC_COUNT]; /* NAN where not computed */
-    double objective;        /* estimate of L(q) (DESIGN §2) */
+    double objective;        /* estimate of L(q) (docs/design.md §2) */
     double posterior_sd_median; /* median over coordinates of q's sd (scale) */
     long invalid_updates;
     double peak_rss_mib;  /* the process's peak so far */

@@ -1,6 +1,6 @@
 /* Random streams: xoshiro256** (Blackman & Vigna) seeded through splitmix64 (rng.h).
  *
- * Bulk fills are the hot path of every noisy method (DESIGN §6): blocks of independent
+ * Bulk fills are the hot path of every noisy method (docs/design.md §6): blocks of independent
  * lanes, so that both the generator and the transforms are loops over arrays the compiler
  * vectorizes, and the blocks of a fill can go to different threads. */
 #include "rng.h"

@@ -45,7 +45,7 @@ double blr_rng_normal(blr_rng *r);
 /* Uniform integer in [0, n), unbiased; 0 when n = 0. */
 uint64_t blr_rng_below(blr_rng *r, uint64_t n);
 
-/* Bulk fills (DESIGN §6). A fill of n floats takes one word of r as its key and cuts
+/* Bulk fills (docs/design.md §6). A fill of n floats takes one word of r as its key and cuts
  * out[0..n) into blocks of BLR_RNG_BLOCK floats; block j comes from BLR_RNG_LANES
  * interleaved xoshiro256** lanes seeded from (key, j) alone. Blocks are independent, so they
  * are spread over the threads (blr_threads_set) and a fill is the same for any thread

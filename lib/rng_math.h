@@ -1,5 +1,5 @@
 /* Random bits to floats: the branch-free transforms that lib/rng.c's standard fills and
- * lib/base.c's base samplers apply to blocks of 64-bit words (DESIGN §6).
+ * lib/base.c's base samplers apply to blocks of 64-bit words (docs/design.md §6).
  *
  * Each 32-bit half of a word gives a uniform u from its top 23 bits (blr_rng_unit) and
  * leaves 9 low bits for a sign or for the octant of an angle (blr_rng_circle). Everything

@@ -1,5 +1,5 @@
 /* The method registry, configuration defaults and checks, creation, the step-size
- * schedule and the checkpoint helpers shared by every method (DESIGN §5). */
+ * schedule and the checkpoint helpers shared by every method (docs/design.md §5). */
 #include "rule.h"
 
 #include "baselines.h"

@@ -1,4 +1,4 @@
-/* The method interface (DESIGN §5) and the registry of methods.
+/* The method interface (docs/design.md §5) and the registry of methods.
  *
  * Every optimizer — the Lie-group rules of lib/ and the baselines of baselines/ — is one
  * blr_method_ops table over flat float arrays of length P. A training step is
@@ -10,7 +10,7 @@
  * first and accumulated after their gradients were computed in parallel (lib/step.c); the
  * accumulates still come in the order k = 0, 1, ... so the sums do not depend on threads.
  *
- * where ∇ already includes the prior term δ~ θ (DESIGN §2) and sq, when the method asks
+ * where ∇ already includes the prior term δ~ θ (docs/design.md §2) and sq, when the method asks
  * for it (BLR_NEEDS_SQGRAD), is the minibatch mean of per-example squared gradients of the
  * data term. The training loop knows nothing else about any method. */
 #ifndef BLR_RULE_H
@@ -44,7 +44,7 @@ typedef struct {
     int fisher;           /* divide algebra directions by q0's Fisher constants [0] */
     int mc;               /* MC samples per step: accumulate calls per step, and the slots
                            * sample keeps its draws in [1] */
-    /* baselines (M2) */
+    /* baselines (docs/design.md §4) */
     double eps;           /* adam's ε [1e-8] */
     double hess_init;     /* initial Hessian / precision estimate (ivon, blr, vogn) [1] */
     double clip_radius;   /* ivon's update clipping; <= 0 means off [0] */
@@ -80,7 +80,7 @@ typedef struct {
     void (*step)(blr_method *m, double lr_factor);
     void (*mean)(const blr_method *m, float *theta);              /* point estimate */
     void (*posterior)(const blr_method *m, float *mean, float *sd); /* sd: scale if no variance */
-    /* Entropy of q in nats, as the method parameterizes it (DESIGN §2); -INFINITY for
+    /* Entropy of q in nats, as the method parameterizes it (docs/design.md §2); -INFINITY for
      * point masses. */
     double (*entropy)(const blr_method *m);
     int (*save)(const blr_method *m, FILE *f);
@@ -149,7 +149,7 @@ int blr_method_read_floats(FILE *f, float *x, size_t n);
 int blr_method_write_header(const blr_method *m, FILE *f);
 int blr_method_read_header(const blr_method *m, FILE *f);
 
-/* The flat state every method keeps (DESIGN §6): one allocation of `arrays` float arrays of
+/* The flat state every method keeps (docs/design.md §6): one allocation of `arrays` float arrays of
  * length P, of which the first `saved` are the checkpoint and the rest per-step scratch;
  * `count` accumulate calls since the last step; `t` steps taken (for bias corrections). A
  * draw kept per sample takes cfg.mc consecutive arrays, slot k of it at + k·P. A
@@ -188,7 +188,7 @@ void blr_method_affine_act(size_t n, const float *a, const float *b, const float
 const float *blr_method_array(const blr_method *m, const char *name);
 
 /* Helper for methods with an option `fisher`: the reciprocals of q0's Fisher constants
- * (location 1/F_v, log-scale 1/F_u; DESIGN §3), or 1 and 1 when cfg->fisher is off.
+ * (location 1/F_v, log-scale 1/F_u; docs/design.md §3.6), or 1 and 1 when cfg->fisher is off.
  * 1/F_v is NAN for bases on (0,∞). Returns 0 or -1 with a message. */
 int blr_method_fisher_scale(const blr_method_cfg *cfg, double *inv_fv, double *inv_fu,
                             char *err, size_t errlen);

@@ -1,4 +1,5 @@
-/* The additive Lie-group rule (paper Algorithm 1, DESIGN §3): θ = w + ξ on (R^P, +).
+/* The additive Lie-group rule (Kıral et al. 2023, Alg. 1; docs/design.md §3.3):
+ * θ = w + ξ on (R^P, +).
  *
  * `sgd` is this rule with the dirac base (ξ ≡ 0), where it is exactly heavy-ball SGD:
  * the registry lists the same functions under the name "sgd" with BLR_NO_BASE, and

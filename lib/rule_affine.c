@@ -1,5 +1,5 @@
-/* The diagonal affine Lie-group rule (paper Algorithm 3, DESIGN §3): θ = b + A ⊙ ξ with
- * A > 0, on the group (A, b)(A', b') = (AA', Ab' + b). */
+/* The diagonal affine Lie-group rule (Kıral et al. 2023, Alg. 3; docs/design.md §3.5):
+ * θ = b + A ⊙ ξ with A > 0, on the group (A, b)(A', b') = (AA', Ab' + b). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* The signed multiplicative Lie-group rule (paper Algorithm 2, DESIGN §3):
+/* The signed multiplicative Lie-group rule (Kıral et al. 2023, Alg. 2; docs/design.md §3.4):
  * θ = g+ ⊙ ξ+ - g- ⊙ ξ- on ((R>0)^P)^2, with ξ± ~ q0 on (0,∞) independently. */
 #include <math.h>
 #include <stdlib.h>

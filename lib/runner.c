@@ -118,7 +118,7 @@ static int load_data(const blr_experiment *ex, run_data *d, char *err, size_t er
         if (rc == 0 && c->validation == 0)
             rc = blr_data_load_idx(p[2], p[3], &d->test, err, errlen);
     }
-    /* Tuning (DESIGN §7) scores on examples held out of the training set; the test set is
+    /* Tuning (docs/design.md §7) scores on examples held out of the training set; the test set is
      * not even read. */
     blr_rng rng;
     if (rc == 0 && c->validation > 0) {
@@ -448,7 +448,7 @@ static void loss_chunk(void *ctx, int w, long chunk)
                        chunk_rows(d, (size_t)chunk));
 }
 
-/* Mean of lbar (data term + prior, DESIGN §2) over the whole training set at θ. */
+/* Mean of lbar (data term + prior, docs/design.md §2) over the whole training set at θ. */
 static double full_lbar(runner *r, const float *theta, double prior_tilde)
 {
     const blr_dataset *d = &r->data.train;
@@ -554,7 +554,7 @@ static int evaluate_bayes(runner *r, blr_method *m, const blr_variant *v, int se
         r->prog.eval = s + 1;
         report_progress(r, (double)(d->n + o->n + r->data.train.n), 0);
     }
-    /* Dirac methods are the τ -> 0 limit (DESIGN §2): their entropy term is left out. */
+    /* Dirac methods are the τ -> 0 limit (docs/design.md §2): their entropy term is left out. */
     double h = m->ops->entropy(m);
     double tau_tilde = v->train.temperature / (double)r->data.train.n;
     res->objective = lbar / S - (isfinite(h) ? tau_tilde * h : 0.0);

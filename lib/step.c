@@ -106,7 +106,7 @@ typedef struct {
     float prior_tilde;
 } step_batch;
 
-/* Sample k's gradient on workspace w, plus the prior term (DESIGN §2: methods get the
+/* Sample k's gradient on workspace w, plus the prior term (docs/design.md §2: methods get the
  * gradient of lbar_B, the data term plus δ~ θ). On a worker, the prior pass runs on the
  * worker's thread alone (blr_threads_for does not open a region inside one). */
 static void step_gradient(void *ctx, int w, long k)

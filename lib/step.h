@@ -1,8 +1,8 @@
-/* One optimizer step of a method on one minibatch (DESIGN §5), the training loop's inner
+/* One optimizer step of a method on one minibatch (docs/design.md §5), the training loop's inner
  * part, shared by `blr run` (lib/runner.c) and `blr bench` (lib/bench.c):
  *
  *     for k < mc:  sample(k, θ_k)                              in order, from the noise stream
- *     for k < mc:  ∇_k = ∇ lbar_B(θ_k) = data term + δ~ θ_k     (DESIGN §2), concurrently
+ *     for k < mc:  ∇_k = ∇ lbar_B(θ_k) = data term + δ~ θ_k     (docs/design.md §2), concurrently
  *     for k < mc:  accumulate(k, θ_k, ∇_k, sq_k)                in order
  *     step(lr_factor)
  *

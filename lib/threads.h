@@ -1,4 +1,4 @@
-/* The one thread-count knob (DESIGN §6): OpenBLAS's threads for the GEMMs and the OpenMP
+/* The one thread-count knob (docs/design.md §6): OpenBLAS's threads for the GEMMs and the OpenMP
  * threads that share the blocks of the elementwise passes (random fills, optimizer steps).
  *
  * What does and does not depend on the count: every elementwise pass computes each element

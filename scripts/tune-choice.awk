@@ -1,6 +1,6 @@
 # Reads the summary.csv of a tuning experiment (and of its later rounds) and prints, per
 # method, the variant with the lowest validation bayes_nll among those with ok runs
-# (DESIGN §7), as a Markdown table.
+# (docs/design.md §7), as a Markdown table.
 # A method is a variant's name up to its first "-lr" (variants expand as <method>-lr<value>).
 # Usage: awk -F, -f scripts/tune-choice.awk results/tune-X/summary.csv [more rounds...]
 FNR == 1 {

@@ -1,6 +1,6 @@
 /* Base distributions (lib/base.c): both samplers by KS tests against GSL's CDFs, densities
- * against GSL's pdfs, Fisher constants against closed forms (DESIGN §3 and below), entropy
- * and moments against independent quadrature, and every error path. */
+ * against GSL's pdfs, Fisher constants against closed forms (docs/design.md §3.2 and below),
+ * entropy and moments against independent quadrature, and every error path. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <string.h>
@@ -396,7 +396,7 @@ Test(base, moments_match_samples)
 
 /* ---- Fisher constants --------------------------------------------------------------- */
 
-/* Standard-form closed forms. Symmetric bases, from DESIGN §3: Gaussian F_v = 1, F_u = 2;
+/* Standard-form closed forms. Symmetric bases, from docs/design.md §3.2: Gaussian F_v = 1, F_u = 2;
  * Laplace 1 and 1; t_ν (ν+1)/(ν+3) and 2ν/(ν+3); F_v scales by 1/s², F_u does not.
  *
  * Positive bases (F_v is not finite: NAN), derived by hand:

@@ -1,4 +1,4 @@
-/* The classic BLR baseline (baselines/blr.c, DESIGN §4) against exact answers:
+/* The classic BLR baseline (baselines/blr.c, docs/design.md §4) against exact answers:
  * (a) on Bayesian linear regression it reaches the exact mean-field posterior with Price's
  *     Hessian estimate and with a Gauss-Newton one;
  * (b) a step whose Price estimate is adversarially negative turns exactly the expected

@@ -1,4 +1,4 @@
-/* The VOGN baseline (baselines/vogn.c, DESIGN §4) against exact answers:
+/* The VOGN baseline (baselines/vogn.c, docs/design.md §4) against exact answers:
  * (a) fed the exact per-example Gauss-Newton curvature on Bayesian linear regression it
  *     reaches the exact mean-field posterior (mean within 0.1 sd, sd within 10%);
  * (b) fed per-example squared gradients (the empirical Fisher, what a training run gives it)

@@ -1,6 +1,6 @@
-/* End-to-end tests of the `blr` program (CONTRACT "Command line"): the binary named by the
- * BLR_BIN environment variable (make test sets it) runs on small experiments written into a
- * temporary directory. */
+/* End-to-end tests of the `blr` program (docs/design.md §9, docs/experiments.md): the binary
+ * named by the BLR_BIN environment variable (make test sets it) runs on small experiments
+ * written into a temporary directory. */
 #include <criterion/criterion.h>
 
 #include <dirent.h>
@@ -334,8 +334,9 @@ static const int cli_under_asan = 1;
 static const int cli_under_asan = 0;
 #endif
 
-/* Every run of manifest.json stayed within the memory bound of M4, which data (all of
- * Fashion-MNIST is read before a subset is drawn) rather than its 64 MiB allowance makes up. */
+/* Every run of manifest.json stayed within the memory bound of docs/design.md §6, which data
+ * (all of Fashion-MNIST is read before a subset is drawn) rather than its 64 MiB allowance
+ * makes up. */
 static void cli_check_memory_bound(const char *man, int runs)
 {
     const char *at = man;
@@ -386,8 +387,9 @@ Test(cli, fashion_mnist_subset_run)
         cli_check_memory_bound(cli_file("res/manifest.json"), 3);
 }
 
-/* The M3 pieces end to end on a small scale: a cnn, scoring on a validation split, the filters
- * and ablation figures (on an mlp), a chosen reference variant and the sparsity metrics. */
+/* The paper suite's pieces end to end on a small scale: a cnn, scoring on a validation split,
+ * the filters and ablation figures (on an mlp), a chosen reference variant and the sparsity
+ * metrics. */
 Test(cli, cnn_validation_filters_and_ablation)
 {
     struct stat st;

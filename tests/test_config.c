@@ -142,7 +142,7 @@ TestSuite(config, .init = cfg_setup, .fini = cfg_teardown);
 /* Lines 1-6: a valid file with one sgd method whose entry starts at 5:5. */
 #define CFG_MIN CFG_HEAD "methods:\n  - name: s\n    rule: sgd\n"
 
-/* The CONTRACT's example, verbatim. */
+/* A complete example with every section of the format (docs/experiments.md). */
 static const char cfg_contract[] =
     "name: quick\n"
     "title: \"Lie-group rules vs SGD on Fashion-MNIST (smoke scale)\"\n"

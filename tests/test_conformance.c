@@ -1,7 +1,7 @@
-/* Every registered method honours the method interface (DESIGN §5): shapes and finiteness of
- * sample / mean / posterior, determinism under a fixed seed, a save/load round trip that
- * continues bit-identically, and no heap allocation in sample, accumulate or step. A new
- * method is covered the moment it is registered. */
+/* Every registered method honours the method interface (docs/design.md §5): shapes and
+ * finiteness of sample / mean / posterior, determinism under a fixed seed, a save/load round
+ * trip that continues bit-identically, and no heap allocation in sample, accumulate or step. A
+ * new method is covered the moment it is registered. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>

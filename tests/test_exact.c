@@ -1,4 +1,4 @@
-/* The Lie-group rules against exact answers (DESIGN §3):
+/* The Lie-group rules against exact answers (docs/design.md §3.8):
  * (a) on Bayesian linear regression the affine rule reaches the exact mean-field
  *     posterior (mean = posterior mean, sd_i = sqrt(τ~/h_ii)) for several symmetric bases;
  * (b) with Fisher scaling and a Gaussian base one affine step is one classic BLR step up to
@@ -95,7 +95,7 @@ Test(rule_exact, affine_uniform_meanfield)
 }
 
 /* sgd (the additive rule on a point mass) is the τ -> 0 limit: it reaches the posterior mean
- * (DESIGN §4, "adam and sgd reach the posterior mean"). α = 0.05 keeps α·λ_max(h) ≈ 0.5 < 2. */
+ * (docs/design.md §3.8). α = 0.05 keeps α·λ_max(h) ≈ 0.5 < 2. */
 Test(rule_exact, sgd_reaches_posterior_mean)
 {
     exact_linreg p;

@@ -298,7 +298,7 @@ Test(rule, sgd_is_bit_identical_to_heavy_ball)
 /* ---- one step of each rule against its algorithm -------------------------------------- */
 
 /* Algorithm 1 with Fisher scaling: X = E[∇]/F_v with F_v = F_v(standard)/s². Closed forms
- * (DESIGN §3): gaussian F_v = 1, student-t(ν) F_v = (ν+1)/(ν+3). */
+ * (docs/design.md §3.2): gaussian F_v = 1, student-t(ν) F_v = (ν+1)/(ν+3). */
 Test(rule, additive_fisher_step)
 {
     const blr_base_kind kinds[] = {BLR_BASE_GAUSSIAN, BLR_BASE_STUDENT_T};
@@ -391,7 +391,7 @@ Test(rule, multiplicative_steps_match_algorithm_2)
 }
 
 /* Algorithm 3, two steps, with ξ reproduced from the same stream. With `fisher` and a
- * Laplace base of scale s: F_u = 1, F_v = 1/s² (DESIGN §3). */
+ * Laplace base of scale s: F_u = 1, F_v = 1/s² (docs/design.md §3.2). */
 Test(rule, affine_steps_match_algorithm_3)
 {
     const double s = 0.4, a1 = 0.2, a2 = 0.05, b1 = 0.7, b2 = 0.9, tau = 2.0 / 50.0;
