@@ -668,7 +668,7 @@ static int check_variant(const blr_yctx *c, const blr_ynode *m, const size_t *pi
         }
     }
     const blr_ynode *base = picked_key(m, pick, "base");
-    /* The multiplicative rule's natural base (DESIGN §3) when none is written. */
+    /* The multiplicative rule's natural base (docs/design.md §3.2) when none is written. */
     if (!base && (ops->flags & BLR_POSITIVE_BASE))
         cfg->base.kind = BLR_BASE_RAYLEIGH;
     if (base && cfg->base.kind == BLR_BASE_STUDENT_T && blr_yaml_index(m, "nu") < 0)

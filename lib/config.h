@@ -1,4 +1,4 @@
-/* Experiment files (CONTRACT "Experiment file") -> validated structs, via libyaml.
+/* Experiment files (docs/experiments.md) -> validated structs, via libyaml.
  *
  * Loading parses the YAML into a tree that remembers positions, merges the chosen profile
  * over it, expands list-valued method keys into variants (the cross product, in key order),
@@ -38,7 +38,7 @@ typedef struct {
 } blr_variant;
 
 /* Metric ids, in the column order of runs.csv: classification acc,nll,ece,brier,bayes_...;
- * regression rmse,nll,bayes_rmse,bayes_nll (CONTRACT "Outputs"); then the sparsity of the
+ * regression rmse,nll,bayes_rmse,bayes_nll (docs/experiments.md, "Result files"); then the sparsity of the
  * first layer's filters at the point estimate (mean Hoyer measure, fraction near zero). */
 typedef enum {
     BLR_METRIC_ACC, BLR_METRIC_RMSE, BLR_METRIC_NLL, BLR_METRIC_ECE, BLR_METRIC_BRIER,
@@ -60,7 +60,7 @@ typedef struct {
     char set[32];              /* fashion-mnist | mnist | csv */
     size_t train_subset, test_subset;
     size_t validation;         /* > 0: hold this many training examples out and score on them
-                                  instead of the test set (tuning, DESIGN §7) */
+                                  instead of the test set (tuning, docs/design.md §7) */
     char ood[32];              /* "" when absent */
     char train_path[BLR_PATH_LEN], test_path[BLR_PATH_LEN]; /* csv: resolved against the file */
     blr_task task;
