@@ -38,8 +38,9 @@ typedef struct {
 } blr_variant;
 
 /* Metric ids, in the column order of runs.csv: classification acc,nll,ece,brier,bayes_...;
- * regression rmse,nll,bayes_rmse,bayes_nll (docs/experiments.md, "Result files"); then the sparsity of the
- * first layer's filters at the point estimate (mean Hoyer measure, fraction near zero). */
+ * regression rmse,nll,bayes_rmse,bayes_nll (docs/experiments.md, "Result files"); then the
+ * sparsity of the first layer's filters at the point estimate (mean Hoyer measure, fraction
+ * near zero). */
 typedef enum {
     BLR_METRIC_ACC, BLR_METRIC_RMSE, BLR_METRIC_NLL, BLR_METRIC_ECE, BLR_METRIC_BRIER,
     BLR_METRIC_BAYES_ACC, BLR_METRIC_BAYES_RMSE, BLR_METRIC_BAYES_NLL, BLR_METRIC_BAYES_ECE,
