@@ -12,6 +12,7 @@
 #include <cblas.h>
 
 #include "blr.h"
+#include "threads.h"
 
 #include "mpi_engine.h"
 #include "version.h"
@@ -40,7 +41,9 @@ static const char usage[] =
     "  merge OUT DIR...\n"
     "        combine the shard directories DIR... of one experiment into OUT\n"
     "  check FILE.yaml [--profile NAME]\n"
-    "        validate the file and its data, print the expanded run list; runs nothing\n"
+    "        everything but the training: validate the file, read and validate its data,\n"
+    "        build each variant's model and method, refuse runs that cannot fit in memory;\n"
+    "        print the run list with each run's steps and memory (MiB)\n"
     "  list  rules, baselines, base distributions, data sets, architectures, metrics, figures\n"
     "  bench [--arch mlp|cnn|linear] [--hidden 256,256] [--activation tanh] [--batch 128] [--mc 1]\n"
     "        [--rule NAME|all]... [--steps 300] [--threads N] [--suite DIR]\n"
@@ -232,6 +235,9 @@ static int cmd_merge(int argc, char **argv)
     return rc;
 }
 
+/* Everything a run does before training: the file, the data (every record and cell, the
+ * subsets and the validation split), each variant's model and method, and whether its runs
+ * fit in this machine's memory; then the run list with each run's steps and memory. */
 static int cmd_check(int argc, char **argv)
 {
     run_args a;
@@ -240,9 +246,27 @@ static int cmd_check(int argc, char **argv)
     blr_experiment *ex = load_experiment(&a);
     if (!ex)
         return EXIT_BAD_INPUT;
-    printf("%s: ok, %d variants x %d seeds = %d runs\n", a.file, ex->n_variants, ex->n_seeds,
-           ex->n_variants * ex->n_seeds);
-    printf("variant,rule,base,seed,epochs,batch_size,mc_train,lr\n");
+    char err[1024];
+    blr_runner *r = NULL;
+    int threads = ex->threads > 0 ? ex->threads : blr_threads_cores();
+    double limit = blr_estimate_machine_bytes();
+    int rc = blr_runner_open(&r, ex, err, sizeof err);
+    blr_runner_view view;
+    if (rc == 0) {
+        view = blr_runner_view_of(r);
+        rc = blr_estimate_fits(ex, &view, threads, limit, err, sizeof err);
+    }
+    if (rc != 0) {
+        fprintf(stderr, "%s\n", err);
+        blr_runner_close(r);
+        free(ex);
+        return EXIT_BAD_INPUT;
+    }
+    printf("%s: ok, %d variants x %d seeds = %d runs; %zu training examples, %zu scored on; "
+           "memory per run at %d thread%s, of %.1f GiB\n", a.file, ex->n_variants, ex->n_seeds,
+           ex->n_variants * ex->n_seeds, view.train->n, view.test->n, threads,
+           threads == 1 ? "" : "s", limit / (1024.0 * 1024.0 * 1024.0));
+    printf("variant,rule,base,seed,epochs,batch_size,mc_train,lr,steps,memory_mib\n");
     for (int s = 0; s < ex->n_seeds; s++)
         for (int v = 0; v < ex->n_variants; v++) {
             const blr_variant *var = &ex->variants[v];
@@ -250,10 +274,14 @@ static int cmd_check(int argc, char **argv)
             /* Methods with their own family (sgd, the baselines) take no base. */
             const char *base = ops && (ops->flags & BLR_NO_BASE)
                                    ? "-" : blr_base_name(var->method_cfg.base.kind);
-            printf("%s,%s,%s,%d,%d,%d,%d,%.9g\n", var->name, var->method_cfg.rule, base,
-                   ex->seeds[s], var->train.epochs, var->train.batch_size, var->train.mc_train,
-                   var->method_cfg.lr);
+            blr_estimate e;
+            blr_estimate_run(&view, var, threads, limit, &e, err, sizeof err);
+            printf("%s,%s,%s,%d,%d,%d,%d,%.9g,%lld,%.0f\n", var->name, var->method_cfg.rule,
+                   base, ex->seeds[s], var->train.epochs, var->train.batch_size,
+                   var->train.mc_train, var->method_cfg.lr, e.steps,
+                   e.bytes / (1024.0 * 1024.0));
         }
+    blr_runner_close(r);
     free(ex);
     return 0;
 }

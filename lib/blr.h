@@ -16,6 +16,7 @@
 #include "rng.h"
 #include "rule.h"
 #include "runner.h"
+#include "estimate.h"
 #include "jobs.h"
 #include "record.h"
 #include "resultdir.h"

@@ -24,7 +24,9 @@
 #define DATA_ROOT "data"
 #define IDX_MAX_PIXELS (1u << 20)
 #define IDX_CHUNK_BYTES (1u << 22) /* bytes read per gzread: bounds the staging buffer */
+#define IDX_MAX_INFLATE 1032u      /* deflate's largest expansion of its input */
 #define CSV_MAX_CLASS 65535        /* k = max label + 1 sizes the output layer */
+#define CSV_MAX_COLUMNS 65536      /* data.h documents it */
 #define CSV_SHOW 40                /* at most this many characters of a bad cell are echoed */
 
 static void data_fail(char *err, size_t errlen, const char *fmt, ...)
@@ -78,6 +80,7 @@ typedef struct {
     const char *what; /* "images" or "labels", for messages */
     gzFile gz;
     uint32_t dim[3];
+    off_t size; /* bytes on disk */
 } idx_file;
 
 static uint32_t idx_be32(const unsigned char *b)
@@ -122,6 +125,7 @@ static int idx_open(idx_file *f, const char *path, int ndim, char *err, size_t e
     f->what = names[img][0];
     int fd = open(path, O_RDONLY);
     struct stat st;
+    st.st_size = 0;
     if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
         close(fd);
         fd = -1;
@@ -131,6 +135,7 @@ static int idx_open(idx_file *f, const char *path, int ndim, char *err, size_t e
         data_fail(err, errlen, "%s: error: cannot open: %s", path, strerror(errno));
         return -1;
     }
+    f->size = st.st_size;
     f->gz = gzdopen(fd, "rb");
     if (!f->gz) {
         close(fd);
@@ -185,6 +190,19 @@ static int idx_open(idx_file *f, const char *path, int ndim, char *err, size_t e
     if (img && (uint64_t)f->dim[1] * f->dim[2] > IDX_MAX_PIXELS) {
         data_fail(err, errlen, "%s: record 0: images of %u x %u pixels exceed the limit of %u "
                   "pixels", path, (unsigned)f->dim[1], (unsigned)f->dim[2], IDX_MAX_PIXELS);
+        return -1;
+    }
+    /* A gzip stream that cannot hold the count its header announces is refused before it
+     * is read: a 1 MB file inflating to a gigabyte under a count of 2^31 would otherwise be
+     * inflated and stored to its end first. Deflate expands at most 1032:1. A plain file
+     * needs no such bound: what is stored never exceeds what it holds. */
+    const uint64_t need = (uint64_t)f->dim[0] * (img ? (uint64_t)f->dim[1] * f->dim[2] : 1);
+    const uint64_t most = (uint64_t)f->size * IDX_MAX_INFLATE;
+    if (!gzdirect(f->gz) && need > most) {
+        data_fail(err, errlen, "%s: record 0: the header announces %u %s (%llu bytes), more "
+                  "than the file can hold (at most %llu bytes once inflated)", path,
+                  (unsigned)f->dim[0], f->what, (unsigned long long)need,
+                  (unsigned long long)most);
         return -1;
     }
     return 0;
@@ -291,14 +309,16 @@ int blr_data_load_idx(const char *images, const char *labels, blr_dataset *out, 
                   (unsigned)fl.dim[0], images, (unsigned)fi.dim[0]);
         rc = -1;
     }
+    /* Labels first: a byte per record, so a count their file does not bear out is found
+     * before the images, 784 times larger, are read. */
+    if (rc == 0) {
+        idx_sink sl = {&d, 0};
+        rc = idx_read_records(&fl, 1, idx_put_labels, &sl, err, errlen);
+    }
     if (rc == 0) {
         d.d = (int)(fi.dim[1] * fi.dim[2]);
         idx_sink si = {&d, 0};
         rc = idx_read_records(&fi, (size_t)d.d, idx_put_images, &si, err, errlen);
-    }
-    if (rc == 0) {
-        idx_sink sl = {&d, 0};
-        rc = idx_read_records(&fl, 1, idx_put_labels, &sl, err, errlen);
     }
     if (fi.gz)
         gzclose(fi.gz);
@@ -323,6 +343,7 @@ typedef struct {
     int ncols;
     int target; /* 0-based column of the target */
     char (*names)[64];
+    int *slot;  /* column -> its feature's index in a row of x; the target's is -1 */
 } csv_reader;
 
 static void csv_fail(const csv_reader *r, int col, const char *fmt, ...)
@@ -389,22 +410,113 @@ static int csv_name_ok(const csv_reader *r, char **f, int i)
                  sizeof r->names[i] - 1);
         return -1;
     }
-    for (int j = 0; j < i; j++)
-        if (strcmp(f[j], f[i]) == 0) {
-            csv_fail(r, col, "column '%s' appears twice (also column %d)", f[i], j + 1);
-            return -1;
-        }
     return 0;
 }
 
-static int csv_header(csv_reader *r, char *line, const char *target)
+/* Column indices in the order of their names (ties by position), for finding repeated names
+ * and for matching another file's columns, in O(n log n): a header may have 65536. */
+typedef struct {
+    const char *name;
+    int col;
+} csv_name_at;
+
+static int csv_cmp_name(const void *a, const void *b)
+{
+    const csv_name_at *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->col > y->col) - (x->col < y->col);
+}
+
+static csv_name_at *csv_sorted_names(char (*names)[64], int n)
+{
+    csv_name_at *s = malloc((size_t)n * sizeof *s);
+    for (int i = 0; s && i < n; i++)
+        s[i] = (csv_name_at){names[i], i};
+    if (s)
+        qsort(s, (size_t)n, sizeof *s, csv_cmp_name);
+    return s;
+}
+
+/* Reports the repeated name whose second appearance comes first in the header. */
+static int csv_unique_names(const csv_reader *r, const csv_name_at *s)
+{
+    int dup = -1, first = -1;
+    for (int i = 1, start = 0; i < r->ncols; i++) {
+        if (strcmp(s[i].name, s[start].name) != 0)
+            start = i;
+        else if (dup < 0 || s[i].col < dup) {
+            dup = s[i].col;
+            first = s[start].col;
+        }
+    }
+    if (dup < 0)
+        return 0;
+    csv_fail(r, dup + 1, "column '%s' appears twice (also column %d)", r->names[dup], first + 1);
+    return -1;
+}
+
+
+/* Where each column's values go. Alone, the features keep the file's order; matched to
+ * `like` (the training set), each column goes where the training file's column of that name
+ * went, so a test file may order its columns differently but must have the same ones. */
+static int csv_slots(csv_reader *r, const blr_dataset *like)
+{
+    for (int c = 0, j = 0; c < r->ncols && !like; c++)
+        r->slot[c] = c == r->target ? -1 : j++;
+    if (!like)
+        return 0;
+    char *seen = calloc((size_t)like->d, 1);
+    csv_name_at *train = csv_sorted_names(like->feature_names, like->d);
+    int rc = seen && train ? 0 : -1;
+    if (rc)
+        csv_fail(r, 1, "out of memory for %d columns", r->ncols);
+    for (int c = 0; c < r->ncols && rc == 0; c++) {
+        r->slot[c] = -1;
+        if (c == r->target)
+            continue;
+        csv_name_at key = {r->names[c], -1};
+        const csv_name_at *at = NULL;
+        for (int lo = 0, hi = like->d; lo < hi && !at;) {
+            int mid = lo + (hi - lo) / 2, k = strcmp(key.name, train[mid].name);
+            if (k == 0)
+                at = &train[mid];
+            else if (k < 0)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        if (!at) {
+            csv_fail(r, c + 1, "column '%s' is not a feature of the training file", r->names[c]);
+            rc = -1;
+        } else {
+            r->slot[c] = at->col;
+            seen[at->col] = 1;
+        }
+    }
+    for (int j = 0; j < like->d && rc == 0; j++)
+        if (!seen[j]) {
+            csv_fail(r, 1, "no column '%s', a feature of the training file",
+                     like->feature_names[j]);
+            rc = -1;
+        }
+    free(seen);
+    free(train);
+    return rc;
+}
+
+static int csv_header(csv_reader *r, char *line, const char *target, const blr_dataset *like)
 {
     int n = 1;
-    for (const char *s = line; *s; s++)
+    for (const char *s = line; *s && n <= CSV_MAX_COLUMNS; s++)
         n += *s == ',';
+    if (n > CSV_MAX_COLUMNS) {
+        csv_fail(r, 1, "more than %d columns", CSV_MAX_COLUMNS);
+        return -1;
+    }
     char **f = malloc((size_t)n * sizeof *f);
     r->names = malloc((size_t)n * sizeof *r->names);
-    if (!f || !r->names) {
+    r->slot = malloc((size_t)n * sizeof *r->slot);
+    if (!f || !r->names || !r->slot) {
         free(f);
         csv_fail(r, 1, "out of memory for %d columns", n);
         return -1;
@@ -422,6 +534,14 @@ static int csv_header(csv_reader *r, char *line, const char *target)
         }
     }
     free(f);
+    csv_name_at *sorted = rc == 0 ? csv_sorted_names(r->names, n) : NULL;
+    if (rc == 0 && !sorted) {
+        csv_fail(r, 1, "out of memory for %d columns", n);
+        rc = -1;
+    }
+    if (rc == 0)
+        rc = csv_unique_names(r, sorted);
+    free(sorted);
     if (rc == 0 && r->target < 0) {
         csv_fail(r, 1, "no column named '%s'", target);
         rc = -1;
@@ -431,7 +551,7 @@ static int csv_header(csv_reader *r, char *line, const char *target)
                  r->names[r->target]);
         rc = -1;
     }
-    return rc;
+    return rc == 0 ? csv_slots(r, like) : rc;
 }
 
 /* A whole cell as a finite number that fits a float (features and targets are float). */
@@ -533,7 +653,7 @@ static int csv_row(const csv_reader *r, char *line, int classification, blr_data
             return -1;
         int rc;
         if (c != r->target)
-            rc = csv_number(r, c + 1, cell, x++);
+            rc = csv_number(r, c + 1, cell, &x[r->slot[c]]);
         else if (classification)
             rc = csv_class(r, c + 1, cell, &d->label[d->n]);
         else
@@ -595,31 +715,38 @@ static int csv_body(csv_reader *r, FILE *fp, int classification, blr_dataset *d)
     return rc;
 }
 
-int blr_data_load_csv(const char *path, const char *target, int classification,
-                      blr_dataset *out, char *err, size_t errlen)
+int blr_data_load_csv_like(const char *path, const char *target, int classification,
+                           const blr_dataset *like, blr_dataset *out, char *err, size_t errlen)
 {
     FILE *fp = fopen(path, "r");
     if (!fp) {
         data_fail(err, errlen, "%s: error: cannot open: %s", path, strerror(errno));
         return -1;
     }
-    csv_reader r = {path, err, errlen, 1, 0, 0, NULL};
+    csv_reader r = {path, err, errlen, 1, 0, 0, NULL, NULL};
     blr_dataset d = {0};
     char *line = NULL;
     size_t cap = 0;
     int rc = 0;
     errno = 0;
+    if (like && (!target || !*target))
+        target = like->target_name;
     if (getline(&line, &cap, fp) < 0) {
         if (ferror(fp))
             data_fail(err, errlen, "%s: error: cannot read: %s", path, strerror(errno));
         else
             csv_fail(&r, 1, "empty file: a header line naming the columns is required");
         rc = -1;
-    } else if (csv_blank(line)) {
-        csv_fail(&r, 1, "the header line is empty");
-        rc = -1;
     } else {
-        rc = csv_header(&r, line, target);
+        /* Spreadsheets save "CSV UTF-8" with a byte order mark, which is no part of a name. */
+        if (strncmp(line, "\xef\xbb\xbf", 3) == 0)
+            memmove(line, line + 3, strlen(line + 3) + 1);
+        if (csv_blank(line)) {
+            csv_fail(&r, 1, "the header line is empty");
+            rc = -1;
+        } else {
+            rc = csv_header(&r, line, target, like);
+        }
     }
     free(line);
     if (rc == 0) {
@@ -634,17 +761,26 @@ int blr_data_load_csv(const char *path, const char *target, int classification,
             rc = -1;
         }
     }
+    if (rc == 0) {
+        for (int c = 0; c < r.ncols; c++)
+            if (c != r.target)
+                memcpy(d.feature_names[r.slot[c]], r.names[c], sizeof r.names[c]);
+        memcpy(d.target_name, r.names[r.target], sizeof d.target_name);
+    }
+    free(r.names);
+    free(r.slot);
     if (rc != 0) {
-        free(r.names);
         blr_data_free(&d);
         return -1;
     }
-    for (int c = 0, j = 0; c < r.ncols; c++)
-        if (c != r.target)
-            memcpy(d.feature_names[j++], r.names[c], sizeof r.names[c]);
-    free(r.names);
     *out = d;
     return 0;
+}
+
+int blr_data_load_csv(const char *path, const char *target, int classification,
+                      blr_dataset *out, char *err, size_t errlen)
+{
+    return blr_data_load_csv_like(path, target, classification, NULL, out, err, errlen);
 }
 
 /* ---- subsets, shuffles, batches ---------------------------------------------------------- */
@@ -740,8 +876,8 @@ int blr_data_split(blr_dataset *d, size_t k, blr_rng *rng, blr_dataset *held, ch
                    size_t errlen)
 {
     if (k == 0 || k >= d->n) {
-        data_fail(err, errlen, "data: cannot hold out %zu of %zu examples (need 0 < k < n)", k,
-                  d->n);
+        data_fail(err, errlen, "cannot hold out %zu of %zu examples (need 0 < k < %zu)", k,
+                  d->n, d->n);
         return -1;
     }
     size_t *idx = malloc(d->n * sizeof *idx);

@@ -14,6 +14,7 @@ typedef struct {
     int *label;    /* n, classification only (else NULL) */
     float *target; /* n, regression only (else NULL) */
     char (*feature_names)[64]; /* CSV only: d column names (else NULL) */
+    char target_name[64];      /* CSV only: the target column's name (else "") */
 } blr_dataset;
 
 /* IDX images (magic 0x00000803, n × rows × cols bytes) and labels (0x00000801). gz or plain
@@ -32,12 +33,20 @@ int blr_data_load_idx(const char *images, const char *labels, blr_dataset *out, 
  * float range (strtod syntax; nan and inf are rejected). Separator ','; spaces around cells
  * are trimmed; CRLF is fine; empty lines may only end the file; every row has the header's
  * number of fields. Quoted fields are not supported (a '"' is an error). Column names are
- * unique, non-empty, at most 63 characters; feature_names holds the d feature columns' names.
+ * unique, non-empty, at most 63 characters; a file has at most 65536 columns, and rows as
+ * many as memory holds. A UTF-8 byte order mark before the header is skipped.
+ * feature_names holds the d feature columns' names, target_name the target's.
  * Errors: "FILE:LINE:COL: error: message" (LINE counts the header; COL is the 1-based field),
  * or "FILE: error: cannot open: <reason>". Returns 0, or -1 on error; `out` is written only
  * on success. */
 int blr_data_load_csv(const char *path, const char *target, int classification,
                       blr_dataset *out, char *err, size_t errlen);
+/* The same for a file that must have the columns of `like` (a test file and its training
+ * set): matched by name, in any order, the features stored in like's order. An empty target
+ * means like's target. A column like lacks, or one of like's it lacks, is an error. */
+int blr_data_load_csv_like(const char *path, const char *target, int classification,
+                           const blr_dataset *like, blr_dataset *out, char *err,
+                           size_t errlen);
 
 /* Bytes of the examples held (x, label, target), for the memory bound of a run. */
 size_t blr_data_bytes(const blr_dataset *d);

@@ -17,6 +17,7 @@
 #include <gsl/gsl_version.h>
 #include <yaml.h>
 
+#include "estimate.h"
 #include "files.h"
 #include "threads.h"
 
@@ -266,6 +267,10 @@ int blr_jobs_prepare(blr_jobs *j, const blr_experiment *ex, const blr_jobs_opts 
      * survive a fork): the parent stays on one thread. */
     blr_threads_set(1);
     if (blr_runner_open(&j->runner, ex, err, errlen) != 0)
+        return BLR_JOBS_BAD_INPUT;
+    blr_runner_view view = blr_runner_view_of(j->runner);
+    if (blr_estimate_fits(ex, &view, j->id.threads, blr_estimate_machine_bytes(), err,
+                          errlen) != 0)
         return BLR_JOBS_BAD_INPUT;
     j->cost = malloc((size_t)j->n_runs * sizeof *j->cost);
     j->pending = malloc((size_t)j->n_runs * sizeof *j->pending);

@@ -107,7 +107,8 @@ static int load_data(const blr_experiment *ex, run_data *d, char *err, size_t er
         int cls = c->task == BLR_TASK_CLASSIFICATION;
         rc = blr_data_load_csv(c->train_path, target, cls, &d->train, err, errlen);
         if (rc == 0 && c->validation == 0)
-            rc = blr_data_load_csv(c->test_path, target, cls, &d->test, err, errlen);
+            rc = blr_data_load_csv_like(c->test_path, target, cls, &d->train, &d->test, err,
+                                        errlen);
     } else {
         char p[4][512];
         if (blr_data_standard_paths(c->set, p) != 0) {
@@ -123,7 +124,10 @@ static int load_data(const blr_experiment *ex, run_data *d, char *err, size_t er
     blr_rng rng;
     if (rc == 0 && c->validation > 0) {
         blr_rng_init(&rng, 0, BLR_RNG_SUBSET, 3);
-        rc = blr_data_split(&d->train, c->validation, &rng, &d->test, err, errlen);
+        char why[256];
+        rc = blr_data_split(&d->train, c->validation, &rng, &d->test, why, sizeof why);
+        if (rc != 0)
+            snprintf(err, errlen, "%s: error: validation: %s", ex->path, why);
     }
     if (rc == 0 && c->ood[0]) {
         char p[4][512];
@@ -304,6 +308,13 @@ static int runner_workspaces(runner *r, int threads, char *err, size_t errlen)
         r->buffer_bytes += blr_model_workspace_bytes(eval_model(r, w));
     r->threads_ready = threads;
     return 0;
+}
+
+blr_runner_view blr_runner_view_of(const blr_runner *r)
+{
+    return (blr_runner_view){.train = &r->data.train, .test = &r->data.test,
+                             .ood = &r->data.ood, .loaded_bytes = r->data.loaded_bytes,
+                             .spec = runner_spec(r->ex, &r->data), .eval_chunk = EVAL_CHUNK};
 }
 
 int blr_runner_open(blr_runner **out, const blr_experiment *ex, char *err, size_t errlen)

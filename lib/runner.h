@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "data.h"
 
 /* Where a run is, for a progress line. */
 typedef struct {
@@ -43,6 +44,15 @@ void blr_runner_run_id(const blr_experiment *ex, int i, char *id, size_t len);
 /* Estimated work of run i, in rows through the network (a gradient counts three): for
  * balancing shards, scheduling the longest runs first and the time-left estimate. */
 double blr_runner_cost(const blr_runner *r, int i);
+
+/* The data and network as the runs see them (subsets drawn), for blr_estimate_run. */
+typedef struct {
+    const blr_dataset *train, *test, *ood; /* ood->n is 0 without an ood set */
+    size_t loaded_bytes;                    /* the sets as read, before subsets */
+    blr_model_spec spec;                    /* the experiment's, with the data's sizes */
+    int eval_chunk;                         /* rows of an evaluation chunk */
+} blr_runner_view;
+blr_runner_view blr_runner_view_of(const blr_runner *r);
 
 /* Trains run i and writes its record dir/runs/<id>/ (record.h). Returns 0 when the record was
  * written (the run ok, diverged or failed: its status says which), 1 when o->stop stopped it

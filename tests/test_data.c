@@ -276,6 +276,31 @@ Test(data, idx_truncated_images)
     dt_idx_fails_at(im, im, lb, 1, "only 0 are complete");
 }
 
+/* A gzip file whose header announces 2^31 - 1 images of 28 x 28: no deflate stream of its
+ * size inflates that far, so the header alone is refused, before any record is inflated. */
+Test(data, idx_count_beyond_what_the_gzip_file_can_hold)
+{
+    const uint32_t dims[3] = {2147483647u, 28, 28};
+    const char *lb = dt_labels_file("lb.gz", 1);
+    const char *im = dt_idx("bomb.gz", 0x803, dims, 3, dt_pixels, 18, 1);
+    dt_idx_fails_at(im, im, lb, 0, "the header announces 2147483647 images (1683627179248 "
+                                   "bytes), more than the file can hold");
+    const uint32_t n_labels[1] = {2147483647u};
+    lb = dt_idx("lbomb.gz", 0x801, n_labels, 1, dt_labels, 3, 1);
+    im = dt_images_file("im.gz", 1);
+    dt_idx_fails_at(lb, im, lb, 0, "the header announces 2147483647 labels");
+}
+
+/* Labels are read before the images, so a count the labels file does not bear out is
+ * reported before the (784 times larger) images are read. */
+Test(data, idx_labels_are_read_first)
+{
+    const uint32_t dims[3] = {3, 2, 3}, three[1] = {3};
+    const char *im = dt_idx("short.gz", 0x803, dims, 3, dt_pixels, 14, 1);
+    const char *lb = dt_idx("lb-short.gz", 0x801, three, 1, dt_labels, 2, 1);
+    dt_idx_fails_at(lb, im, lb, 3, "the header announces 3 labels, but only 2");
+}
+
 /* N images of 2 x 2 pseudo-random (poorly compressible) pixels and N zero labels, gzipped. */
 enum { DT_N = 2000, DT_D = 4 };
 
@@ -548,6 +573,58 @@ Test(data, csv_blank_line_inside)
     /* The blank line 3 is followed by data, so it is reported. */
     dt_csv_fails("a,y\n1,2\n\n3,4\n", NULL, 0, 3, 1,
                  "empty line inside the data (only the end of the file may have empty lines)");
+}
+
+Test(data, csv_byte_order_mark_is_skipped)
+{
+    dt_csv_ok("\xef\xbb\xbf" "a,y\n1,2\n", NULL, 0);
+    cr_assert_str_eq(dt_set.feature_names[0], "a");
+    cr_assert_str_eq(dt_set.target_name, "y");
+}
+
+/* n column names "c0,c1,...", the last one repeating `dup` when dup >= 0. */
+static char *dt_wide_header(int n, int dup)
+{
+    char *s = malloc((size_t)n * 8 + 16);
+    cr_assert_not_null(s);
+    size_t o = 0;
+    for (int i = 0; i < n; i++)
+        o += (size_t)sprintf(s + o, "%sc%d", i ? "," : "", i == n - 1 && dup >= 0 ? dup : i);
+    strcpy(s + o, "\n");
+    return s;
+}
+
+/* Names are checked for repeats by sorting: a header of 65536 columns with the repeat at
+ * its end is still reported at the right columns. One more column is over the limit. */
+Test(data, csv_wide_headers)
+{
+    char *h = dt_wide_header(65536, 3);
+    dt_csv_fails(h, NULL, 0, 1, 65536, "column 'c3' appears twice (also column 4)");
+    free(h);
+    h = dt_wide_header(65537, -1);
+    dt_csv_fails(h, NULL, 0, 1, 1, "more than 65536 columns");
+    free(h);
+}
+
+/* A test file is read against its training set: columns by name, in any order; the target
+ * by the training set's when none is named. */
+Test(data, csv_columns_are_matched_by_name)
+{
+    blr_dataset train;
+    const char *p = dt_csv("train.csv", "a,b,y\n1,2,3\n");
+    cr_assert_eq(blr_data_load_csv(p, NULL, 0, &train, dt_err, sizeof dt_err), 0, "%s", dt_err);
+    p = dt_csv("test.csv", "b,y,a\n20,30,10\n");
+    cr_assert_eq(blr_data_load_csv_like(p, NULL, 0, &train, &dt_set, dt_err, sizeof dt_err), 0,
+                 "%s", dt_err);
+    cr_assert(dt_set.d == 2 && dt_set.x[0] == 10.0f && dt_set.x[1] == 20.0f);
+    cr_assert(dt_set.target[0] == 30.0f);
+    cr_assert_str_eq(dt_set.feature_names[0], "a");
+    blr_data_free(&dt_set);
+    p = dt_csv("test2.csv", "a,y\n1,3\n");
+    cr_assert_eq(blr_data_load_csv_like(p, NULL, 0, &train, &dt_set, dt_err, sizeof dt_err), -1);
+    cr_assert(strstr(dt_err, "test2.csv:1:1: error: no column 'b', a feature of the training "
+                             "file"), "%s", dt_err);
+    blr_data_free(&train);
 }
 
 Test(data, csv_unopenable)
