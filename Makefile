@@ -54,8 +54,9 @@ TEST_LDFLAGS := -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
 ALLOC_COUNT := $(BUILD)/tests/alloc_count.o
 # The end-to-end tests' harness (running blr, comparing results directories).
 CLI_HARNESS := $(BUILD)/tests/cli_harness.o
-# The fuzz harnesses' bodies (tests/fuzz/), apart from libFuzzer's entry point.
+# The fuzz harnesses' bodies (tests/fuzz/): the test suite replays their corpora through them.
 FUZZ_BODY_SRC := $(filter-out tests/fuzz/entry.c,$(wildcard tests/fuzz/*.c))
+FUZZ_BODY_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(FUZZ_BODY_SRC))
 
 .PHONY: all run test fuzz bench paper paper-authors sweeps tune install clean setup data FORCE
 all: $(BLR)
@@ -90,12 +91,12 @@ $(BLR): $(CLI_OBJ) $(LIBBLR)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBBLR) $(PKG_LIBS) $(MPI_LIBS)
 
 # One Criterion binary holds every test file, so a run ends in one synthesis line.
-$(BUILD)/tests/blr_tests: $(TEST_OBJ) $(ALLOC_COUNT) $(CLI_HARNESS) $(LIBBLR)
-	$(CC) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $(TEST_OBJ) $(ALLOC_COUNT) $(CLI_HARNESS) $(TEST_LINK) $(PKG_LIBS) -lcriterion
+$(BUILD)/tests/blr_tests: $(TEST_OBJ) $(ALLOC_COUNT) $(CLI_HARNESS) $(FUZZ_BODY_OBJ) $(LIBBLR)
+	$(CC) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $(TEST_OBJ) $(ALLOC_COUNT) $(CLI_HARNESS) $(FUZZ_BODY_OBJ) $(TEST_LINK) $(PKG_LIBS) -lcriterion
 
 # A single test file on its own: make build/tests/test_base
-$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(ALLOC_COUNT) $(CLI_HARNESS) $(TEST_LINK)
-	$(CC) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $< $(ALLOC_COUNT) $(CLI_HARNESS) $(TEST_LINK) $(PKG_LIBS) -lcriterion
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(ALLOC_COUNT) $(CLI_HARNESS) $(FUZZ_BODY_OBJ) $(TEST_LINK)
+	$(CC) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $< $(ALLOC_COUNT) $(CLI_HARNESS) $(FUZZ_BODY_OBJ) $(TEST_LINK) $(PKG_LIBS) -lcriterion
 
 setup:
 	@bash scripts/setup.sh
