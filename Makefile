@@ -135,7 +135,7 @@ $(FUZZ_DIR)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -c $< -o $@
 
-# Kept, not removed as intermediates of the pattern chain, so a rebuild recompiles only what changed.
+# Kept, not removed as intermediates of the pattern chain: a rebuild recompiles only changes.
 .SECONDARY: $(FUZZ_BODY_FOBJ)
 $(FUZZ_DIR)/libblr.a: $(FUZZ_LIB_OBJ)
 	@rm -f $@
@@ -153,14 +153,15 @@ fuzz:
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)
 	@rm -rf $(FUZZ_DIR)/corpus $(FUZZ_DIR)/crashes && mkdir -p $(FUZZ_DIR)/crashes
 	@status=0; for n in $(FUZZ_NAMES); do \
-	    mkdir -p $(FUZZ_DIR)/corpus/$$n && cp tests/fuzz/corpus/$$n/* $(FUZZ_DIR)/corpus/$$n/ || exit 1; \
+	    mkdir -p $(FUZZ_DIR)/corpus/$$n || exit 1; \
+	    cp tests/fuzz/corpus/$$n/* $(FUZZ_DIR)/corpus/$$n/ || exit 1; \
 	    echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
 	    $(FUZZ_DIR)/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
 	        -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/crashes/$$n- $(FUZZ_FLAGS) \
 	        $(FUZZ_DIR)/corpus/$$n || status=1; \
 	done; \
 	if [ $$status -ne 0 ] || [ -n "$$(ls -A $(FUZZ_DIR)/crashes)" ]; then \
-	    echo "fuzz: failed; inputs in $(FUZZ_DIR)/crashes/ (tests/fuzz/README.md says what next):" >&2; \
+	    echo "fuzz: failed; inputs in $(FUZZ_DIR)/crashes/ (next: tests/fuzz/README.md)" >&2; \
 	    ls -l $(FUZZ_DIR)/crashes >&2; exit 1; fi
 
 # The reference timings (results/bench/): every method x batch x MC samples, sampling rates,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages lieblr needs (or those named as arguments), when any is
-# missing. Idempotent and quick when everything is present. As root it runs apt-get; otherwise it prints the command and fails.
+# missing. Idempotent and quick when everything is present. As root it runs apt-get;
+# otherwise it prints the command and fails.
 set -euo pipefail
 pkgs=(build-essential pkg-config libgsl-dev libyaml-dev libopenblas-openmp-dev zlib1g-dev
       libcriterion-dev gnuplot-nox dataset-fashion-mnist nodejs npm
