@@ -54,8 +54,11 @@ TEST_LDFLAGS := -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
 ALLOC_COUNT := $(BUILD)/tests/alloc_count.o
 # The end-to-end tests' harness (running blr, comparing results directories).
 CLI_HARNESS := $(BUILD)/tests/cli_harness.o
+# The fuzz harnesses' bodies (tests/fuzz/): the test suite replays their corpora through them.
+FUZZ_BODY_SRC := $(filter-out tests/fuzz/entry.c,$(wildcard tests/fuzz/*.c))
+FUZZ_BODY_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(FUZZ_BODY_SRC))
 
-.PHONY: all run test bench paper paper-authors sweeps tune install clean setup data FORCE
+.PHONY: all run test fuzz bench paper paper-authors sweeps tune install clean setup data FORCE
 all: $(BLR)
 
 $(BUILD)/%.o: %.c $(wildcard lib/*.h)
@@ -88,12 +91,12 @@ $(BLR): $(CLI_OBJ) $(LIBBLR)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBBLR) $(PKG_LIBS) $(MPI_LIBS)
 
 # One Criterion binary holds every test file, so a run ends in one synthesis line.
-$(BUILD)/tests/blr_tests: $(TEST_OBJ) $(ALLOC_COUNT) $(CLI_HARNESS) $(LIBBLR)
-	$(CC) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $(TEST_OBJ) $(ALLOC_COUNT) $(CLI_HARNESS) $(TEST_LINK) $(PKG_LIBS) -lcriterion
+$(BUILD)/tests/blr_tests: $(TEST_OBJ) $(ALLOC_COUNT) $(CLI_HARNESS) $(FUZZ_BODY_OBJ) $(LIBBLR)
+	$(CC) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $(TEST_OBJ) $(ALLOC_COUNT) $(CLI_HARNESS) $(FUZZ_BODY_OBJ) $(TEST_LINK) $(PKG_LIBS) -lcriterion
 
 # A single test file on its own: make build/tests/test_base
-$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(ALLOC_COUNT) $(CLI_HARNESS) $(TEST_LINK)
-	$(CC) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $< $(ALLOC_COUNT) $(CLI_HARNESS) $(TEST_LINK) $(PKG_LIBS) -lcriterion
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(ALLOC_COUNT) $(CLI_HARNESS) $(FUZZ_BODY_OBJ) $(TEST_LINK)
+	$(CC) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $< $(ALLOC_COUNT) $(CLI_HARNESS) $(FUZZ_BODY_OBJ) $(TEST_LINK) $(PKG_LIBS) -lcriterion
 
 setup:
 	@bash scripts/setup.sh
@@ -109,6 +112,57 @@ run: data
 test: data
 	@$(MAKE) --no-print-directory $(BLR) $(BUILD)/tests/blr_tests $(BUILD)/baselines/TEMPLATE.o
 	BLR_BIN=$(BLR) $(BUILD)/tests/blr_tests -j2
+
+# libFuzzer harnesses for the loaders of untrusted files (tests/fuzz/README.md), built by clang
+# with ASan + UBSan under build/fuzz. The whole library is built: the experiment loader reaches
+# the model, rule and method registries; clang's -fopenmp brings libomp beside OpenBLAS's
+# libgomp, harmless here since no loader enters a parallel region. Each harness runs
+# FUZZ_SECONDS, one at a time, over a scratch copy of its committed corpus, so new inputs do
+# not pollute tests/fuzz/corpus/; crash, leak and timeout inputs land in build/fuzz/crashes/
+# and fail the target. clang is installed here, not by `make test`'s set-up (gcc only).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   ?=
+FUZZ_NAMES   := yaml csv idx
+FUZZ_DIR     := build/fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS  := -O1 -g $(filter-out $(OPT) $(SANFLAGS),$(CFLAGS)) $(FUZZ_SAN)
+FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_DIR)/%.o,$(LIB_SRC))
+FUZZ_BODY_FOBJ := $(patsubst %.c,$(FUZZ_DIR)/%.o,$(FUZZ_BODY_SRC))
+FUZZ_BINS    := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_NAMES))
+
+$(FUZZ_DIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -c $< -o $@
+
+# Kept, not removed as intermediates of the pattern chain: a rebuild recompiles only changes.
+.SECONDARY: $(FUZZ_BODY_FOBJ)
+$(FUZZ_DIR)/libblr.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/entry.c $(FUZZ_BODY_FOBJ) $(FUZZ_DIR)/libblr.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -DBLR_FUZZ_TARGET=blr_fuzz_$* -o $@ $< \
+	    $(FUZZ_BODY_FOBJ) $(FUZZ_DIR)/libblr.a $(PKG_LIBS)
+
+# -timeout: a loader that spends seconds on a few KB is a finding too. -max_len: room for
+# whole experiment files (libFuzzer would otherwise stop at the largest seed's length).
+fuzz:
+	@bash scripts/setup.sh
+	@bash scripts/setup.sh clang libclang-rt-14-dev libomp-14-dev
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@rm -rf $(FUZZ_DIR)/corpus $(FUZZ_DIR)/crashes && mkdir -p $(FUZZ_DIR)/crashes
+	@status=0; for n in $(FUZZ_NAMES); do \
+	    mkdir -p $(FUZZ_DIR)/corpus/$$n || exit 1; \
+	    cp tests/fuzz/corpus/$$n/* $(FUZZ_DIR)/corpus/$$n/ || exit 1; \
+	    echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
+	    $(FUZZ_DIR)/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
+	        -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/crashes/$$n- $(FUZZ_FLAGS) \
+	        $(FUZZ_DIR)/corpus/$$n || status=1; \
+	done; \
+	if [ $$status -ne 0 ] || [ -n "$$(ls -A $(FUZZ_DIR)/crashes)" ]; then \
+	    echo "fuzz: failed; inputs in $(FUZZ_DIR)/crashes/ (next: tests/fuzz/README.md)" >&2; \
+	    ls -l $(FUZZ_DIR)/crashes >&2; exit 1; fi
 
 # The reference timings (results/bench/): every method x batch x MC samples, sampling rates,
 # the sgemm bound, and a figure. The README's performance section quotes them.

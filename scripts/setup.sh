@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Installs the Debian packages lieblr needs, when any is missing. Idempotent and quick when
-# everything is present. As root it runs apt-get; otherwise it prints the command and fails.
+# Installs the Debian packages lieblr needs (or those named as arguments), when any is
+# missing. Idempotent and quick when everything is present. As root it runs apt-get;
+# otherwise it prints the command and fails.
 set -euo pipefail
 pkgs=(build-essential pkg-config libgsl-dev libyaml-dev libopenblas-openmp-dev zlib1g-dev
       libcriterion-dev gnuplot-nox dataset-fashion-mnist nodejs npm
       openmpi-bin libopenmpi-dev slurm-wlm munge)
+# With arguments, those packages instead: `make fuzz` adds its clang toolchain this way, so
+# `make test` and `make run` need only gcc.
+if [ $# -gt 0 ]; then
+    pkgs=("$@")
+fi
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
