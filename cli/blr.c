@@ -36,8 +36,10 @@ static const char usage[] =
     "        --resume     skip finished runs, continue interrupted ones from their checkpoint\n"
     "        --shard K/N  only the K-th of N balanced slices of the runs (blr merge joins them)\n"
     "        --mpi        under mpirun/srun: rank 0 deals runs to the others and writes DIR\n"
-    "        exit 0 all runs ok, 1 some run failed or diverged, 2 bad input,\n"
-    "        130/143 stopped by SIGINT/SIGTERM (checkpoints saved; --resume continues)\n"
+    "        exit 0 all runs ok, 1 some run failed or diverged, 2 bad input (found before\n"
+    "        any training), 4 the results could not be written (disk full, permissions:\n"
+    "        the message names the file), 130/143 stopped by SIGINT/SIGTERM (checkpoints\n"
+    "        saved; --resume continues); a results: line only when the results were written\n"
     "  merge OUT DIR...\n"
     "        combine the shard directories DIR... of one experiment into OUT\n"
     "  check FILE.yaml [--profile NAME]\n"
@@ -209,7 +211,7 @@ static int cmd_run(int argc, char **argv)
         return 128 + (int)stop_signal;
     }
     print_failure(rc, err);
-    if (rc != BLR_JOBS_BAD_INPUT && dir[0])
+    if ((rc == BLR_JOBS_OK || rc == BLR_JOBS_NOT_OK) && dir[0])
         printf("results: %s/table.md, %s/runs.csv, figures %s/*.png\n", dir, dir, dir);
     free(ex);
     return rc;
@@ -229,7 +231,7 @@ static int cmd_merge(int argc, char **argv)
     int rc = blr_jobs_merge(argv[0], (const char *const *)argv + 1, argc - 1, &opts, err,
                             sizeof err);
     print_failure(rc, err);
-    if (rc != BLR_JOBS_BAD_INPUT)
+    if (rc == BLR_JOBS_OK || rc == BLR_JOBS_NOT_OK)
         printf("results: %s/table.md, %s/runs.csv, figures %s/*.png\n", argv[0], argv[0],
                argv[0]);
     return rc;

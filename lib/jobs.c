@@ -297,7 +297,7 @@ int blr_jobs_prepare(blr_jobs *j, const blr_experiment *ex, const blr_jobs_opts 
     manifest_text t;
     blr_manifest man = manifest_of(j, &t, 0);
     if (blr_resultdir_begin(&j->rd, o->resume, &man, err, errlen) != 0)
-        return BLR_JOBS_BAD_INPUT;
+        return BLR_JOBS_UNWRITTEN;
     progress_init(j);
     return 0;
 }
@@ -309,7 +309,7 @@ int blr_jobs_finish(blr_jobs *j, char *err, size_t errlen)
     blr_manifest man = manifest_of(j, &t, 1);
     int ok = 0, present = 0;
     if (blr_resultdir_summarize(j->rd.dir, j->ex, &man, &ok, &present, err, errlen) != 0)
-        return BLR_JOBS_NOT_OK;
+        return BLR_JOBS_UNWRITTEN;
     if (ok == j->n_slice)
         return BLR_JOBS_OK;
     snprintf(err, errlen, "%d of %d runs ended ok%s", ok, j->n_slice,
@@ -564,20 +564,20 @@ int blr_jobs_merge(const char *out, const char *const *dirs, int n_dirs, const b
     manifest_text t;
     blr_manifest man = manifest_of(&j, &t, 0);
     if (rc == 0 && blr_resultdir_begin(&j.rd, 0, &man, err, errlen) != 0)
-        rc = BLR_JOBS_NOT_OK;
+        rc = BLR_JOBS_UNWRITTEN;
     for (int i = 0; i < n && rc == 0; i++) {
         char run[BLR_NAME_LEN + 16], src[BLR_PATH_LEN * 2], dst[BLR_PATH_LEN * 2];
         blr_runner_run_id(ex, i, run, sizeof run);
         snprintf(src, sizeof src, "%s/runs/%s", dirs[from[i] - 1], run);
         snprintf(dst, sizeof dst, "%s/runs/%s", out, run);
         if (blr_files_copy_tree(src, dst, err, errlen) != 0)
-            rc = BLR_JOBS_NOT_OK;
+            rc = BLR_JOBS_UNWRITTEN;
     }
     if (rc == 0) {
         int ok = 0;
         man = manifest_of(&j, &t, 1);
         if (blr_resultdir_summarize(out, ex, &man, &ok, NULL, err, errlen) != 0)
-            rc = BLR_JOBS_NOT_OK;
+            rc = BLR_JOBS_UNWRITTEN;
         else if (ok < n) {
             snprintf(err, errlen, "%d of %d runs ended ok", ok, n);
             rc = BLR_JOBS_NOT_OK;

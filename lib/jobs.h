@@ -28,8 +28,12 @@ typedef struct {
 } blr_jobs_opts;
 
 /* Exit statuses of blr_jobs_run and blr_jobs_merge, as `blr` returns them (3: the caller
- * turns an interruption into 128 + the signal). */
-enum { BLR_JOBS_OK, BLR_JOBS_NOT_OK, BLR_JOBS_BAD_INPUT, BLR_JOBS_INTERRUPTED };
+ * turns an interruption into 128 + the signal). UNWRITTEN: the results directory's files
+ * (manifest, tables, figures) could not be written, a disk full, say; the message names the
+ * file and the system's reason. */
+enum {
+    BLR_JOBS_OK, BLR_JOBS_NOT_OK, BLR_JOBS_BAD_INPUT, BLR_JOBS_INTERRUPTED, BLR_JOBS_UNWRITTEN
+};
 
 /* Jobs × threads for `runs` runs on `cores` cores, given what the user set (0: not set):
  * as many single-threaded runs side by side as there are cores (two 1-thread runs do ~1.5×
@@ -67,7 +71,8 @@ typedef struct {
 int blr_jobs_prepare(blr_jobs *j, const blr_experiment *ex, const blr_jobs_opts *o,
                      int threads_default, char *err, size_t errlen);
 /* Summarizes the directory. Returns BLR_JOBS_OK when every run of the slice is there and ok,
- * BLR_JOBS_NOT_OK otherwise (err says which) or when the summary cannot be written. */
+ * BLR_JOBS_NOT_OK otherwise (err says which), BLR_JOBS_UNWRITTEN when the summary cannot be
+ * written. */
 int blr_jobs_finish(blr_jobs *j, char *err, size_t errlen);
 void blr_jobs_free(blr_jobs *j);
 

@@ -90,6 +90,13 @@ int blr_report_close(blr_report_file *rf, char *err, size_t errlen)
     /* ferror catches a failed earlier fprintf, fflush/fclose a full disk on the last block. */
     errno = 0;
     int bad = ferror(f) || fflush(f) != 0;
+    /* An earlier fprintf's errno is gone by now; one more write to the file, which is
+     * discarded anyway, fails for the same reason (a full disk, a size limit) and tells it. */
+    if (bad && errno == 0) {
+        clearerr(f);
+        if (fputc('\n', f) != EOF)
+            fflush(f);
+    }
     int saved = errno ? errno : EIO;
     if (fclose(f) != 0 && !bad) {
         bad = 1;

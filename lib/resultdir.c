@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "files.h"
@@ -125,6 +126,41 @@ static int dir_empty(const char *dir)
     return blr_files_each(dir, any_entry, NULL, err, sizeof err) == 0;
 }
 
+/* Names the process holding the flock on fd's directory ("blr process 123 (blr run
+ * x.yaml)"), from Linux's table of locks; leaves `holder` as it is when none is found. */
+static void lock_holder(int fd, char *holder, size_t len)
+{
+    struct stat st;
+    FILE *f = fstat(fd, &st) == 0 ? fopen("/proc/locks", "r") : NULL;
+    if (!f)
+        return;
+    char line[256];
+    long pid = -1;
+    while (pid < 0 && fgets(line, sizeof line, f)) {
+        long p;
+        unsigned maj, min;
+        unsigned long long ino;
+        if (sscanf(line, "%*d: FLOCK %*s %*s %ld %x:%x:%llu", &p, &maj, &min, &ino) == 4 &&
+            ino == (unsigned long long)st.st_ino && maj == major(st.st_dev) &&
+            min == minor(st.st_dev))
+            pid = p;
+    }
+    fclose(f);
+    if (pid < 0)
+        return;
+    char path[64], cmd[120] = "";
+    snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
+    f = fopen(path, "r");
+    size_t n = f ? fread(cmd, 1, sizeof cmd - 1, f) : 0;
+    if (f)
+        fclose(f);
+    for (size_t i = 0; i + 1 < n; i++)
+        if (cmd[i] == '\0')
+            cmd[i] = ' ';
+    cmd[n] = '\0';
+    snprintf(holder, len, "blr process %ld%s%.*s%s", pid, n ? " (" : "", 100, cmd, n ? ")" : "");
+}
+
 int blr_resultdir_open(blr_resultdir *rd, const char *dir, blr_identity *id, int resume,
                        char *err, size_t errlen)
 {
@@ -158,9 +194,13 @@ int blr_resultdir_open(blr_resultdir *rd, const char *dir, blr_identity *id, int
     /* Forked workers share the lock; programs they start (gnuplot) do not take it along. */
     rd->fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (rd->fd < 0 || flock(rd->fd, LOCK_EX | LOCK_NB) != 0) {
-        snprintf(err, errlen, "%s: error: %s", dir,
-                 rd->fd < 0 ? strerror(errno)
-                            : "in use by another blr process (wait for it, or stop it)");
+        char holder[160] = "another blr process";
+        if (rd->fd >= 0)
+            lock_holder(rd->fd, holder, sizeof holder);
+        snprintf(err, errlen, "%s: error: %s", dir, rd->fd < 0 ? strerror(errno) : "");
+        if (rd->fd >= 0)
+            snprintf(err + strlen(err), errlen - strlen(err), "in use by %s (wait for it, or "
+                     "stop it)", holder);
         blr_resultdir_close(rd);
         return 2;
     }
