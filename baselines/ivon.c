@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "baselines.h"
+#include "rule.h"
 #include "gauss_meanfield.h"
 #include "group.h"
 #include "threads.h"
@@ -289,6 +289,8 @@ const blr_method_ops blr_baseline_ivon_ops = {
     .name = "ivon",
     .summary = "improved variational online Newton (Shen et al. 2024), Price Hessian",
     .flags = BLR_NO_BASE,
+    .uses = BLR_USES(lr) | BLR_USES(beta1) | BLR_USES(beta2) | BLR_USES(hess_init) |
+            BLR_USES(clip_radius),
     .init = ivon_init,
     .sample = ivon_sample,
     .accumulate = ivon_accumulate,
