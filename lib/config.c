@@ -292,7 +292,7 @@ static int resolve_path(const blr_yctx *c, const blr_ynode *n, const char *key, 
                              size - 1);
     struct stat st;
     if (stat(out, &st) != 0)
-        return blr_yaml_fail(c, n, "%s: cannot blr_yaml_find '%s' (%s)", key, out,
+        return blr_yaml_fail(c, n, "%s: cannot find '%s' (%s)", key, out,
                              strerror(errno));
     if (!S_ISREG(st.st_mode))
         return blr_yaml_fail(c, n, "%s: '%s' is not a regular file", key, out);
