@@ -7,7 +7,8 @@
  * temperature and its weight decay δ = δ~ = prior_precision / n_data. Hyperparameters read:
  * lr (α) [0.1], beta1 [0.9], beta2 [0.999; the paper uses 0.99999 with many steps],
  * hess_init (h0) [1], clip_radius [0 = off], mc [1], temperature, prior_precision, n_data.
- * `hessian` must be price (the only estimate implemented); `base`, lr2, eps, init_sd are ignored.
+ * Only the price Hessian estimate is implemented, so `hessian` is not in `.uses` (ggn is
+ * refused); `base`, lr2, eps and init_sd are not read either.
  *
  * Two choices a reviewer should know:
  * - The step size is rescaled as α_t <- (h0 + δ) α_t, the "optional" line of Algorithm 1 that

@@ -103,62 +103,54 @@ static int select_profile(const blr_yctx *c, blr_ynode *root, const char *profil
 }
 /* ---- stage 3: sections ---- */
 
-typedef enum { KEY_INT, KEY_NUM, KEY_BOOL } key_type;
+typedef enum { KEY_INT, KEY_NUM, KEY_BOOL, KEY_WORD } key_type;
 
-/* A numeric or boolean key stored at `off` in its struct (blr_train_cfg or blr_method_cfg).
- * Ranges are checked here only where no other module checks them: method keys' ranges are
- * blr_method_check's business (lo = -HUGE_VAL). */
+/* A key stored at `off` in its struct (blr_train_cfg or blr_method_cfg). Ranges are checked
+ * here only where no other module checks them: a method's are blr_method_check's and the
+ * base's blr_base_init's (lo = -HUGE_VAL). */
 typedef struct {
     const char *key;
     key_type type;
     size_t off;
     double lo;
-    int lo_open; /* lo itself excluded */
+    int lo_open;             /* lo itself excluded */
+    const char *const *words; /* KEY_WORD: the names, stored as their index */
+    size_t n_words;
 } key_def;
 
 static const key_def train_defs[] = {
-    {"epochs", KEY_INT, offsetof(blr_train_cfg, epochs), 1, 0},
-    {"batch_size", KEY_INT, offsetof(blr_train_cfg, batch_size), 0, 0},
-    {"mc_train", KEY_INT, offsetof(blr_train_cfg, mc_train), 1, 0},
-    {"mc_test", KEY_INT, offsetof(blr_train_cfg, mc_test), 1, 0},
-    {"prior_precision", KEY_NUM, offsetof(blr_train_cfg, prior_precision), 0, 0},
-    {"temperature", KEY_NUM, offsetof(blr_train_cfg, temperature), 0, 1},
-    {"warmup_epochs", KEY_NUM, offsetof(blr_train_cfg, warmup_epochs), 0, 0},
-    {"checkpoint_every", KEY_INT, offsetof(blr_train_cfg, checkpoint_every), 1, 0},
+    {"epochs", KEY_INT, offsetof(blr_train_cfg, epochs), 1, 0, NULL, 0},
+    {"batch_size", KEY_INT, offsetof(blr_train_cfg, batch_size), 0, 0, NULL, 0},
+    {"mc_train", KEY_INT, offsetof(blr_train_cfg, mc_train), 1, 0, NULL, 0},
+    {"mc_test", KEY_INT, offsetof(blr_train_cfg, mc_test), 1, 0, NULL, 0},
+    {"prior_precision", KEY_NUM, offsetof(blr_train_cfg, prior_precision), 0, 0, NULL, 0},
+    {"temperature", KEY_NUM, offsetof(blr_train_cfg, temperature), 0, 1, NULL, 0},
+    {"warmup_epochs", KEY_NUM, offsetof(blr_train_cfg, warmup_epochs), 0, 0, NULL, 0},
+    {"checkpoint_every", KEY_INT, offsetof(blr_train_cfg, checkpoint_every), 1, 0, NULL, 0},
 };
 
-static const key_def method_defs[] = {
-    {"nu", KEY_NUM, offsetof(blr_method_cfg, base.nu), -HUGE_VAL, 0},
-    {"base_scale", KEY_NUM, offsetof(blr_method_cfg, base.scale), -HUGE_VAL, 0},
-    {"lr", KEY_NUM, offsetof(blr_method_cfg, lr), -HUGE_VAL, 0},
-    {"lr2", KEY_NUM, offsetof(blr_method_cfg, lr2), -HUGE_VAL, 0},
-    {"beta1", KEY_NUM, offsetof(blr_method_cfg, beta1), -HUGE_VAL, 0},
-    {"beta2", KEY_NUM, offsetof(blr_method_cfg, beta2), -HUGE_VAL, 0},
-    {"init_offset", KEY_NUM, offsetof(blr_method_cfg, init_offset), -HUGE_VAL, 0},
-    {"init_a", KEY_NUM, offsetof(blr_method_cfg, init_a), -HUGE_VAL, 0},
-    {"fisher", KEY_BOOL, offsetof(blr_method_cfg, fisher), 0, 0},
-    {"eps", KEY_NUM, offsetof(blr_method_cfg, eps), -HUGE_VAL, 0},
-    {"hess_init", KEY_NUM, offsetof(blr_method_cfg, hess_init), -HUGE_VAL, 0},
-    {"clip_radius", KEY_NUM, offsetof(blr_method_cfg, clip_radius), -HUGE_VAL, 0},
-    {"init_sd", KEY_NUM, offsetof(blr_method_cfg, init_sd), -HUGE_VAL, 0},
+/* The base's parameters; the other method keys are BLR_METHOD_HYPERS (rule.h). */
+static const key_def base_defs[] = {
+    {"nu", KEY_NUM, offsetof(blr_method_cfg, base.nu), -HUGE_VAL, 0, NULL, 0},
+    {"base_scale", KEY_NUM, offsetof(blr_method_cfg, base.scale), -HUGE_VAL, 0, NULL, 0},
 };
 
 #define N_TRAIN_DEFS (sizeof train_defs / sizeof train_defs[0])
-#define N_METHOD_DEFS (sizeof method_defs / sizeof method_defs[0])
+#define N_BASE_DEFS (sizeof base_defs / sizeof base_defs[0])
 
-static const char *const train_keys[] = {
-    "epochs", "batch_size", "mc_train", "mc_test", "prior_precision", "temperature",
-    "schedule", "warmup_epochs", "rng", "checkpoint_every",
-};
+#define TRAIN_KEYS                                                                             \
+    "epochs", "batch_size", "mc_train", "mc_test", "prior_precision", "temperature",           \
+        "schedule", "warmup_epochs", "rng", "checkpoint_every"
+static const char *const train_keys[] = {TRAIN_KEYS};
 #define N_TRAIN_KEYS (sizeof train_keys / sizeof train_keys[0])
 
-/* Keys a method entry may have: its own, its distribution's, and every train key. */
+/* Keys a method entry may have: its own, its distribution's, the METHOD hyperparameters and
+ * every train key (the TRAIN hyperparameters are among those). */
+#define METHOD_KEY_METHOD(key) #key,
+#define METHOD_KEY_TRAIN(key)
+#define METHOD_KEY(key, type, def, range, scope, doc) METHOD_KEY_##scope(key)
 static const char *const method_keys[] = {
-    "name", "rule", "base", "nu", "base_scale", "lr", "lr2", "beta1", "beta2", "init_offset",
-    "init_a", "fisher", "eps", "hess_init", "clip_radius", "init_sd", "hessian",
-    "epochs", "batch_size", "mc_train", "mc_test", "prior_precision", "temperature",
-    "schedule", "warmup_epochs", "rng", "checkpoint_every",
-};
+    "name", "rule", "base", "nu", "base_scale", BLR_METHOD_HYPERS(METHOD_KEY) TRAIN_KEYS};
 #define N_METHOD_KEYS (sizeof method_keys / sizeof method_keys[0])
 
 static const char *const rng_names[] = {"fast", "gsl"};
@@ -204,6 +196,14 @@ static int apply_def(const blr_yctx *c, const key_def *d, const blr_ynode *n, vo
         snprintf(suffix, slen, "%s%s", b ? "" : "no-", d->key);
         return 0;
     }
+    if (d->type == KEY_WORD) {
+        size_t i;
+        if (blr_yaml_get_word(c, n, d->key, d->words, d->n_words, &i))
+            return BAD;
+        *(int *)(void *)field = (int)i;
+        snprintf(suffix, slen, "%s", n->text);
+        return 0;
+    }
     double v;
     if (blr_yaml_get_num(c, n, d->key, &v))
         return BAD;
@@ -247,8 +247,10 @@ static int read_train(const blr_yctx *c, const blr_ynode *root, blr_train_cfg *t
     t->batch_size = 128;
     t->mc_train = 1;
     t->mc_test = 32;
-    t->prior_precision = 1.0;
-    t->temperature = 1.0;
+    blr_method_cfg defaults;
+    blr_method_cfg_defaults(&defaults);
+    t->prior_precision = defaults.prior_precision;
+    t->temperature = defaults.temperature;
     t->schedule = BLR_SCHEDULE_COSINE;
     t->warmup_epochs = 0.0;
     t->rng_gsl = 0;
@@ -608,18 +610,16 @@ static int apply_method_key(const blr_yctx *c, const blr_ynode *key, const blr_y
         return apply_rule(c, val, cfg, suffix, slen);
     if (strcmp(k, "base") == 0)
         return apply_base(c, val, cfg, suffix, slen);
-    if (strcmp(k, "hessian") == 0) {
-        size_t i;
-        if (blr_yaml_get_word(c, val, "hessian", blr_hessian_names, BLR_HESSIAN_COUNT, &i))
-            return BAD;
-        cfg->hessian = (blr_hessian_kind)i;
-        snprintf(suffix, slen, "%s", val->text);
-        return 0;
-    }
-    const key_def *d = find_def(method_defs, N_METHOD_DEFS, k);
+    const key_def *d = find_def(base_defs, N_BASE_DEFS, k);
     if (d)
         return apply_def(c, d, val, cfg, suffix, slen);
-    return apply_train_key(c, key, val, t, suffix, slen);
+    const blr_hyper *h = blr_hyper_find(k);
+    if (!h || h->scope != BLR_HYPER_METHOD)
+        return apply_train_key(c, key, val, t, suffix, slen);
+    static const key_type types[] = {
+        [BLR_HYPER_NUM] = KEY_NUM, [BLR_HYPER_BOOL] = KEY_BOOL, [BLR_HYPER_WORD] = KEY_WORD};
+    const key_def hd = {h->key, types[h->type], h->off, -HUGE_VAL, 0, h->words, h->n_words};
+    return apply_def(c, &hd, val, cfg, suffix, slen);
 }
 
 /* The value one variant uses for pair i of a method entry. */
@@ -718,6 +718,51 @@ static int build_variant(const blr_yctx *c, const blr_ynode *m, const char *meth
     return 0;
 }
 
+/* Appends name to a ", "-separated list unless it is there. */
+static void list_add(char *list, size_t size, const char *name)
+{
+    size_t len = strlen(name);
+    for (const char *p = strstr(list, name); p; p = strstr(p + 1, name))
+        if ((p == list || p[-1] == ' ') && (p[len] == ',' || p[len] == 0))
+            return;
+    size_t used = strlen(list);
+    snprintf(list + used, size - used, "%s%s", used ? ", " : "", name);
+}
+
+/* A key of a method entry that none of its variants reads is an error rather than ignored:
+ * a METHOD hyperparameter that no rule of the entry uses, or `nu` without a student-t base
+ * (a list of bases is left alone: each of its variants gets the same nu). */
+static int check_keys_apply(const blr_yctx *c, const blr_ynode *m, const blr_variant *v,
+                            int count)
+{
+    char rules[MSG_LEN / 4] = "", bases[MSG_LEN / 4] = "", users[MSG_LEN / 2];
+    for (int j = 0; j < count; j++) {
+        list_add(rules, sizeof rules, v[j].method_cfg.rule);
+        list_add(bases, sizeof bases, blr_base_name(v[j].method_cfg.base.kind));
+    }
+    for (size_t i = 0; i < m->n; i++) {
+        const char *k = m->key[i]->text;
+        const blr_ynode *base = blr_yaml_find(m, "base");
+        if (strcmp(k, "nu") == 0 && !(base && base->kind == BLR_Y_SEQ) &&
+            v[0].method_cfg.base.kind != BLR_BASE_STUDENT_T)
+            return blr_yaml_fail(c, m->key[i], "nu does not apply to base %s (it is used by: "
+                                 "student-t)", bases);
+        const blr_hyper *h = blr_hyper_find(k);
+        int used = 0;
+        for (int j = 0; h && j < count && !used; j++)
+            used = blr_method_uses(blr_method_find(v[j].method_cfg.rule), h);
+        if (!h || used)
+            continue;
+        users[0] = 0;
+        for (size_t r = 0; r < blr_method_count(); r++)
+            if (blr_method_uses(blr_method_at(r), h))
+                list_add(users, sizeof users, blr_method_at(r)->name);
+        return blr_yaml_fail(c, m->key[i], "%s does not apply to rule%s %s (it is used by: %s)",
+                             k, strchr(rules, ',') ? "s" : "", rules, users);
+    }
+    return 0;
+}
+
 static int read_method(const blr_yctx *c, const blr_ynode *m, const blr_train_cfg *train,
                        blr_experiment *out, int *origin)
 {
@@ -766,7 +811,7 @@ static int read_method(const blr_yctx *c, const blr_ynode *m, const blr_train_cf
                                      v->name, origin[j]);
         origin[out->n_variants++] = name_node->line;
     }
-    return 0;
+    return check_keys_apply(c, m, &out->variants[out->n_variants - (int)total], (int)total);
 }
 
 static int read_methods(const blr_yctx *c, const blr_ynode *root, const blr_train_cfg *train,

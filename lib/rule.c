@@ -64,6 +64,11 @@ void blr_hyper_range_text(const blr_hyper *h, char *buf, size_t size)
                  h->hi_open ? ')' : ']');
 }
 
+int blr_method_uses(const blr_method_ops *ops, const blr_hyper *h)
+{
+    return h->scope == BLR_HYPER_TRAIN || (ops->uses >> (h - blr_hypers) & 1u);
+}
+
 void blr_method_cfg_defaults(blr_method_cfg *cfg)
 {
     memset(cfg, 0, sizeof *cfg);

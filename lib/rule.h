@@ -188,6 +188,8 @@ struct blr_method {
 /* Checks cfg against the method ops (every hyperparameter in its range, a base that fits,
  * n > 0) without allocating; cfg->rule is not looked up (registry.h does that). Returns 0 or
  * -1 with a message. */
+/* Whether the method reads hyperparameter h: a METHOD key its `uses` names, or any TRAIN key. */
+int blr_method_uses(const blr_method_ops *ops, const blr_hyper *h);
 int blr_method_check_ops(const blr_method_ops *ops, const blr_method_cfg *cfg, size_t n,
                          char *err, size_t errlen);
 /* check + allocate + init. A BLR_NO_BASE method gets the dirac base in m->cfg whatever
