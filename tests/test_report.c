@@ -190,6 +190,7 @@ Test(report, runs_csv_header_and_row)
     blr_method_cfg_defaults(&v->method_cfg);
     v->method_cfg.base = (blr_base){BLR_BASE_STUDENT_T, 3.0, 0.005};
     v->method_cfg.lr2 = 0.05;
+    v->method_cfg.prior_precision = 25; /* as the config copies it from the variant's train */
     v->train = (blr_train_cfg){.epochs = 26, .batch_size = 50, .mc_train = 32, .mc_test = 8,
                                .prior_precision = 25, .temperature = 1,
                                .schedule = BLR_SCHEDULE_COSINE_EPOCH, .warmup_epochs = 0.5,
@@ -246,6 +247,30 @@ Test(report, regression_columns_follow_the_metric_order)
     cr_assert_str_eq(line_of(s, 1, line, sizeof line),
                      "sgd,sgd,dirac,0,diverged,0,0,nan,nan,nan,nan,nan,0,nan,"
                      ",0,0,0,0,0,0,0,0,0,0,0,0,price,0,0,0,0,0,0,constant,0,fast");
+    free(s);
+    free(ex);
+    remove_tree(d);
+}
+
+/* A run of a variant the experiment no longer has keeps every column, empty. */
+Test(report, runs_csv_row_of_an_unknown_variant_has_every_column)
+{
+    char *d = make_tmpdir(), err[512], head[512], row[512];
+    const char *names[] = {"sgd"};
+    blr_experiment *ex = experiment(names, 1, BIT(BLR_METRIC_RMSE));
+    blr_run_result r = run("gone", 0, BLR_STATUS_OK);
+    cr_assert_eq(blr_report_write_tables(d, ex, &r, 1, NULL, 0, NULL, 0, err, sizeof err), 0,
+                 "%s", err);
+    char *s = slurp(d, "runs.csv");
+    line_of(s, 0, head, sizeof head);
+    line_of(s, 1, row, sizeof row);
+    size_t commas[2] = {0, 0};
+    for (const char *c = head; *c; c++)
+        commas[0] += *c == ',';
+    for (const char *c = row; *c; c++)
+        commas[1] += *c == ',';
+    cr_assert_eq(commas[1], commas[0], "%s", row);
+    cr_assert(strstr(row, ",,,,,,,,,,,,,,,,,,,,,,"), "%s", row);
     free(s);
     free(ex);
     remove_tree(d);
