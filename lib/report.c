@@ -192,6 +192,7 @@ static void write_hyper_header(FILE *f)
     fprintf(f, ",%s", hyper_train);
 }
 
+/* summarize has refused runs of variants the experiment does not define. */
 static const blr_variant *find_variant(const blr_experiment *ex, const char *name)
 {
     for (int v = 0; v < ex->n_variants; v++)
@@ -202,15 +203,6 @@ static const blr_variant *find_variant(const blr_experiment *ex, const char *nam
 
 static void write_hyper(FILE *f, const blr_variant *v)
 {
-    if (!v) {
-        /* the commas before base_scale, each hyperparameter and mc_train */
-        for (size_t i = 0; i < 2 + BLR_HYPER_COUNT; i++)
-            fputc(',', f);
-        for (const char *c = hyper_train; *c; c++)
-            if (*c == ',')
-                fputc(',', f);
-        return;
-    }
     const blr_method_cfg *m = &v->method_cfg;
     const blr_train_cfg *t = &v->train;
     if (m->base.kind == BLR_BASE_STUDENT_T)

@@ -252,30 +252,6 @@ Test(report, regression_columns_follow_the_metric_order)
     remove_tree(d);
 }
 
-/* A run of a variant the experiment no longer has keeps every column, empty. */
-Test(report, runs_csv_row_of_an_unknown_variant_has_every_column)
-{
-    char *d = make_tmpdir(), err[512], head[512], row[512];
-    const char *names[] = {"sgd"};
-    blr_experiment *ex = experiment(names, 1, BIT(BLR_METRIC_RMSE));
-    blr_run_result r = run("gone", 0, BLR_STATUS_OK);
-    cr_assert_eq(blr_report_write_tables(d, ex, &r, 1, NULL, 0, NULL, 0, err, sizeof err), 0,
-                 "%s", err);
-    char *s = slurp(d, "runs.csv");
-    line_of(s, 0, head, sizeof head);
-    line_of(s, 1, row, sizeof row);
-    size_t commas[2] = {0, 0};
-    for (const char *c = head; *c; c++)
-        commas[0] += *c == ',';
-    for (const char *c = row; *c; c++)
-        commas[1] += *c == ',';
-    cr_assert_eq(commas[1], commas[0], "%s", row);
-    cr_assert(strstr(row, ",,,,,,,,,,,,,,,,,,,,,,"), "%s", row);
-    free(s);
-    free(ex);
-    remove_tree(d);
-}
-
 Test(report, curves_and_reliability_rows_quote_names)
 {
     char *d = make_tmpdir(), err[512], line[512];
