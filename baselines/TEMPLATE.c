@@ -2,10 +2,10 @@
  * replace the update with yours. `make test` compiles this file (it is not linked), so it
  * stays a working starting point: plain gradient descent on a point mass.
  *
- * Adding a method takes three lines outside this file (baselines/README.md):
- *   1. baselines/baselines.h:  extern const blr_method_ops blr_baseline_<name>_ops;
- *   2. lib/rule.c, registry[]: &blr_baseline_<name>_ops,
- *   3. an experiment:          - {name: mine, rule: <name>, lr: 0.1}
+ * Adding a method takes one line outside this file (baselines/README.md):
+ *   lib/registry.h, BLR_METHODS:  X(blr_baseline_<name>_ops)
+ * and `.uses` below names the hyperparameters it reads (lib/rule.h, BLR_METHOD_HYPERS); use
+ * it in an experiment: - {name: mine, rule: <name>, lr: 0.1}
  * tests/test_conformance.c then checks it against the interface automatically; add a
  * tests/test_baseline_<name>.c for its own math (tests/fixture_linreg.h has an exact posterior).
  *
@@ -14,7 +14,7 @@
  * the objective (docs/design.md §2), so every method minimizes the same L(q). */
 #include <math.h>
 
-#include "baselines.h"
+#include "rule.h"
 
 /* The arrays of the state, in one allocation: the first SAVED_ARRAYS make the checkpoint
  * (blr_method_flat_save), the rest are per-step scratch that a load clears. A method that
@@ -101,6 +101,7 @@ const blr_method_ops blr_baseline_template_ops = {
     .name = "template",
     .summary = "gradient descent on a point mass (the starting point for a new method)",
     .flags = BLR_NO_BASE,
+    .uses = BLR_USES(lr),
     .init = template_init,
     .sample = template_sample,
     .accumulate = template_accumulate,

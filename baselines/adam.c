@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "adam_moments.h"
-#include "baselines.h"
+#include "rule.h"
 #include "threads.h"
 
 /* Saved arrays come first in buf: w, m, v; then the scratch sum. */
@@ -123,6 +123,7 @@ const blr_method_ops blr_baseline_adam_ops = {
     .name = "adam",
     .summary = "Adam (Kingma & Ba 2015) on a point mass; weight decay through the prior term",
     .flags = BLR_NO_BASE,
+    .uses = BLR_USES(lr) | BLR_USES(beta1) | BLR_USES(beta2) | BLR_USES(eps),
     .init = adam_init,
     .sample = adam_sample,
     .accumulate = adam_accumulate,

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "adam_moments.h"
-#include "baselines.h"
+#include "rule.h"
 #include "fastmath.h"
 #include "threads.h"
 
@@ -240,6 +240,8 @@ const blr_method_ops blr_baseline_bbb_ops = {
     .name = "bbb",
     .summary = "Bayes by backprop (Blundell et al. 2015): N(mu, softplus(rho)^2), Adam",
     .flags = BLR_NO_BASE,
+    .uses = BLR_USES(lr) | BLR_USES(beta1) | BLR_USES(beta2) | BLR_USES(eps) |
+            BLR_USES(init_sd),
     .init = bbb_init,
     .sample = bbb_sample,
     .accumulate = bbb_accumulate,

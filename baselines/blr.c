@@ -35,7 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "baselines.h"
+#include "rule.h"
 #include "gauss_meanfield.h"
 #include "threads.h"
 
@@ -259,6 +259,7 @@ const blr_method_ops blr_baseline_blr_ops = {
     .name = "blr",
     .summary = "classic Bayesian learning rule / variational online Newton, diagonal Gaussian",
     .flags = BLR_NO_BASE,
+    .uses = BLR_USES(lr) | BLR_USES(hess_init) | BLR_USES(hessian),
     .init = vb_init,
     .sample = vb_sample,
     .accumulate = vb_accumulate,

@@ -7,7 +7,8 @@
  * temperature and its weight decay δ = δ~ = prior_precision / n_data. Hyperparameters read:
  * lr (α) [0.1], beta1 [0.9], beta2 [0.999; the paper uses 0.99999 with many steps],
  * hess_init (h0) [1], clip_radius [0 = off], mc [1], temperature, prior_precision, n_data.
- * `hessian` must be price (the only estimate implemented); `base`, lr2, eps, init_sd are ignored.
+ * Only the price Hessian estimate is implemented, so `hessian` is not in `.uses` (ggn is
+ * refused); `base`, lr2, eps and init_sd are not read either.
  *
  * Two choices a reviewer should know:
  * - The step size is rescaled as α_t <- (h0 + δ) α_t, the "optional" line of Algorithm 1 that
@@ -25,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "baselines.h"
+#include "rule.h"
 #include "gauss_meanfield.h"
 #include "group.h"
 #include "threads.h"
@@ -289,6 +290,8 @@ const blr_method_ops blr_baseline_ivon_ops = {
     .name = "ivon",
     .summary = "improved variational online Newton (Shen et al. 2024), Price Hessian",
     .flags = BLR_NO_BASE,
+    .uses = BLR_USES(lr) | BLR_USES(beta1) | BLR_USES(beta2) | BLR_USES(hess_init) |
+            BLR_USES(clip_radius),
     .init = ivon_init,
     .sample = ivon_sample,
     .accumulate = ivon_accumulate,

@@ -34,7 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "baselines.h"
+#include "rule.h"
 #include "gauss_meanfield.h"
 #include "threads.h"
 
@@ -248,6 +248,7 @@ const blr_method_ops blr_baseline_vogn_ops = {
     .name = "vogn",
     .summary = "VOGN (Osawa et al. 2019): Adam-like variational online Gauss-Newton",
     .flags = BLR_NO_BASE | BLR_NEEDS_SQGRAD,
+    .uses = BLR_USES(lr) | BLR_USES(beta1) | BLR_USES(beta2) | BLR_USES(hess_init),
     .init = vogn_init,
     .sample = vogn_sample,
     .accumulate = vogn_accumulate,

@@ -10,7 +10,6 @@
 #include <time.h>
 
 #include "rng.h"
-#include "rule.h"
 #include "step.h"
 #include "threads.h"
 

@@ -7,6 +7,7 @@
 
 #include "base.h"
 #include "model.h"
+#include "registry.h" /* a benchmark names its rule */
 
 typedef struct {
     blr_model_spec spec; /* arch, hidden, act; n_in 784 and n_out 10 */

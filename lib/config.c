@@ -1,25 +1,24 @@
 /* Experiment files (docs/experiments.md) -> blr_experiment.
  *
  * The file is read into a positioned tree (yaml_tree.h); then select_profile deep-merges
- * `profiles.<name>` over it, and read_experiment validates every section into the structs,
- * expanding list-valued method keys into variants and checking each variant with
- * blr_method_check. Every fault becomes "FILE:LINE:COL: error: message" at the node that
+ * `profiles.<name>` over it, and read_experiment validates every section into the structs;
+ * the train section and the method entries, with their expansion into variants, are
+ * config_methods.c's. Every fault becomes "FILE:LINE:COL: error: message" at the node that
  * caused it, and the loader returns 2 (the CLI's "bad input" status). */
 #include "config.h"
 
 #include <errno.h>
 #include <limits.h>
-#include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "config_methods.h"
 #include "data.h"
 #include "yaml_tree.h"
 
 #define BAD BLR_YAML_BAD
-#define MSG_LEN 768
+#define MSG_LEN BLR_CONFIG_MSG_LEN
 
 /* ---- metric and figure names (read-only tables) ---- */
 
@@ -101,171 +100,6 @@ static int select_profile(const blr_yctx *c, blr_ynode *root, const char *profil
     blr_yaml_join(names, count, list, sizeof list);
     return blr_yaml_fail(c, root->key[pi], "unknown profile '%s' (profiles: %s)", profile, list);
 }
-/* ---- stage 3: sections ---- */
-
-typedef enum { KEY_INT, KEY_NUM, KEY_BOOL } key_type;
-
-/* A numeric or boolean key stored at `off` in its struct (blr_train_cfg or blr_method_cfg).
- * Ranges are checked here only where no other module checks them: method keys' ranges are
- * blr_method_check's business (lo = -HUGE_VAL). */
-typedef struct {
-    const char *key;
-    key_type type;
-    size_t off;
-    double lo;
-    int lo_open; /* lo itself excluded */
-} key_def;
-
-static const key_def train_defs[] = {
-    {"epochs", KEY_INT, offsetof(blr_train_cfg, epochs), 1, 0},
-    {"batch_size", KEY_INT, offsetof(blr_train_cfg, batch_size), 0, 0},
-    {"mc_train", KEY_INT, offsetof(blr_train_cfg, mc_train), 1, 0},
-    {"mc_test", KEY_INT, offsetof(blr_train_cfg, mc_test), 1, 0},
-    {"prior_precision", KEY_NUM, offsetof(blr_train_cfg, prior_precision), 0, 0},
-    {"temperature", KEY_NUM, offsetof(blr_train_cfg, temperature), 0, 1},
-    {"warmup_epochs", KEY_NUM, offsetof(blr_train_cfg, warmup_epochs), 0, 0},
-    {"checkpoint_every", KEY_INT, offsetof(blr_train_cfg, checkpoint_every), 1, 0},
-};
-
-static const key_def method_defs[] = {
-    {"nu", KEY_NUM, offsetof(blr_method_cfg, base.nu), -HUGE_VAL, 0},
-    {"base_scale", KEY_NUM, offsetof(blr_method_cfg, base.scale), -HUGE_VAL, 0},
-    {"lr", KEY_NUM, offsetof(blr_method_cfg, lr), -HUGE_VAL, 0},
-    {"lr2", KEY_NUM, offsetof(blr_method_cfg, lr2), -HUGE_VAL, 0},
-    {"beta1", KEY_NUM, offsetof(blr_method_cfg, beta1), -HUGE_VAL, 0},
-    {"beta2", KEY_NUM, offsetof(blr_method_cfg, beta2), -HUGE_VAL, 0},
-    {"init_offset", KEY_NUM, offsetof(blr_method_cfg, init_offset), -HUGE_VAL, 0},
-    {"init_a", KEY_NUM, offsetof(blr_method_cfg, init_a), -HUGE_VAL, 0},
-    {"fisher", KEY_BOOL, offsetof(blr_method_cfg, fisher), 0, 0},
-    {"eps", KEY_NUM, offsetof(blr_method_cfg, eps), -HUGE_VAL, 0},
-    {"hess_init", KEY_NUM, offsetof(blr_method_cfg, hess_init), -HUGE_VAL, 0},
-    {"clip_radius", KEY_NUM, offsetof(blr_method_cfg, clip_radius), -HUGE_VAL, 0},
-    {"init_sd", KEY_NUM, offsetof(blr_method_cfg, init_sd), -HUGE_VAL, 0},
-};
-
-#define N_TRAIN_DEFS (sizeof train_defs / sizeof train_defs[0])
-#define N_METHOD_DEFS (sizeof method_defs / sizeof method_defs[0])
-
-static const char *const train_keys[] = {
-    "epochs", "batch_size", "mc_train", "mc_test", "prior_precision", "temperature",
-    "schedule", "warmup_epochs", "rng", "checkpoint_every",
-};
-#define N_TRAIN_KEYS (sizeof train_keys / sizeof train_keys[0])
-
-/* Keys a method entry may have: its own, its distribution's, and every train key. */
-static const char *const method_keys[] = {
-    "name", "rule", "base", "nu", "base_scale", "lr", "lr2", "beta1", "beta2", "init_offset",
-    "init_a", "fisher", "eps", "hess_init", "clip_radius", "init_sd", "hessian",
-    "epochs", "batch_size", "mc_train", "mc_test", "prior_precision", "temperature",
-    "schedule", "warmup_epochs", "rng", "checkpoint_every",
-};
-#define N_METHOD_KEYS (sizeof method_keys / sizeof method_keys[0])
-
-static const char *const rng_names[] = {"fast", "gsl"};
-
-static const key_def *find_def(const key_def *defs, size_t n, const char *key)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(defs[i].key, key) == 0)
-            return &defs[i];
-    return NULL;
-}
-
-/* A key and its number as a name suffix: nu5, lr0.1; lr2-0.05 and beta2-0.9, since a key
- * ending in a digit would run into the value (lr20.05). */
-static void number_suffix(char *suffix, size_t slen, const char *key, const char *value)
-{
-    size_t k = strlen(key);
-    int sep = k > 0 && key[k - 1] >= '0' && key[k - 1] <= '9';
-    snprintf(suffix, slen, "%s%s%s", key, sep ? "-" : "", value);
-}
-
-/* Stores a table key's value into dst and describes it in suffix (the text a list
- * expansion appends to the variant name: nu5, lr0.1, fisher / no-fisher). */
-static int apply_def(const blr_yctx *c, const key_def *d, const blr_ynode *n, void *dst,
-                     char *suffix, size_t slen)
-{
-    char *field = (char *)dst + d->off;
-    if (d->type == KEY_INT) {
-        long long v;
-        if (blr_yaml_get_int(c, n, d->key, (long long)d->lo, INT_MAX, &v))
-            return BAD;
-        *(int *)(void *)field = (int)v;
-        char text[32];
-        snprintf(text, sizeof text, "%lld", v);
-        number_suffix(suffix, slen, d->key, text);
-        return 0;
-    }
-    if (d->type == KEY_BOOL) {
-        int b;
-        if (blr_yaml_get_bool(c, n, &b))
-            return BAD;
-        *(int *)(void *)field = b;
-        snprintf(suffix, slen, "%s%s", b ? "" : "no-", d->key);
-        return 0;
-    }
-    double v;
-    if (blr_yaml_get_num(c, n, d->key, &v))
-        return BAD;
-    if (v < d->lo || (d->lo_open && v == d->lo))
-        return blr_yaml_fail(c, n, "%s must be %s %g (got %s)", d->key,
-                             d->lo_open ? ">" : ">=", d->lo, n->text);
-    *(double *)(void *)field = v;
-    char text[32];
-    snprintf(text, sizeof text, "%g", v);
-    number_suffix(suffix, slen, d->key, text);
-    return 0;
-}
-
-/* One train key (of the train section or a method's override). 1 = not a train key. */
-static int apply_train_key(const blr_yctx *c, const blr_ynode *key, const blr_ynode *val,
-                           blr_train_cfg *t, char *suffix, size_t slen)
-{
-    if (strcmp(key->text, "schedule") == 0) {
-        size_t i;
-        if (blr_yaml_get_word(c, val, "schedule", blr_schedule_names, BLR_SCHEDULE_COUNT, &i))
-            return BAD;
-        t->schedule = (blr_schedule)i;
-        snprintf(suffix, slen, "%s", val->text);
-        return 0;
-    }
-    if (strcmp(key->text, "rng") == 0) {
-        size_t i;
-        if (blr_yaml_get_word(c, val, "rng", rng_names, 2, &i))
-            return BAD;
-        t->rng_gsl = i == 1;
-        snprintf(suffix, slen, "%s", val->text);
-        return 0;
-    }
-    const key_def *d = find_def(train_defs, N_TRAIN_DEFS, key->text);
-    return d ? apply_def(c, d, val, t, suffix, slen) : 1;
-}
-
-static int read_train(const blr_yctx *c, const blr_ynode *root, blr_train_cfg *t)
-{
-    t->epochs = 5;
-    t->batch_size = 128;
-    t->mc_train = 1;
-    t->mc_test = 32;
-    t->prior_precision = 1.0;
-    t->temperature = 1.0;
-    t->schedule = BLR_SCHEDULE_COSINE;
-    t->warmup_epochs = 0.0;
-    t->rng_gsl = 0;
-    t->checkpoint_every = 1;
-    const blr_ynode *m = blr_yaml_find(root, "train");
-    if (!m)
-        return 0;
-    if (blr_yaml_want_map(c, m, "training settings") ||
-        blr_yaml_check_keys(c, m, train_keys, N_TRAIN_KEYS))
-        return BAD;
-    char suffix[BLR_NAME_LEN];
-    for (size_t i = 0; i < m->n; i++)
-        if (apply_train_key(c, m->key[i], m->val[i], t, suffix, sizeof suffix))
-            return BAD;
-    return 0;
-}
-
 /* ---- data ---- */
 
 static const char *const set_names[] = {"fashion-mnist", "mnist", "csv"};
@@ -565,225 +399,6 @@ static int read_seeds(const blr_yctx *c, const blr_ynode *root, blr_experiment *
     return 0;
 }
 
-/* ---- methods and their variants ---- */
-
-static int apply_base(const blr_yctx *c, const blr_ynode *n, blr_method_cfg *cfg, char *suffix,
-                      size_t slen)
-{
-    if (blr_yaml_want_scalar(c, n, "a name"))
-        return BAD;
-    if (blr_base_from_name(n->text, &cfg->base.kind) == 0) {
-        snprintf(suffix, slen, "%s", n->text);
-        return 0;
-    }
-    const char *names[BLR_BASE_COUNT];
-    for (int k = 0; k < BLR_BASE_COUNT; k++)
-        names[k] = blr_base_name((blr_base_kind)k);
-    return blr_yaml_unknown(c, n, "base", names, BLR_BASE_COUNT);
-}
-
-static int apply_rule(const blr_yctx *c, const blr_ynode *n, blr_method_cfg *cfg, char *suffix,
-                      size_t slen)
-{
-    if (blr_yaml_want_scalar(c, n, "a name"))
-        return BAD;
-    if (blr_method_find(n->text)) {
-        snprintf(cfg->rule, sizeof cfg->rule, "%s", n->text);
-        snprintf(suffix, slen, "%s", n->text);
-        return 0;
-    }
-    const char *names[64];
-    size_t count = blr_method_count() < 64 ? blr_method_count() : 64;
-    for (size_t i = 0; i < count; i++)
-        names[i] = blr_method_at(i)->name;
-    return blr_yaml_unknown(c, n, "rule", names, count);
-}
-
-/* One key of a method entry with its (possibly list-selected) value. */
-static int apply_method_key(const blr_yctx *c, const blr_ynode *key, const blr_ynode *val,
-                            blr_method_cfg *cfg, blr_train_cfg *t, char *suffix, size_t slen)
-{
-    const char *k = key->text;
-    if (strcmp(k, "rule") == 0)
-        return apply_rule(c, val, cfg, suffix, slen);
-    if (strcmp(k, "base") == 0)
-        return apply_base(c, val, cfg, suffix, slen);
-    if (strcmp(k, "hessian") == 0) {
-        size_t i;
-        if (blr_yaml_get_word(c, val, "hessian", blr_hessian_names, BLR_HESSIAN_COUNT, &i))
-            return BAD;
-        cfg->hessian = (blr_hessian_kind)i;
-        snprintf(suffix, slen, "%s", val->text);
-        return 0;
-    }
-    const key_def *d = find_def(method_defs, N_METHOD_DEFS, k);
-    if (d)
-        return apply_def(c, d, val, cfg, suffix, slen);
-    return apply_train_key(c, key, val, t, suffix, slen);
-}
-
-/* The value one variant uses for pair i of a method entry. */
-static const blr_ynode *picked(const blr_ynode *m, const size_t *pick, size_t i)
-{
-    return m->val[i]->kind == BLR_Y_SEQ ? m->val[i]->val[pick[i]] : m->val[i];
-}
-
-static const blr_ynode *picked_key(const blr_ynode *m, const size_t *pick, const char *key)
-{
-    long i = blr_yaml_index(m, key);
-    return i < 0 ? NULL : picked(m, pick, (size_t)i);
-}
-
-/* Where a blr_method_check message belongs: the node of the key it names (its first word;
- * "base ..." messages about nu or the scale go to those keys), else the rule. */
-static const blr_ynode *blame(const blr_ynode *m, const size_t *pick, const char *msg)
-{
-    char word[32];
-    size_t len = strspn(msg, "abcdefghijklmnopqrstuvwxyz0123456789_");
-    snprintf(word, sizeof word, "%.*s", (int)(len < sizeof word ? len : sizeof word - 1), msg);
-    const char *key = word;
-    if (strcmp(word, "base") == 0)
-        key = strstr(msg, "nu must") ? "nu" : strstr(msg, "scale must") ? "base_scale" : "base";
-    else if (strcmp(word, "mc") == 0)
-        key = "mc_train";
-    const blr_ynode *n = picked_key(m, pick, key);
-    if (!n && strcmp(word, "base") == 0)
-        n = picked_key(m, pick, "base");
-    return n ? n : picked_key(m, pick, "rule");
-}
-
-/* Rule-dependent checks blr_method_check cannot make from the cfg alone (it cannot see
- * which keys were written), then blr_method_check itself. */
-static int check_variant(const blr_yctx *c, const blr_ynode *m, const size_t *pick,
-                         blr_method_cfg *cfg)
-{
-    const blr_method_ops *ops = blr_method_find(cfg->rule);
-    static const char *const base_keys[] = {"base", "nu", "base_scale"};
-    if (ops->flags & BLR_NO_BASE) {
-        for (size_t i = 0; i < 3; i++) {
-            long k = blr_yaml_index(m, base_keys[i]);
-            if (k >= 0)
-                return blr_yaml_fail(c, m->key[k], "%s has no base distribution: remove '%s'",
-                                     ops->name, base_keys[i]);
-        }
-    }
-    const blr_ynode *base = picked_key(m, pick, "base");
-    /* The multiplicative rule's natural base (docs/design.md §3.2) when none is written. */
-    if (!base && (ops->flags & BLR_POSITIVE_BASE))
-        cfg->base.kind = BLR_BASE_RAYLEIGH;
-    if (base && cfg->base.kind == BLR_BASE_STUDENT_T && blr_yaml_index(m, "nu") < 0)
-        return blr_yaml_fail(c, base, "base 'student-t' needs 'nu' (its degrees of freedom)");
-    char msg[MSG_LEN];
-    if (blr_method_check(cfg, 1, msg, sizeof msg) != 0)
-        return blr_yaml_fail(c, blame(m, pick, msg), "%s", msg);
-    return 0;
-}
-
-/* Builds variant `pick` of method entry m (pick[i]: the item of pair i's list). */
-static int build_variant(const blr_yctx *c, const blr_ynode *m, const char *method,
-                         const size_t *pick, const blr_train_cfg *train, blr_variant *out)
-{
-    blr_method_cfg cfg;
-    blr_method_cfg_defaults(&cfg);
-    blr_train_cfg t = *train;
-    char name[BLR_NAME_LEN];
-    size_t used = (size_t)snprintf(name, sizeof name, "%s", method);
-    for (size_t i = 0; i < m->n; i++) {
-        if (strcmp(m->key[i]->text, "name") == 0)
-            continue;
-        char suffix[BLR_NAME_LEN];
-        const blr_ynode *v = picked(m, pick, i);
-        if (apply_method_key(c, m->key[i], v, &cfg, &t, suffix, sizeof suffix))
-            return BAD;
-        if (m->val[i]->kind != BLR_Y_SEQ)
-            continue;
-        int w = snprintf(name + used, sizeof name - used, "-%s", suffix);
-        if (w < 0 || (size_t)w >= sizeof name - used)
-            return blr_yaml_fail(c, v,
-                                 "the variant name '%s-%s' is too long (at most %d characters)",
-                                 name, suffix, BLR_NAME_LEN - 1);
-        used += (size_t)w;
-    }
-    /* The training keys the method interface also reads come from the variant's train. */
-    cfg.temperature = t.temperature;
-    cfg.prior_precision = t.prior_precision;
-    cfg.mc = t.mc_train;
-    if (check_variant(c, m, pick, &cfg))
-        return BAD;
-    memset(out, 0, sizeof *out);
-    memcpy(out->name, name, sizeof name);
-    snprintf(out->method, sizeof out->method, "%s", method);
-    out->method_cfg = cfg;
-    out->train = t;
-    return 0;
-}
-
-static int read_method(const blr_yctx *c, const blr_ynode *m, const blr_train_cfg *train,
-                       blr_experiment *out, int *origin)
-{
-    if (blr_yaml_want_map(c, m, "a method with name and rule") ||
-        blr_yaml_check_keys(c, m, method_keys, N_METHOD_KEYS))
-        return BAD;
-    static const char *const required[] = {"name", "rule"};
-    for (size_t i = 0; i < 2; i++)
-        if (!blr_yaml_find(m, required[i]))
-            return blr_yaml_fail(c, m, "missing required key '%s'", required[i]);
-    const blr_ynode *name_node = blr_yaml_find(m, "name");
-    char method[BLR_NAME_LEN];
-    if (blr_yaml_get_name(c, name_node, "method name", method, sizeof method))
-        return BAD;
-    /* The variants are the cross product of the list-valued keys, the first key's list
-     * outermost (so names and runs come out in the order the keys are written). */
-    size_t total = 1, room = (size_t)(BLR_MAX_VARIANTS - out->n_variants);
-    for (size_t i = 0; i < m->n; i++) {
-        const blr_ynode *v = m->val[i];
-        if (v->kind != BLR_Y_SEQ)
-            continue;
-        if (v->n == 0)
-            return blr_yaml_fail(c, v, "an empty list expands to no variants");
-        if (v->n > room / total)
-            return blr_yaml_fail(c, m, "too many variants: at most %d in all", BLR_MAX_VARIANTS);
-        total *= v->n;
-    }
-    size_t pick[N_METHOD_KEYS];
-    for (size_t k = 0; k < total; k++) {
-        size_t rest = k;
-        for (size_t i = m->n; i-- > 0;) {
-            pick[i] = 0;
-            if (m->val[i]->kind == BLR_Y_SEQ) {
-                pick[i] = rest % m->val[i]->n;
-                rest /= m->val[i]->n;
-            }
-        }
-        blr_variant *v = &out->variants[out->n_variants];
-        if (build_variant(c, m, method, pick, train, v))
-            return BAD;
-        for (int j = 0; j < out->n_variants; j++)
-            if (strcmp(out->variants[j].name, v->name) == 0)
-                return blr_yaml_fail(c, name_node,
-                                     "duplicate variant name '%s' (also made by the method "
-                                     "at line %d)",
-                                     v->name, origin[j]);
-        origin[out->n_variants++] = name_node->line;
-    }
-    return 0;
-}
-
-static int read_methods(const blr_yctx *c, const blr_ynode *root, const blr_train_cfg *train,
-                        blr_experiment *out)
-{
-    const blr_ynode *ms = blr_yaml_find(root, "methods");
-    if (blr_yaml_want_seq(c, ms, "methods"))
-        return BAD;
-    if (ms->n == 0)
-        return blr_yaml_fail(c, ms, "methods must list at least one method");
-    int origin[BLR_MAX_VARIANTS];
-    for (size_t i = 0; i < ms->n; i++)
-        if (read_method(c, ms->val[i], train, out, origin))
-            return BAD;
-    return 0;
-}
-
 /* ---- report ---- */
 
 static int metric_task_ok(blr_metric m, blr_task task)
@@ -958,8 +573,8 @@ static int read_experiment(const blr_yctx *c, const blr_ynode *root, blr_experim
         !required(c, root, "model") || read_model(c, root, &out->data, &out->model))
         return BAD;
     blr_train_cfg train;
-    if (read_train(c, root, &train) || read_seeds(c, root, out) ||
-        !required(c, root, "methods") || read_methods(c, root, &train, out) ||
+    if (blr_config_read_train(c, root, &train) || read_seeds(c, root, out) ||
+        !required(c, root, "methods") || blr_config_read_methods(c, root, &train, out) ||
         read_report(c, root, out))
         return BAD;
     return 0;

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include "base.h"
 #include "model.h"
-#include "rule.h"
+#include "registry.h" /* a method entry names its rule */
 
 #define BLR_MAX_VARIANTS 128
 #define BLR_MAX_SEEDS 64

@@ -184,13 +184,22 @@ static int higher_is_better(int m)
 }
 
 /* The hyperparameters of a run after its results, named as the experiment file's keys, so a
- * sweep can be analyzed from runs.csv alone. `epochs` is taken (the epochs completed), so
- * the planned count is `planned_epochs`; `nu` is empty unless the base is a Student-t. */
-static const char hyper_header[] =
-    "nu,base_scale,lr,lr2,beta1,beta2,temperature,prior_precision,init_offset,init_a,fisher,"
-    "eps,hess_init,hessian,clip_radius,init_sd,mc_train,mc_test,batch_size,planned_epochs,"
-    "schedule,warmup_epochs,rng";
+ * sweep can be analyzed from runs.csv alone: the base's, BLR_METHOD_HYPERS in its order,
+ * then the train keys. `epochs` is taken (the epochs completed), so the planned count is
+ * `planned_epochs`; `nu` is empty unless the base is a Student-t. */
+static const char hyper_base[] = "nu,base_scale";
+static const char hyper_train[] =
+    "mc_train,mc_test,batch_size,planned_epochs,schedule,warmup_epochs,rng";
 
+static void write_hyper_header(FILE *f)
+{
+    fputs(hyper_base, f);
+    for (size_t i = 0; i < BLR_HYPER_COUNT; i++)
+        fprintf(f, ",%s", blr_hypers[i].key);
+    fprintf(f, ",%s", hyper_train);
+}
+
+/* summarize has refused runs of variants the experiment does not define. */
 static const blr_variant *find_variant(const blr_experiment *ex, const char *name)
 {
     for (int v = 0; v < ex->n_variants; v++)
@@ -201,27 +210,21 @@ static const blr_variant *find_variant(const blr_experiment *ex, const char *nam
 
 static void write_hyper(FILE *f, const blr_variant *v)
 {
-    if (!v) {
-        for (const char *c = hyper_header; *c; c++)
-            if (*c == ',')
-                fputc(',', f);
-        return;
-    }
     const blr_method_cfg *m = &v->method_cfg;
     const blr_train_cfg *t = &v->train;
     if (m->base.kind == BLR_BASE_STUDENT_T)
         csv_num(f, m->base.nu);
-    const double num[] = {m->base.scale, m->lr, m->lr2, m->beta1, m->beta2, t->temperature,
-                          t->prior_precision, m->init_offset, m->init_a, m->fisher, m->eps,
-                          m->hess_init};
-    for (size_t i = 0; i < sizeof num / sizeof num[0]; i++) {
-        fputc(',', f);
-        csv_num(f, num[i]);
-    }
-    fprintf(f, ",%s,", blr_hessian_names[m->hessian]);
-    csv_num(f, m->clip_radius);
     fputc(',', f);
-    csv_num(f, m->init_sd);
+    csv_num(f, m->base.scale);
+    for (size_t i = 0; i < BLR_HYPER_COUNT; i++) {
+        const blr_hyper *h = &blr_hypers[i];
+        double x = blr_hyper_get(m, h);
+        fputc(',', f);
+        if (h->type == BLR_HYPER_WORD)
+            fputs(h->words[(int)x], f);
+        else
+            csv_num(f, x);
+    }
     fprintf(f, ",%d,%d,%d,%d,%s,", t->mc_train, t->mc_test, t->batch_size, t->epochs,
             blr_schedule_names[t->schedule]);
     csv_num(f, t->warmup_epochs);
@@ -235,7 +238,9 @@ static void write_runs(FILE *f, const blr_experiment *ex, const blr_run_result *
     for (int m = 0; m < BLR_METRIC_COUNT; m++)
         if (metric_selected(ex, m))
             fprintf(f, ",%s", blr_metric_name((blr_metric)m));
-    fprintf(f, ",objective,posterior_sd_median,invalid_updates,peak_rss_mib,%s\n", hyper_header);
+    fputs(",objective,posterior_sd_median,invalid_updates,peak_rss_mib,", f);
+    write_hyper_header(f);
+    fputc('\n', f);
     for (size_t i = 0; i < n_runs; i++) {
         const blr_run_result *r = &runs[i];
         csv_str(f, r->variant);

@@ -1,8 +1,7 @@
-/* The method registry, configuration defaults and checks, creation, the step-size
- * schedule and the checkpoint helpers shared by every method (docs/design.md §5). */
+/* The hyperparameter list's table, configuration defaults and checks, creation, the
+ * step-size schedule and the checkpoint helpers shared by every method (docs/design.md §5). */
 #include "rule.h"
 
-#include "baselines.h"
 #include "fastmath.h"
 #include "group.h"
 #include "threads.h"
@@ -13,39 +12,61 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Read-only table: one line per method, in the order `blr list` shows them. */
-static const blr_method_ops *const registry[] = {
-    &blr_rule_sgd_ops,
-    &blr_rule_additive_ops,
-    &blr_rule_multiplicative_ops,
-    &blr_rule_affine_ops,
-    &blr_baseline_adam_ops,
-    &blr_baseline_bbb_ops,
-    &blr_baseline_blr_ops,
-    &blr_baseline_vogn_ops,
-    &blr_baseline_ivon_ops,
-};
+const char *const blr_schedule_names[BLR_SCHEDULE_COUNT] = {"constant", "cosine",
+                                                            "cosine-epoch"};
+const char *const blr_hessian_names[BLR_HESSIAN_COUNT] = {"price", "ggn"};
 
-#define REGISTRY_COUNT (sizeof registry / sizeof registry[0])
+#define HYPER_ROW(k, t, d, range, s, doc_)                                                     \
+    {.key = #k, .type = BLR_HYPER_##t, .scope = BLR_HYPER_##s,                                 \
+     .off = offsetof(blr_method_cfg, k), .def = (d), .def_text = #d, range, .doc = doc_},
+const blr_hyper blr_hypers[BLR_HYPER_COUNT] = {BLR_METHOD_HYPERS(HYPER_ROW)};
 
-const blr_method_ops *blr_method_find(const char *name)
+const blr_hyper *blr_hyper_find(const char *key)
 {
-    if (!name)
-        return NULL;
-    for (size_t i = 0; i < REGISTRY_COUNT; i++)
-        if (strcmp(registry[i]->name, name) == 0)
-            return registry[i];
+    for (size_t i = 0; i < BLR_HYPER_COUNT; i++)
+        if (strcmp(blr_hypers[i].key, key) == 0)
+            return &blr_hypers[i];
     return NULL;
 }
 
-size_t blr_method_count(void)
+double blr_hyper_get(const blr_method_cfg *cfg, const blr_hyper *h)
 {
-    return REGISTRY_COUNT;
+    const char *field = (const char *)cfg + h->off;
+    return h->type == BLR_HYPER_NUM ? *(const double *)(const void *)field
+                                    : *(const int *)(const void *)field;
 }
 
-const blr_method_ops *blr_method_at(size_t i)
+void blr_hyper_set(blr_method_cfg *cfg, const blr_hyper *h, double v)
 {
-    return i < REGISTRY_COUNT ? registry[i] : NULL;
+    char *field = (char *)cfg + h->off;
+    if (h->type == BLR_HYPER_NUM)
+        *(double *)(void *)field = v;
+    else
+        *(int *)(void *)field = (int)v;
+}
+
+void blr_hyper_range_text(const blr_hyper *h, char *buf, size_t size)
+{
+    if (h->type == BLR_HYPER_WORD) {
+        size_t used = 0;
+        for (size_t i = 0; i < h->n_words && used < size; i++)
+            used += (size_t)snprintf(buf + used, size - used, "%s`%s`",
+                                     i == 0 ? "" : i + 1 < h->n_words ? ", " : " or ",
+                                     h->words[i]);
+    } else if (h->type == BLR_HYPER_BOOL)
+        snprintf(buf, size, "true or false");
+    else if (isinf(h->lo) && isinf(h->hi))
+        snprintf(buf, size, "finite");
+    else if (isinf(h->hi))
+        snprintf(buf, size, "%s %g", h->lo_open ? ">" : "≥", h->lo);
+    else
+        snprintf(buf, size, "%c%g, %g%c", h->lo_open ? '(' : '[', h->lo, h->hi,
+                 h->hi_open ? ')' : ']');
+}
+
+int blr_method_uses(const blr_method_ops *ops, const blr_hyper *h)
+{
+    return h->scope == BLR_HYPER_TRAIN || (ops->uses >> (h - blr_hypers) & 1u);
 }
 
 void blr_method_cfg_defaults(blr_method_cfg *cfg)
@@ -54,37 +75,37 @@ void blr_method_cfg_defaults(blr_method_cfg *cfg)
     cfg->base.kind = BLR_BASE_GAUSSIAN;
     cfg->base.nu = 0.0;
     cfg->base.scale = 1.0;
-    cfg->lr = 0.1;
-    cfg->lr2 = 0.01;
-    cfg->beta1 = 0.9;
-    cfg->beta2 = 0.999;
-    cfg->temperature = 1.0;
-    cfg->prior_precision = 1.0;
+    for (size_t i = 0; i < BLR_HYPER_COUNT; i++)
+        blr_hyper_set(cfg, &blr_hypers[i], blr_hypers[i].def);
     cfg->n_data = 1.0;
-    cfg->init_offset = 1e-5;
-    cfg->init_a = 1.0;
-    cfg->fisher = 0;
     cfg->mc = 1;
-    cfg->eps = 1e-8;
-    cfg->hess_init = 1.0;
-    cfg->clip_radius = 0.0;
-    cfg->init_sd = 1e-3;
-    cfg->hessian = BLR_HESSIAN_PRICE;
 }
 
-static int check_positive(double x, const char *field, char *err, size_t errlen)
+/* x within [lo, hi] (each bound open or closed) and finite; else a message naming key. */
+static int check_range(const char *key, double x, double lo, int lo_open, double hi,
+                       int hi_open, char *err, size_t errlen)
 {
-    if (isfinite(x) && x > 0.0)
+    if (isfinite(x) && (lo_open ? x > lo : x >= lo) && (hi_open ? x < hi : x <= hi))
         return 0;
-    snprintf(err, errlen, "%s must be finite and > 0 (got %g)", field, x);
+    if (isinf(lo) && isinf(hi))
+        snprintf(err, errlen, "%s must be finite (got %g)", key, x);
+    else if (isinf(hi))
+        snprintf(err, errlen, "%s must be finite and %s %g (got %g)", key, lo_open ? ">" : ">=",
+                 lo, x);
+    else
+        snprintf(err, errlen, "%s must be in %c%g, %g%c (got %g)", key, lo_open ? '(' : '[',
+                 lo, hi, hi_open ? ')' : ']', x);
     return -1;
 }
 
-static int check_momentum(double x, const char *field, char *err, size_t errlen)
+static int check_hyper(const blr_hyper *h, const blr_method_cfg *cfg, char *err, size_t errlen)
 {
-    if (x >= 0.0 && x < 1.0)
+    double x = blr_hyper_get(cfg, h);
+    if (h->type != BLR_HYPER_WORD)
+        return check_range(h->key, x, h->lo, h->lo_open, h->hi, h->hi_open, err, errlen);
+    if (x >= 0 && x < (double)h->n_words)
         return 0;
-    snprintf(err, errlen, "%s must be in [0, 1) (got %g)", field, x);
+    snprintf(err, errlen, "%s: unknown kind %d", h->key, (int)x);
     return -1;
 }
 
@@ -139,39 +160,18 @@ static int check_fields(const blr_method_ops *ops, const blr_method_cfg *cfg, si
         snprintf(err, errlen, "rule '%s': the model has no parameters (n = 0)", ops->name);
         return -1;
     }
-    if (check_positive(cfg->lr, "lr", err, errlen) ||
-        check_positive(cfg->lr2, "lr2", err, errlen) ||
-        check_positive(cfg->temperature, "temperature", err, errlen) ||
-        check_positive(cfg->n_data, "n_data", err, errlen) ||
-        check_positive(cfg->init_offset, "init_offset", err, errlen) ||
-        check_positive(cfg->init_a, "init_a", err, errlen) ||
-        check_positive(cfg->eps, "eps", err, errlen) ||
-        check_positive(cfg->hess_init, "hess_init", err, errlen) ||
-        check_positive(cfg->init_sd, "init_sd", err, errlen) ||
-        check_momentum(cfg->beta1, "beta1", err, errlen) ||
-        check_momentum(cfg->beta2, "beta2", err, errlen))
+    for (size_t i = 0; i < BLR_HYPER_COUNT; i++)
+        if (check_hyper(&blr_hypers[i], cfg, err, errlen) != 0)
+            return -1;
+    if (check_range("n_data", cfg->n_data, 0, 1, INFINITY, 0, err, errlen) != 0)
         return -1;
-    if (!(isfinite(cfg->prior_precision) && cfg->prior_precision >= 0.0)) {
-        snprintf(err, errlen, "prior_precision must be finite and >= 0 (got %g)",
-                 cfg->prior_precision);
-        return -1;
-    }
-    if (!isfinite(cfg->clip_radius)) {
-        snprintf(err, errlen, "clip_radius must be finite (<= 0 means off)");
-        return -1;
-    }
     if (cfg->mc < 1) {
         snprintf(err, errlen, "mc must be >= 1 (got %d)", cfg->mc);
-        return -1;
-    }
-    if (cfg->hessian != BLR_HESSIAN_PRICE && cfg->hessian != BLR_HESSIAN_GGN) {
-        snprintf(err, errlen, "hessian: unknown kind %d", (int)cfg->hessian);
         return -1;
     }
     return 0;
 }
 
-/* check + the validated base; returns the method's ops or NULL with a message. */
 /* Every check of cfg against the method ops (field ranges, a base that fits). */
 static int check_ops(const blr_method_ops *ops, const blr_method_cfg *cfg, size_t n,
                      blr_base *base, char *err, size_t errlen)
@@ -182,33 +182,11 @@ static int check_ops(const blr_method_ops *ops, const blr_method_cfg *cfg, size_
     return 0;
 }
 
-static const blr_method_ops *check_all(const blr_method_cfg *cfg, size_t n, blr_base *base,
-                                       char *err, size_t errlen)
-{
-    const blr_method_ops *ops = blr_method_find(cfg->rule);
-    if (!ops) {
-        snprintf(err, errlen, "rule: unknown rule '%s'", cfg->rule);
-        return NULL;
-    }
-    return check_ops(ops, cfg, n, base, err, errlen) == 0 ? ops : NULL;
-}
-
-int blr_method_check(const blr_method_cfg *cfg, size_t n, char *err, size_t errlen)
+int blr_method_check_ops(const blr_method_ops *ops, const blr_method_cfg *cfg, size_t n,
+                         char *err, size_t errlen)
 {
     blr_base base;
-    return check_all(cfg, n, &base, err, errlen) ? 0 : -1;
-}
-
-int blr_method_create(blr_method **out, const blr_method_cfg *cfg, size_t n, const float *w0,
-                      const float *w1, char *err, size_t errlen)
-{
-    *out = NULL;
-    const blr_method_ops *ops = blr_method_find(cfg->rule);
-    if (!ops) {
-        snprintf(err, errlen, "rule: unknown rule '%s'", cfg->rule);
-        return -1;
-    }
-    return blr_method_create_ops(out, ops, cfg, n, w0, w1, err, errlen);
+    return check_ops(ops, cfg, n, &base, err, errlen);
 }
 
 int blr_method_create_ops(blr_method **out, const blr_method_ops *ops, const blr_method_cfg *cfg,
@@ -248,10 +226,6 @@ void blr_method_free(blr_method *m)
     m->ops->free(m);
     free(m);
 }
-
-const char *const blr_schedule_names[BLR_SCHEDULE_COUNT] = {"constant", "cosine",
-                                                            "cosine-epoch"};
-const char *const blr_hessian_names[BLR_HESSIAN_COUNT] = {"price", "ggn"};
 
 double blr_schedule_factor(blr_schedule s, long t, long total, long warmup)
 {

@@ -1,4 +1,4 @@
-/* The method interface (docs/design.md §5) and the registry of methods.
+/* The method interface (docs/design.md §5) and the list of method hyperparameters.
  *
  * Every optimizer — the Lie-group rules of lib/ and the baselines of baselines/ — is one
  * blr_method_ops table over flat float arrays of length P. A training step is
@@ -12,7 +12,8 @@
  *
  * where ∇ already includes the prior term δ~ θ (docs/design.md §2) and sq, when the method asks
  * for it (BLR_NEEDS_SQGRAD), is the minibatch mean of per-example squared gradients of the
- * data term. The training loop knows nothing else about any method. */
+ * data term. The training loop knows nothing else about any method. The methods by name are
+ * registry.h's, which sits above this interface and every method. */
 #ifndef BLR_RULE_H
 #define BLR_RULE_H
 
@@ -25,32 +26,106 @@ typedef enum { BLR_HESSIAN_PRICE, BLR_HESSIAN_GGN } blr_hessian_kind;
 #define BLR_HESSIAN_COUNT 2
 extern const char *const blr_hessian_names[BLR_HESSIAN_COUNT]; /* as written in YAML */
 
-/* Hyperparameters of one method; the defaults of blr_method_cfg_defaults in brackets.
- * Unused fields are ignored by methods that do not need them, but blr_method_check still
- * validates every field, so a value that makes no sense is an error wherever it is set. */
+/* The hyperparameters of a method, one line each: adding one is a line here (the struct
+ * field, its default, its range check, its YAML key, its runs.csv column and its row of the
+ * method-key table in docs/experiments.md all follow, and a test compares that table with
+ * this list). A method names the METHOD keys it reads in its ops' `uses`; a key written for
+ * a rule that does not use it is an error in an experiment file.
+ *
+ *   X(key, type, default, range, scope, doc)
+ *
+ * key      the field of blr_method_cfg and the YAML key
+ * type     NUM (double), BOOL (int: YAML true/false) or WORD (int: the index of a name)
+ * default  what blr_method_cfg_defaults sets (docs show it as written here)
+ * range    BLR_ABOVE(a), BLR_AT_LEAST(a), BLR_UNIT ([0, 1)), BLR_FINITE, BLR_FLAG, or
+ *          BLR_WORDS(names, count); blr_method_check refuses values outside it
+ * scope    METHOD: a key of a method entry; TRAIN: a key of the train section (that a method
+ *          entry may override) which the methods read too, so it applies to every rule
+ * doc      one line for the docs table (without the rules: they follow from `uses`)
+ *
+ * The runs.csv columns come in this order; the docs table too. Not here: `rule` and `base`
+ * (names that select code), `nu` and `base_scale` (fields of the base, checked by
+ * blr_base_init), and n_data and mc (set by the runner from the data and `mc_train`). */
+#define BLR_METHOD_HYPERS(X)                                                                   \
+    X(lr, NUM, 0.1, BLR_ABOVE(0), METHOD,                                                      \
+      "α (additive, multiplicative, the baselines); α1, the b step (affine)")                  \
+    X(lr2, NUM, 0.01, BLR_ABOVE(0), METHOD, "α2, the A step (affine)")                         \
+    X(beta1, NUM, 0.9, BLR_UNIT, METHOD, "momentum of the gradient (of the location: affine)") \
+    X(beta2, NUM, 0.999, BLR_UNIT, METHOD,                                                     \
+      "momentum of the log-scale direction (affine); of the second moment (the baselines)")    \
+    X(temperature, NUM, 1, BLR_ABOVE(0), TRAIN, "τ")                                           \
+    X(prior_precision, NUM, 1, BLR_AT_LEAST(0), TRAIN, "δ")                                    \
+    X(init_offset, NUM, 1e-5, BLR_ABOVE(0), METHOD, "c in g± = |w0±| + c (multiplicative)")    \
+    X(init_a, NUM, 1, BLR_ABOVE(0), METHOD, "A at the start (affine)")                         \
+    X(fisher, BOOL, 0, BLR_FLAG, METHOD,                                                       \
+      "divide the Lie-algebra directions by q0's Fisher constants")                           \
+    X(eps, NUM, 1e-8, BLR_ABOVE(0), METHOD, "Adam's ε")                                        \
+    X(hess_init, NUM, 1, BLR_ABOVE(0), METHOD,                                                 \
+      "initial curvature (blr: S0 = hess_init·N/τ; vogn: s0; ivon: h0)")                       \
+    X(hessian, WORD, BLR_HESSIAN_PRICE, BLR_WORDS(blr_hessian_names, BLR_HESSIAN_COUNT),       \
+      METHOD, "the Hessian estimate: `price` (∇·ε/σ) or `ggn` (per-example squared gradients)") \
+    X(clip_radius, NUM, 0, BLR_FINITE, METHOD, "elementwise clipping of the update; ≤ 0 = off") \
+    X(init_sd, NUM, 1e-3, BLR_ABOVE(0), METHOD, "the initial σ")
+
+/* The range column: value bounds, each open or closed (an infinite bound still requires a
+ * finite value), or the names of a WORD. */
+#define BLR_ABOVE(a) .lo = (a), .hi = INFINITY, .lo_open = 1
+#define BLR_AT_LEAST(a) .lo = (a), .hi = INFINITY
+#define BLR_UNIT .lo = 0, .hi = 1, .hi_open = 1
+#define BLR_FINITE .lo = -INFINITY, .hi = INFINITY
+#define BLR_FLAG .lo = 0, .hi = 1
+#define BLR_WORDS(names, count) .words = (names), .n_words = (count)
+
+#define BLR_HYPER_FIELD_NUM double
+#define BLR_HYPER_FIELD_BOOL int
+#define BLR_HYPER_FIELD_WORD int
+#define BLR_HYPER_FIELD(key, type, def, range, scope, doc) BLR_HYPER_FIELD_##type key;
+
+/* Hyperparameters of one method. Unused fields are ignored by methods that do not need them,
+ * but blr_method_check still validates every field, so a value that makes no sense is an
+ * error wherever it is set. */
 typedef struct {
     char rule[32];        /* registry name: "lie-affine", "sgd", ... [""] */
     blr_base base;        /* q0 (kind, nu, scale) [gaussian, nu 0, scale 1] */
-    double lr;            /* α (additive, multiplicative); α1, the b step (affine) [0.1] */
-    double lr2;           /* α2, the A step (affine) [0.01] */
-    double beta1;         /* momentum of the gradient / location direction [0.9] */
-    double beta2;         /* momentum of the log-scale direction (affine), 2nd moment (adam)
-                           * [0.999] */
-    double temperature;   /* τ [1] */
-    double prior_precision; /* δ [1] */
+    BLR_METHOD_HYPERS(BLR_HYPER_FIELD)
     double n_data;        /* N, so τ~ = τ/N and δ~ = δ/N [1; the runner sets it] */
-    double init_offset;   /* c in g± = |w0±| + c (multiplicative), > 0 [1e-5] */
-    double init_a;        /* A at start (affine) [1] */
-    int fisher;           /* divide algebra directions by q0's Fisher constants [0] */
     int mc;               /* MC samples per step: accumulate calls per step, and the slots
                            * sample keeps its draws in [1] */
-    /* baselines (docs/design.md §4) */
-    double eps;           /* adam's ε [1e-8] */
-    double hess_init;     /* initial Hessian / precision estimate (ivon, blr, vogn) [1] */
-    double clip_radius;   /* ivon's update clipping; <= 0 means off [0] */
-    double init_sd;       /* bbb: initial σ [1e-3] */
-    blr_hessian_kind hessian; /* [price] */
 } blr_method_cfg;
+
+/* BLR_HYPER_<key>: the index of a key in the list, so BLR_USES(lr) | BLR_USES(beta1) is an
+ * ops' `uses`. */
+#define BLR_HYPER_INDEX(key, ...) BLR_HYPER_##key,
+enum { BLR_METHOD_HYPERS(BLR_HYPER_INDEX) BLR_HYPER_COUNT };
+#define BLR_USES(key) (1ull << BLR_HYPER_##key)
+_Static_assert(BLR_HYPER_COUNT <= 64, "an ops' uses is a 64-bit mask");
+
+typedef enum { BLR_HYPER_NUM, BLR_HYPER_BOOL, BLR_HYPER_WORD } blr_hyper_type;
+typedef enum { BLR_HYPER_METHOD, BLR_HYPER_TRAIN } blr_hyper_scope;
+
+/* One line of the list, for code that walks it (config, runs.csv, the docs test). */
+typedef struct {
+    const char *key;
+    blr_hyper_type type;
+    blr_hyper_scope scope;
+    size_t off;               /* of the field in blr_method_cfg */
+    double def;
+    const char *def_text;     /* the default as written in the list */
+    double lo, hi;            /* NUM, BOOL: the range */
+    int lo_open, hi_open;
+    const char *const *words; /* WORD: its names, n_words of them */
+    size_t n_words;
+    const char *doc;
+} blr_hyper;
+
+extern const blr_hyper blr_hypers[BLR_HYPER_COUNT]; /* in the list's order */
+/* The line of `key`, or NULL. */
+const blr_hyper *blr_hyper_find(const char *key);
+/* A field's value (an int field as a double), and setting it. */
+double blr_hyper_get(const blr_method_cfg *cfg, const blr_hyper *h);
+void blr_hyper_set(blr_method_cfg *cfg, const blr_hyper *h, double v);
+/* The text of a range ("> 0", "[0, 1)", "`price` or `ggn`", ...) for docs. */
+void blr_hyper_range_text(const blr_hyper *h, char *buf, size_t size);
 
 void blr_method_cfg_defaults(blr_method_cfg *cfg);
 
@@ -69,6 +144,8 @@ typedef struct {
     const char *name;    /* as written in YAML `rule:` */
     const char *summary; /* one line for `blr list` */
     unsigned flags;
+    /* The METHOD keys of BLR_METHOD_HYPERS the method reads: BLR_USES(lr) | ... */
+    unsigned long long uses;
     /* Allocates m->state. w1 is NULL unless BLR_NEEDS_TWO_INITS. */
     int (*init)(blr_method *m, const float *w0, const float *w1, char *err, size_t errlen);
     /* θ ~ q. Keeps what it drew in slot k (0 <= k < cfg.mc) for accumulate(k, ...); a
@@ -108,21 +185,16 @@ struct blr_method {
                              * (blr_group_positive_clamp) */
 };
 
-/* Registry. find returns NULL for an unknown name; count/at enumerate for `blr list`. */
-const blr_method_ops *blr_method_find(const char *name);
-size_t blr_method_count(void);
-const blr_method_ops *blr_method_at(size_t i);
-
-/* Checks cfg against the method (finite positive step sizes, momenta in [0,1), a base that
- * fits, n > 0) without allocating. Returns 0 or -1 with a message. */
-int blr_method_check(const blr_method_cfg *cfg, size_t n, char *err, size_t errlen);
+/* Checks cfg against the method ops (every hyperparameter in its range, a base that fits,
+ * n > 0) without allocating; cfg->rule is not looked up (registry.h does that). Returns 0 or
+ * -1 with a message. */
+/* Whether the method reads hyperparameter h: a METHOD key its `uses` names, or any TRAIN key. */
+int blr_method_uses(const blr_method_ops *ops, const blr_hyper *h);
+int blr_method_check_ops(const blr_method_ops *ops, const blr_method_cfg *cfg, size_t n,
+                         char *err, size_t errlen);
 /* check + allocate + init. A BLR_NO_BASE method gets the dirac base in m->cfg whatever
  * cfg->base says; that is how `sgd` is lie-additive with the dirac base (the same ops
  * functions under another name). */
-int blr_method_create(blr_method **out, const blr_method_cfg *cfg, size_t n, const float *w0,
-                      const float *w1, char *err, size_t errlen);
-/* The same for an ops table that need not be in the registry (tests of a method being
- * written; cfg->rule is not looked up). */
 int blr_method_create_ops(blr_method **out, const blr_method_ops *ops, const blr_method_cfg *cfg,
                           size_t n, const float *w0, const float *w1, char *err, size_t errlen);
 void blr_method_free(blr_method *m);
@@ -196,11 +268,5 @@ int blr_method_fisher_scale(const blr_method_cfg *cfg, double *inv_fv, double *i
 /* Helper for posterior(): the sd of ξ ~ q0, or its scale s where the variance is infinite
  * (student-t with nu <= 2). */
 double blr_method_base_sd(const blr_base *b);
-
-/* The ops tables of the Lie-group rules (lib/rule_*.c). */
-extern const blr_method_ops blr_rule_additive_ops;       /* "lie-additive" */
-extern const blr_method_ops blr_rule_sgd_ops;            /* "sgd" */
-extern const blr_method_ops blr_rule_multiplicative_ops; /* "lie-multiplicative" */
-extern const blr_method_ops blr_rule_affine_ops;         /* "lie-affine" */
 
 #endif

@@ -175,6 +175,8 @@ const blr_method_ops blr_rule_affine_ops = {
     .name = "lie-affine",
     .summary = "diagonal affine Lie-group BLR (Algorithm 3): theta = b + A xi",
     .flags = BLR_SYMMETRIC_BASE | BLR_DENSITY_BASE,
+    .uses = BLR_USES(lr) | BLR_USES(lr2) | BLR_USES(beta1) | BLR_USES(beta2) |
+            BLR_USES(init_a) | BLR_USES(fisher),
     .init = affine_init,
     .sample = affine_sample,
     .accumulate = affine_accumulate,

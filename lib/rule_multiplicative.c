@@ -232,6 +232,7 @@ const blr_method_ops blr_rule_multiplicative_ops = {
     .name = "lie-multiplicative",
     .summary = "signed multiplicative Lie-group BLR (Algorithm 2): theta = g+ xi+ - g- xi-",
     .flags = BLR_NEEDS_TWO_INITS | BLR_POSITIVE_BASE,
+    .uses = BLR_USES(lr) | BLR_USES(beta1) | BLR_USES(init_offset) | BLR_USES(fisher),
     .init = mult_init,
     .sample = mult_sample,
     .accumulate = mult_accumulate,

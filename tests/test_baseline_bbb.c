@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "baselines.h"
+#include "registry.h"
 #include "fixture_linreg.h"
 #include "rule.h"
 

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "baselines.h"
+#include "registry.h"
 #include "fixture_linreg.h"
 #include "rule.h"
 

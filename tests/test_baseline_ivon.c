@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "baselines.h"
+#include "registry.h"
 #include "base.h"
 #include "fixture_linreg.h"
 #include "group.h"

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "baselines.h"
+#include "registry.h"
 #include "fixture_linreg.h"
 #include "rule.h"
 

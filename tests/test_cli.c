@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "rule.h"
+#include "registry.h"
 
 #include "cli_harness.h"
 

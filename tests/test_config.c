@@ -484,7 +484,7 @@ Test(config, number_and_bool_lists_name_variants_by_key)
            "  - {name: t, rule: lie-affine, base: student-t, nu: [3, 5]}\n"
            "  - {name: f, rule: lie-affine, fisher: [false, true]}\n"
            "  - {name: e, rule: sgd, epochs: [2, 3], schedule: [constant, cosine]}\n"
-           "  - {name: o, rule: lie-affine, init_offset: [1e-5]}\n"
+           "  - {name: o, rule: lie-multiplicative, init_offset: [1e-5]}\n"
            "  - {name: g, rule: lie-affine, lr2: [0.05]}\n", NULL);
     cr_assert_eq(cfg_ex.n_variants, 10);
     /* a key ending in a digit is kept apart from its value */
@@ -939,6 +939,27 @@ Test(config, sgd_with_a_base)
     cfg_fails(CFG_MIN "    base: gaussian\n", NULL, 7, 5,
               "sgd has no base distribution: remove 'base'");
     cfg_fails(CFG_MIN "    base_scale: 0.1\n", NULL, 7, 5, "sgd has no base distribution");
+}
+
+/* A key that no rule of the entry reads would be ignored; it is an error at the key, naming
+ * the rules that do read it. */
+Test(config, a_key_the_rule_does_not_use)
+{
+    cfg_fails(CFG_MIN "    lr2: 3\n", NULL, 7, 5,
+              "lr2 does not apply to rule sgd (it is used by: lie-affine)");
+    cfg_fails(CFG_HEAD "methods:\n  - name: m\n    rule: [adam, sgd]\n    init_sd: 0.1\n", NULL,
+              7, 5, "init_sd does not apply to rules adam, sgd (it is used by: bbb)");
+    cfg_fails(CFG_HEAD "methods:\n  - name: m\n    rule: ivon\n    hessian: price\n", NULL, 7, 5,
+              "hessian does not apply to rule ivon (it is used by: blr)");
+    cfg_fails(CFG_HEAD "methods:\n  - name: m\n    rule: lie-affine\n    nu: 5\n", NULL, 7, 5,
+              "nu does not apply to base gaussian (it is used by: student-t)");
+    /* Used by one rule of a list; train keys apply to every rule; a list of bases keeps its
+     * nu whichever bases it lists. */
+    cfg_ok(CFG_HEAD "methods:\n"
+           "  - {name: a, rule: [adam, bbb], init_sd: 0.1, eps: 1e-6}\n"
+           "  - {name: s, rule: sgd, temperature: 0.5, mc_train: 2}\n"
+           "  - {name: f, rule: lie-affine, base: [gaussian, laplace], nu: 5}\n", NULL);
+    cr_assert_eq(cfg_ex.n_variants, 5);
 }
 
 Test(config, missing_required_keys)

@@ -11,7 +11,7 @@
 
 #include "alloc_count.h"
 #include "fixture_linreg.h"
-#include "rule.h"
+#include "registry.h"
 
 #define CONF_STEPS 20
 

@@ -12,7 +12,7 @@
 
 #include "base.h"
 #include "rng.h"
-#include "rule.h"
+#include "registry.h"
 
 /* ---- (a) Bayesian linear regression ----------------------------------------------------- */
 

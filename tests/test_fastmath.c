@@ -16,7 +16,7 @@
 #include "fastmath.h"
 #include "model.h"
 #include "rng.h"
-#include "rule.h"
+#include "registry.h"
 
 /* The bounds documented in lib/fastmath.h. */
 #define EXP_ULPS 1.03

@@ -10,7 +10,7 @@
 #include "files.h"
 #include "jobs.h"
 #include "record.h"
-#include "rule.h"
+#include "registry.h"
 
 static char *tmpdir(void)
 {

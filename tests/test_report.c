@@ -190,6 +190,7 @@ Test(report, runs_csv_header_and_row)
     blr_method_cfg_defaults(&v->method_cfg);
     v->method_cfg.base = (blr_base){BLR_BASE_STUDENT_T, 3.0, 0.005};
     v->method_cfg.lr2 = 0.05;
+    v->method_cfg.prior_precision = 25; /* as the config copies it from the variant's train */
     v->train = (blr_train_cfg){.epochs = 26, .batch_size = 50, .mc_train = 32, .mc_test = 8,
                                .prior_precision = 25, .temperature = 1,
                                .schedule = BLR_SCHEDULE_COSINE_EPOCH, .warmup_epochs = 0.5,

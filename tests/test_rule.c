@@ -14,7 +14,7 @@
 #include "base.h"
 #include "group.h"
 #include "rng.h"
-#include "rule.h"
+#include "registry.h"
 #include "threads.h"
 
 #define P 7

@@ -6,7 +6,7 @@
 
 #include "alloc_count.h"
 #include "model.h"
-#include "rule.h"
+#include "registry.h"
 #include "step.h"
 #include "threads.h"
 
