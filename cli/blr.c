@@ -26,8 +26,8 @@ static const char usage[] =
     "usage: blr <command> [options]\n"
     "\n"
     "commands:\n"
-    "  run FILE.yaml [--profile NAME] [--out DIR] [--threads N] [--jobs N] [--shard K/N]\n"
-    "        [--resume] [--mpi] [--quiet]\n"
+    "  run FILE.yaml [--profile NAME] [--set PATH=VALUE]... [--variant PATTERN] [--seed N]...\n"
+    "        [--out DIR] [--threads N] [--jobs N] [--shard K/N] [--resume] [--mpi] [--quiet]\n"
     "        run every (variant, seed) of an experiment; writes results/<name>/ (or DIR),\n"
     "        each run's record under DIR/runs/ as it finishes, the tables and figures at the\n"
     "        end; an existing results directory starts clean unless --resume\n"
@@ -36,13 +36,18 @@ static const char usage[] =
     "        --resume     skip finished runs, continue interrupted ones from their checkpoint\n"
     "        --shard K/N  only the K-th of N balanced slices of the runs (blr merge joins them)\n"
     "        --mpi        under mpirun/srun: rank 0 deals runs to the others and writes DIR\n"
+    "        --set PATH=VALUE  override one key after the profile: a dotted path into the\n"
+    "                     file (a method by its name: methods.affine.lr2=0.05), a YAML value\n"
+    "                     (train.epochs=1, seeds=[0,1]); recorded in manifest.json\n"
+    "        --variant PATTERN  only the variants whose names match (shell pattern: 'affine*')\n"
+    "        --seed N     only this seed of the file's (repeatable)\n"
     "        exit 0 all runs ok, 1 some run failed or diverged, 2 bad input (found before\n"
     "        any training), 4 the results could not be written (disk full, permissions:\n"
     "        the message names the file), 130/143 stopped by SIGINT/SIGTERM (checkpoints\n"
     "        saved; --resume continues); a results: line only when the results were written\n"
     "  merge OUT DIR...\n"
     "        combine the shard directories DIR... of one experiment into OUT\n"
-    "  check FILE.yaml [--profile NAME]\n"
+    "  check FILE.yaml [--profile NAME] [--set PATH=VALUE]... [--variant PATTERN] [--seed N]...\n"
     "        everything but the training: validate the file, read and validate its data,\n"
     "        build each variant's model and method, refuse runs that cannot fit in memory;\n"
     "        print the run list with each run's steps and memory (MiB)\n"
@@ -87,7 +92,8 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 
 /* Options shared by run and check. */
 typedef struct {
-    const char *file, *profile, *out;
+    const char *file, *out;
+    blr_config_opts load;
     int threads, jobs, shard, shards, resume, mpi, quiet;
 } run_args;
 
@@ -107,7 +113,17 @@ static int parse_run_args(int argc, char **argv, int allow_run_opts, run_args *a
         const char *o = argv[i];
         int has_value = i + 1 < argc;
         if (strcmp(o, "--profile") == 0 && has_value) {
-            a->profile = argv[++i];
+            a->load.profile = argv[++i];
+        } else if (strcmp(o, "--set") == 0 && has_value) {
+            if (a->load.n_sets == BLR_MAX_SETS)
+                return bad_usage("at most %s --set options", "32");
+            a->load.sets[a->load.n_sets++] = argv[++i];
+        } else if (strcmp(o, "--variant") == 0 && has_value) {
+            a->load.variant = argv[++i];
+        } else if (strcmp(o, "--seed") == 0 && has_value) {
+            if (a->load.n_seeds == BLR_MAX_SEEDS ||
+                parse_int(argv[++i], 0, INT_MAX, &a->load.seeds[a->load.n_seeds++]) != 0)
+                return bad_usage("--seed needs one of the file's seeds, not '%s'", argv[i]);
         } else if (allow_run_opts && strcmp(o, "--out") == 0 && has_value) {
             a->out = argv[++i];
         } else if (allow_run_opts && strcmp(o, "--threads") == 0 && has_value) {
@@ -146,7 +162,7 @@ static blr_experiment *load_experiment(const run_args *a)
         fprintf(stderr, "blr: out of memory\n");
         return NULL;
     }
-    if (blr_config_load(a->file, a->profile, ex, err, sizeof err) != 0) {
+    if (blr_config_load_opts(a->file, &a->load, ex, err, sizeof err) != 0) {
         fprintf(stderr, "%s\n", err);
         free(ex);
         return NULL;
@@ -203,8 +219,15 @@ static int cmd_run(int argc, char **argv)
                    : blr_jobs_run(ex, &opts, dir, sizeof dir, err, sizeof err);
     if (rc == BLR_JOBS_INTERRUPTED && dir[0]) {
         fprintf(stderr, "blr: stopped by signal %d; every run saved its checkpoint. Continue "
-                "with:\n  blr run %s%s%s --out %s --resume\n", (int)stop_signal, a.file,
-                a.profile ? " --profile " : "", a.profile ? a.profile : "", dir);
+                "with:\n  blr run %s%s%s", (int)stop_signal, a.file,
+                a.load.profile ? " --profile " : "", a.load.profile ? a.load.profile : "");
+        for (int i = 0; i < a.load.n_sets; i++)
+            fprintf(stderr, " --set '%s'", a.load.sets[i]);
+        if (a.load.variant)
+            fprintf(stderr, " --variant '%s'", a.load.variant);
+        for (int i = 0; i < a.load.n_seeds; i++)
+            fprintf(stderr, " --seed %d", a.load.seeds[i]);
+        fprintf(stderr, " --out %s --resume\n", dir);
     }
     if (rc == BLR_JOBS_INTERRUPTED) {
         free(ex);

@@ -16,6 +16,8 @@
 #define BLR_MAX_SEEDS 64
 #define BLR_NAME_LEN 96
 #define BLR_PATH_LEN 512
+#define BLR_MAX_SETS 32
+#define BLR_OVERRIDES_LEN 2048
 
 typedef struct {
     int epochs;
@@ -85,11 +87,36 @@ typedef struct {
     int posterior;             /* write posterior/<variant>-s<seed>.csv */
     int reference;             /* variant the tables' paired t-tests compare against */
     int threads;               /* `threads:`, 0 when absent; `blr run --threads` overrides it */
+    /* The overrides and selection it was loaded with, one per line ("set train.epochs=1",
+     * "variant affine*", "seed 0"), "" for none: they belong to its identity (manifest.json),
+     * and blr_config_opts_parse reads them back. */
+    char overrides[BLR_OVERRIDES_LEN];
 } blr_experiment;
 
-/* Returns 0, or 2 (bad input) with "FILE:LINE:COL: error: ..." in err. Checks that the data
- * files the experiment names exist (csv paths, and the standard sets' files). */
+/* How to load a file besides its path: a profile, command-line overrides of single keys
+ * ("train.epochs=1", "methods.affine.lr2=0.05", a dotted path into the file where a method is
+ * named by its `name`, then '=' and a YAML value such as 0.05 or [1, 2]), applied after the
+ * profile, and a selection of runs: the variants whose names match a shell pattern, and some
+ * of the file's seeds. */
+typedef struct {
+    const char *profile;                    /* NULL: none */
+    const char *sets[BLR_MAX_SETS];
+    int n_sets;
+    const char *variant;                    /* NULL: every variant */
+    int seeds[BLR_MAX_SEEDS];
+    int n_seeds;                            /* 0: every seed */
+} blr_config_opts;
+
+/* Returns 0, or 2 (bad input) with "FILE:LINE:COL: error: ..." in err ("--set ARG: error: ..."
+ * for a fault in an override). Checks that the data files the experiment names exist (csv
+ * paths, and the standard sets' files). The variants' order is the file's, the reference of
+ * the tables' tests the file's when it is selected and else the first variant selected. */
 int blr_config_load(const char *path, const char *profile, blr_experiment *out, char *err,
                     size_t errlen);
+int blr_config_load_opts(const char *path, const blr_config_opts *o, blr_experiment *out,
+                         char *err, size_t errlen);
+/* Reads an experiment's `overrides` text back into o (whose strings point into text).
+ * Returns 0, or -1 when it is not such a text. */
+int blr_config_opts_parse(char *text, const char *profile, blr_config_opts *o);
 
 #endif

@@ -226,7 +226,7 @@ static blr_manifest manifest_of(const blr_jobs *j, manifest_text *t, int ended)
     snprintf(t->openblas, sizeof t->openblas, "%s", config ? config : "unknown");
     return (blr_manifest){
         .experiment = ex->name, .file = ex->path, .file_sha256 = j->id.file_sha256,
-        .profile = ex->profile, .git_commit = j->id.code,
+        .profile = ex->profile, .overrides = ex->overrides, .git_commit = j->id.code,
         .compiler = o->compiler ? o->compiler : "unknown",
         .cflags = o->cflags ? o->cflags : "unknown", .gsl_version = GSL_VERSION,
         .openblas_version = t->openblas, .yaml_version = yaml_get_version_string(),
@@ -509,8 +509,14 @@ int blr_jobs_merge(const char *out, const char *const *dirs, int n_dirs, const b
         snprintf(err, errlen, "error: out of memory");
         return BLR_JOBS_BAD_INPUT;
     }
-    int rc = blr_config_load(first.file, first.profile[0] ? first.profile : NULL, ex, err,
-                             errlen) == 0 ? 0 : BLR_JOBS_BAD_INPUT;
+    blr_config_opts load;
+    int rc = 0;
+    if (blr_config_opts_parse(first.overrides, first.profile, &load) != 0) {
+        snprintf(err, errlen, "%s: error: manifest.json's overrides are not blr's", dirs[0]);
+        rc = BLR_JOBS_BAD_INPUT;
+    } else if (blr_config_load_opts(first.file, &load, ex, err, errlen) != 0) {
+        rc = BLR_JOBS_BAD_INPUT;
+    }
     blr_identity id;
     if (rc == 0 && blr_identity_of(ex, first.code, first.threads, 1, 1, &id, err, errlen) != 0)
         rc = BLR_JOBS_BAD_INPUT;

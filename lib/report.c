@@ -773,6 +773,7 @@ int blr_report_write_manifest(const char *dir, const blr_manifest *man,
     } fields[] = {
         {"experiment", man->experiment}, {"file", man->file},
         {"file_sha256", man->file_sha256}, {"profile", man->profile},
+        {"overrides", man->overrides ? man->overrides : ""},
         {"git_commit", man->git_commit}, {"compiler", man->compiler},
         {"cflags", man->cflags}, {"gsl_version", man->gsl_version},
         {"openblas_version", man->openblas_version}, {"yaml_version", man->yaml_version},

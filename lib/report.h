@@ -85,6 +85,7 @@ int blr_report_plot(const char *dir, unsigned figures, char *err, size_t errlen)
  * the training set"). */
 typedef struct {
     const char *experiment, *file, *file_sha256, *profile, *git_commit, *compiler, *cflags;
+    const char *overrides; /* blr_experiment.overrides: "set k=v\n", "variant p\n", "seed n\n" */
     const char *gsl_version, *openblas_version, *yaml_version, *host, *start_utc, *end_utc;
     const char *scored_on;
     const char *shard; /* "K/N": the slice of the runs this directory is for (lib/jobs.h) */

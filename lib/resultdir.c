@@ -23,6 +23,7 @@ int blr_identity_of(const blr_experiment *ex, const char *code, int threads, int
     snprintf(id->experiment, sizeof id->experiment, "%s", ex->name);
     snprintf(id->file, sizeof id->file, "%s", ex->path);
     snprintf(id->profile, sizeof id->profile, "%s", ex->profile);
+    snprintf(id->overrides, sizeof id->overrides, "%s", ex->overrides);
     snprintf(id->code, sizeof id->code, "%s", code ? code : "unknown");
     id->threads = threads;
     id->shard = shard;
@@ -47,9 +48,9 @@ static int manifest_field(const char *text, const char *key, char *out, size_t l
     size_t o = 0;
     if (*p == '"') {
         for (p++; *p && *p != '"' && o + 1 < len; p++) {
-            if (*p == '\\' && p[1])
-                p++;
-            out[o++] = *p == 'n' && p[-1] == '\\' ? '\n' : *p;
+            int escaped = *p == '\\' && p[1];
+            p += escaped;
+            out[o++] = escaped && *p == 'n' ? '\n' : *p;
         }
     } else if (strncmp(p, "null", 4) != 0) {
         while (*p && *p != ',' && *p != '\n' && o + 1 < len)
@@ -84,6 +85,8 @@ int blr_identity_read(const char *dir, blr_identity *id, char *err, size_t errle
                  "manifest.json with the experiment, code, threads and shard)", dir);
         return -1;
     }
+    /* Directories from before overrides existed had none. */
+    manifest_field(text, "overrides", id->overrides, sizeof id->overrides);
     /* Directories from before shards existed hold every run. */
     if (!id->shards)
         id->shard = id->shards = 1;
@@ -99,6 +102,9 @@ const char *blr_identity_mismatch(const blr_identity *a, const blr_identity *b, 
                  b->experiment, b->file, b->file_sha256);
     else if (strcmp(a->profile, b->profile) != 0)
         snprintf(why, len, "another profile: '%s' against '%s'", a->profile, b->profile);
+    else if (strcmp(a->overrides, b->overrides) != 0)
+        snprintf(why, len, "other overrides (--set, --variant, --seed): '%.400s' against "
+                 "'%.400s'", a->overrides, b->overrides);
     else if (strcmp(a->code, b->code) != 0)
         snprintf(why, len, "another code version: %s against %s", a->code, b->code);
     else if (a->threads && b->threads && a->threads != b->threads)

@@ -21,13 +21,14 @@
 #include "report.h"
 
 /* What has to agree for runs to belong to the same results: the same experiment file (by
- * content), profile and code, and the same threads per run, on which GEMM sums and so a run
+ * content), profile, overrides and selection, and code, and the same threads per run, on which GEMM sums and so a run
  * with mc_train 1 depend (README: Reproducibility). A shard is a slice of the runs. */
 typedef struct {
     char experiment[64];
     char file[BLR_PATH_LEN];
     char file_sha256[65];
     char profile[64];
+    char overrides[BLR_OVERRIDES_LEN]; /* the experiment's --set, --variant and --seed */
     char code[128];
     int threads; /* per run; 0 in a request: take the directory's (resume) */
     int shard, shards; /* 1-based K of N; 0, 0 in a request: the directory's, else 1/1 */

@@ -49,7 +49,10 @@ static int yaml_vfail_at(const blr_yctx *c, int line, int col, const char *fmt, 
 {
     char msg[MSG_LEN];
     vsnprintf(msg, sizeof msg, fmt, ap);
-    snprintf(c->err, c->errlen, "%s:%d:%d: error: %s", c->path, line, col, msg);
+    if (line < 0 && c->sets)
+        snprintf(c->err, c->errlen, "--set %s: error: %s", c->sets[-line - 1], msg);
+    else
+        snprintf(c->err, c->errlen, "%s:%d:%d: error: %s", c->path, line, col, msg);
     return BAD;
 }
 
@@ -101,6 +104,7 @@ typedef struct {
     size_t n_anchors, cap_anchors;
     size_t budget;      /* nodes still allowed, copies made by aliases included */
     blr_ynode *sources; /* the values of merge keys '<<', as the pairs of one mapping */
+    int origin;         /* k when reading override k, whose nodes all get line -k */
 } reader;
 
 #define TAG_PREFIX "tag:yaml.org,2002:"
@@ -130,7 +134,9 @@ static int syntax_error(const reader *r)
     if (p->error == YAML_MEMORY_ERROR)
         return blr_yaml_oom(r->c);
     int line = (int)p->problem_mark.line + 1, col = (int)p->problem_mark.column + 1;
-    if (p->error == YAML_READER_ERROR)
+    if (r->origin)
+        line = -r->origin;
+    else if (p->error == YAML_READER_ERROR)
         offset_position(r->f, p->problem_offset, &line, &col);
     const char *problem = p->problem ? p->problem : "invalid YAML";
     if (p->context)
@@ -144,9 +150,9 @@ static int next_event(reader *r, yaml_event_t *e)
     return yaml_parser_parse(&r->parser, e) ? 0 : syntax_error(r);
 }
 
-static int event_line(const yaml_event_t *e)
+static int event_line(const reader *r, const yaml_event_t *e)
 {
-    return (int)e->start_mark.line + 1;
+    return r->origin ? -r->origin : (int)e->start_mark.line + 1;
 }
 
 static int event_col(const yaml_event_t *e)
@@ -276,7 +282,7 @@ static int apply_tag(reader *r, const yaml_char_t *tag, blr_ynode *n, const yaml
             return 0;
     }
     int core = strncmp(t, TAG_PREFIX, strlen(TAG_PREFIX)) == 0;
-    return blr_yaml_fail_at(r->c, event_line(e), event_col(e),
+    return blr_yaml_fail_at(r->c, event_line(r, e), event_col(e),
                             "unsupported tag '%s%s' here (tags a file may use: !!str, !!int, "
                             "!!float, !!bool on values; !!seq, !!map on lists and mappings)",
                             core ? "!!" : "", core ? t + strlen(TAG_PREFIX) : t);
@@ -390,7 +396,7 @@ static int read_next(reader *r, int depth, blr_ynode **out)
 static int read_collection(reader *r, const yaml_event_t *start, int depth, blr_ynode **out)
 {
     int is_map = start->type == YAML_MAPPING_START_EVENT;
-    blr_ynode *n = *out = new_node(r, is_map ? BLR_Y_MAP : BLR_Y_SEQ, event_line(start),
+    blr_ynode *n = *out = new_node(r, is_map ? BLR_Y_MAP : BLR_Y_SEQ, event_line(r, start),
                                    event_col(start));
     if (!n)
         return BAD;
@@ -442,7 +448,7 @@ static int read_node(reader *r, yaml_event_t *e, int depth, blr_ynode **out)
 {
     *out = NULL;
     if (depth > MAX_DEPTH)
-        return blr_yaml_fail_at(r->c, event_line(e), event_col(e),
+        return blr_yaml_fail_at(r->c, event_line(r, e), event_col(e),
                                 "the document nests deeper than %d levels", MAX_DEPTH);
     if (e->type == YAML_SEQUENCE_START_EVENT || e->type == YAML_MAPPING_START_EVENT)
         return read_collection(r, e, depth, out);
@@ -450,14 +456,14 @@ static int read_node(reader *r, yaml_event_t *e, int depth, blr_ynode **out)
         const char *name = (const char *)e->data.alias.anchor;
         const blr_ynode *src = find_anchor(r, name);
         if (!src)
-            return blr_yaml_fail_at(r->c, event_line(e), event_col(e),
+            return blr_yaml_fail_at(r->c, event_line(r, e), event_col(e),
                                     "alias *%s: no anchor &%s is complete before it", name,
                                     name);
         return copy_node(r, src, out);
     }
     if (e->type != YAML_SCALAR_EVENT)
-        return blr_yaml_fail_at(r->c, event_line(e), event_col(e), "unexpected YAML here");
-    blr_ynode *n = *out = new_node(r, BLR_Y_SCALAR, event_line(e), event_col(e));
+        return blr_yaml_fail_at(r->c, event_line(r, e), event_col(e), "unexpected YAML here");
+    blr_ynode *n = *out = new_node(r, BLR_Y_SCALAR, event_line(r, e), event_col(e));
     if (!n)
         return BAD;
     n->quoted = e->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
@@ -475,7 +481,7 @@ static int expect(reader *r, yaml_event_type_t type, yaml_event_t *e)
 {
     int rc = next_event(r, e);
     if (rc == 0 && e->type != type) {
-        rc = blr_yaml_fail_at(r->c, event_line(e), event_col(e), "unexpected YAML here");
+        rc = blr_yaml_fail_at(r->c, event_line(r, e), event_col(e), "unexpected YAML here");
         yaml_event_delete(e);
     }
     return rc;
@@ -493,6 +499,8 @@ static int read_stream(reader *r, const char *top_what, blr_ynode **root)
         return rc;
     int empty = e.type == YAML_STREAM_END_EVENT;
     yaml_event_delete(&e);
+    if (empty && r->origin)
+        return blr_yaml_fail_at(r->c, -r->origin, 0, "the value is empty");
     if (empty)
         return blr_yaml_fail_at(r->c, 1, 1, "the file is empty: expected %s", top_what);
     if ((rc = read_next(r, 0, root)) != 0)
@@ -508,46 +516,83 @@ static int read_stream(reader *r, const char *top_what, blr_ynode **root)
         /* Named at its first node, where its text starts. */
         if ((rc = next_event(r, &e)) != 0)
             return rc;
-        int line = event_line(&e), col = event_col(&e);
+        int line = event_line(r, &e), col = event_col(&e);
         yaml_event_delete(&e);
         return blr_yaml_fail_at(r->c, line, col,
                                 "a second YAML document: the file must hold exactly one");
     }
-    if ((*root)->kind != BLR_Y_MAP)
+    if (top_what && (*root)->kind != BLR_Y_MAP)
         return blr_yaml_fail(r->c, *root, "expected %s at the top level, got %s", top_what,
                              (*root)->kind == BLR_Y_SEQ ? "a list" : "a single value");
     return 0;
 }
 
-int blr_yaml_load(const blr_yctx *c, const char *top_what, blr_ynode **root)
+/* Reads r's stream (a file, or an override's text) into *root; frees what it made. */
+static int read_all(reader *r, const char *top_what, blr_ynode **root)
 {
     *root = NULL;
-    reader r = {.c = c, .budget = MAX_NODES};
-    r.f = fopen(c->path, "rb");
-    if (!r.f) {
-        snprintf(c->err, c->errlen, "%s: error: cannot open: %s", c->path, strerror(errno));
-        return BAD;
-    }
-    r.sources = calloc(1, sizeof *r.sources);
-    int rc = r.sources ? 0 : blr_yaml_oom(c);
-    if (rc == 0 && !yaml_parser_initialize(&r.parser))
-        rc = blr_yaml_oom(c);
+    r->budget = MAX_NODES;
+    r->sources = calloc(1, sizeof *r->sources);
+    int rc = r->sources ? 0 : blr_yaml_oom(r->c);
     if (rc == 0) {
-        r.sources->kind = BLR_Y_MAP;
-        yaml_parser_set_input_file(&r.parser, r.f);
-        rc = read_stream(&r, top_what, root);
-        yaml_parser_delete(&r.parser);
+        r->sources->kind = BLR_Y_MAP;
+        rc = read_stream(r, top_what, root);
     }
-    fclose(r.f);
-    for (size_t i = 0; i < r.n_anchors; i++)
-        free(r.anchors[i].name);
-    free(r.anchors);
-    blr_yaml_free(r.sources);
+    for (size_t i = 0; i < r->n_anchors; i++)
+        free(r->anchors[i].name);
+    free(r->anchors);
+    blr_yaml_free(r->sources);
     if (rc) {
         blr_yaml_free(*root);
         *root = NULL;
     }
     return rc;
+}
+
+int blr_yaml_load(const blr_yctx *c, const char *top_what, blr_ynode **root)
+{
+    *root = NULL;
+    reader r = {.c = c};
+    r.f = fopen(c->path, "rb");
+    if (!r.f) {
+        snprintf(c->err, c->errlen, "%s: error: cannot open: %s", c->path, strerror(errno));
+        return BAD;
+    }
+    int rc = yaml_parser_initialize(&r.parser) ? 0 : blr_yaml_oom(c);
+    if (rc == 0) {
+        yaml_parser_set_input_file(&r.parser, r.f);
+        rc = read_all(&r, top_what, root);
+        yaml_parser_delete(&r.parser);
+    }
+    fclose(r.f);
+    return rc;
+}
+
+int blr_yaml_load_value(const blr_yctx *c, const char *text, int k, blr_ynode **out)
+{
+    *out = NULL;
+    reader r = {.c = c, .origin = k};
+    if (!yaml_parser_initialize(&r.parser))
+        return blr_yaml_oom(c);
+    yaml_parser_set_input_string(&r.parser, (const unsigned char *)text, strlen(text));
+    int rc = read_all(&r, NULL, out);
+    yaml_parser_delete(&r.parser);
+    return rc;
+}
+
+blr_ynode *blr_yaml_new_scalar(const blr_yctx *c, const char *text, int k)
+{
+    blr_ynode *n = calloc(1, sizeof *n);
+    if (n)
+        n->text = strdup(text);
+    if (!n || !n->text) {
+        free(n);
+        blr_yaml_oom(c);
+        return NULL;
+    }
+    n->kind = BLR_Y_SCALAR;
+    n->line = -k;
+    return n;
 }
 
 /* ---- lookups and suggestions ---- */

@@ -20,11 +20,14 @@ typedef struct blr_ynode {
     struct blr_ynode **val; /* mapping values, or sequence items */
 } blr_ynode;
 
-/* Where messages go, and which file they name. */
+/* Where messages go, and which file they name. A node whose line is -k did not come from
+ * the file but from the k-th command-line override, sets[k - 1] ("train.epochs=1"); its
+ * messages name that instead of a position. */
 typedef struct {
     const char *path;
     char *err;
     size_t errlen;
+    const char *const *sets;
 } blr_yctx;
 
 /* Reads the one document of c->path. Duplicate keys, a second document, aliases that expand
@@ -32,6 +35,11 @@ typedef struct {
  * are errors; top_what says what the top level should be ("a mapping with name, ..."). */
 int blr_yaml_load(const blr_yctx *c, const char *top_what, blr_ynode **root);
 void blr_yaml_free(blr_ynode *n);
+/* Reads one YAML value (a scalar, or a flow list or mapping: "0.05", "[1, 2]") from text,
+ * the value of override k (1-based): every node gets line -k. */
+int blr_yaml_load_value(const blr_yctx *c, const char *text, int k, blr_ynode **out);
+/* A new mapping key or scalar node that came from override k. */
+blr_ynode *blr_yaml_new_scalar(const blr_yctx *c, const char *text, int k);
 
 int blr_yaml_fail(const blr_yctx *c, const blr_ynode *at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

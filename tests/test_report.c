@@ -516,7 +516,8 @@ Test(report, manifest_json_text)
     char *d = make_tmpdir(), err[512];
     blr_manifest man = {
         .experiment = "quick", .file = "dir \"q\"\\x.yaml\nnext", .file_sha256 = "ab",
-        .profile = "", .git_commit = "abc-dirty", .compiler = "cc\t1", .cflags = "-O2",
+        .profile = "", .overrides = "set train.epochs=1\n", .git_commit = "abc-dirty",
+        .compiler = "cc\t1", .cflags = "-O2",
         .gsl_version = "2.7", .openblas_version = NULL, .yaml_version = "0.2.5",
         .host = "h\x01", .start_utc = "s", .end_utc = "e", .scored_on = "test set",
         .shard = "2/3", .threads = 2,
@@ -535,6 +536,7 @@ Test(report, manifest_json_text)
                         "  \"file\": \"dir \\\"q\\\"\\\\x.yaml\\nnext\",\n"
                         "  \"file_sha256\": \"ab\",\n"
                         "  \"profile\": \"\",\n"
+                        "  \"overrides\": \"set train.epochs=1\\n\",\n"
                         "  \"git_commit\": \"abc-dirty\",\n"
                         "  \"compiler\": \"cc\\t1\",\n"
                         "  \"cflags\": \"-O2\",\n"
