@@ -58,7 +58,8 @@ static const char *const train_keys[] = {TRAIN_KEYS};
 #define METHOD_KEY_TRAIN(key)
 #define METHOD_KEY(key, type, def, range, scope, doc) METHOD_KEY_##scope(key)
 static const char *const method_keys[] = {
-    "name", "rule", "base", "nu", "base_scale", BLR_METHOD_HYPERS(METHOD_KEY) TRAIN_KEYS};
+    "name", "rule", "base", "nu", "base_scale", "zip", BLR_METHOD_HYPERS(METHOD_KEY)
+    TRAIN_KEYS};
 #define N_METHOD_KEYS (sizeof method_keys / sizeof method_keys[0])
 
 static const char *const rng_names[] = {"fast", "gsl"};
@@ -242,6 +243,27 @@ static const blr_ynode *picked_key(const blr_ynode *m, const size_t *pick, const
     return i < 0 ? NULL : picked(m, pick, (size_t)i);
 }
 
+/* Whether pair i of method entry m means anything to the variant of `pick`: a method
+ * hyperparameter to the rules that use it, the base keys to rules with a base distribution,
+ * nu to a student-t base; every other key to every variant. */
+static int applies(const blr_ynode *m, const size_t *pick, size_t i)
+{
+    const char *k = m->key[i]->text;
+    const blr_ynode *rule = picked_key(m, pick, "rule");
+    const blr_method_ops *ops = rule->kind == BLR_Y_SCALAR ? blr_method_find(rule->text) : NULL;
+    if (!ops)
+        return 1;
+    if (strcmp(k, "base") == 0 || strcmp(k, "base_scale") == 0 || strcmp(k, "nu") == 0) {
+        if (ops->flags & BLR_NO_BASE)
+            return 0;
+        const blr_ynode *base = picked_key(m, pick, "base");
+        return strcmp(k, "nu") != 0 ||
+               (base && base->kind == BLR_Y_SCALAR && strcmp(base->text, "student-t") == 0);
+    }
+    const blr_hyper *h = blr_hyper_find(k);
+    return !h || blr_method_uses(ops, h);
+}
+
 /* Where a blr_method_check message belongs: the node of the key it names (its first word;
  * "base ..." messages about nu or the scale go to those keys), else the rule. */
 static const blr_ynode *blame(const blr_ynode *m, const size_t *pick, const char *msg)
@@ -270,7 +292,7 @@ static int check_variant(const blr_yctx *c, const blr_ynode *m, const size_t *pi
     if (ops->flags & BLR_NO_BASE) {
         for (size_t i = 0; i < 3; i++) {
             long k = blr_yaml_index(m, base_keys[i]);
-            if (k >= 0)
+            if (k >= 0 && m->val[k]->kind != BLR_Y_SEQ)
                 return blr_yaml_fail(c, m->key[k], "%s has no base distribution: remove '%s'",
                                      ops->name, base_keys[i]);
         }
@@ -287,9 +309,24 @@ static int check_variant(const blr_yctx *c, const blr_ynode *m, const size_t *pi
     return 0;
 }
 
-/* Builds variant `pick` of method entry m (pick[i]: the item of pair i's list). */
+/* The pair that names dimension d of a variant (adds "-lr0.1" to it): d itself when it
+ * applies to the variant, else the first pair zipped to d that does. */
+static size_t namer(const blr_ynode *m, const size_t *pick, const size_t *follows, size_t d)
+{
+    if (applies(m, pick, d))
+        return d;
+    for (size_t i = 0; i < m->n; i++)
+        if (follows[i] == d && applies(m, pick, i))
+            return i;
+    return d;
+}
+
+/* Builds variant `pick` of method entry m (pick[i]: the item of pair i's list). A list the
+ * variant's rule or base has no use for is left out of it; of the lists zipped together
+ * (follows[i]: the group's first), one names the variant. */
 static int build_variant(const blr_yctx *c, const blr_ynode *m, const char *method,
-                         const size_t *pick, const blr_train_cfg *train, blr_variant *out)
+                         const size_t *pick, const size_t *follows, const blr_train_cfg *train,
+                         blr_variant *out)
 {
     blr_method_cfg cfg;
     blr_method_cfg_defaults(&cfg);
@@ -297,13 +334,15 @@ static int build_variant(const blr_yctx *c, const blr_ynode *m, const char *meth
     char name[BLR_NAME_LEN];
     size_t used = (size_t)snprintf(name, sizeof name, "%s", method);
     for (size_t i = 0; i < m->n; i++) {
-        if (strcmp(m->key[i]->text, "name") == 0)
+        const char *key = m->key[i]->text;
+        int list = m->val[i]->kind == BLR_Y_SEQ;
+        if (strcmp(key, "name") == 0 || strcmp(key, "zip") == 0 || (list && !applies(m, pick, i)))
             continue;
         char suffix[BLR_NAME_LEN];
         const blr_ynode *v = picked(m, pick, i);
         if (apply_method_key(c, m->key[i], v, &cfg, &t, suffix, sizeof suffix))
             return BAD;
-        if (m->val[i]->kind != BLR_Y_SEQ)
+        if (!list || namer(m, pick, follows, follows[i]) != i)
             continue;
         int w = snprintf(name + used, sizeof name - used, "-%s", suffix);
         if (w < 0 || (size_t)w >= sizeof name - used)
@@ -371,6 +410,67 @@ static int check_keys_apply(const blr_yctx *c, const blr_ynode *m, const blr_var
     return 0;
 }
 
+/* `zip: [a, b]` (or a list of such groups): list-valued keys of the entry that vary together,
+ * item by item, instead of in a cross product. follows[i] is the pair whose list pair i
+ * follows: the group's first key, or i itself. */
+static int read_zip(const blr_yctx *c, const blr_ynode *m, size_t *follows)
+{
+    for (size_t i = 0; i < m->n; i++)
+        follows[i] = i;
+    long z = blr_yaml_index(m, "zip");
+    if (z < 0)
+        return 0;
+    const blr_ynode *zip = m->val[z];
+    if (blr_yaml_want_seq(c, zip, "keys of this method to vary together"))
+        return BAD;
+    int nested = zip->n > 0 && zip->val[0]->kind == BLR_Y_SEQ;
+    for (size_t g = 0; g < (nested ? zip->n : 1); g++) {
+        const blr_ynode *group = nested ? zip->val[g] : zip;
+        if (blr_yaml_want_seq(c, group, "keys of this method to vary together"))
+            return BAD;
+        if (group->n < 2)
+            return blr_yaml_fail(c, group, "zip pairs two or more list-valued keys");
+        long lead = -1;
+        for (size_t j = 0; j < group->n; j++) {
+            const blr_ynode *kn = group->val[j];
+            if (blr_yaml_want_scalar(c, kn, "a key of this method"))
+                return BAD;
+            long i = blr_yaml_index(m, kn->text);
+            if (i < 0 || i == z)
+                return blr_yaml_fail(c, kn, "zip: this method has no key '%s' to pair",
+                                     kn->text);
+            if (m->val[i]->kind != BLR_Y_SEQ)
+                return blr_yaml_fail(c, kn, "zip: '%s' is a single value, not a list",
+                                     kn->text);
+            if (follows[i] != (size_t)i || (lead >= 0 && i == lead))
+                return blr_yaml_fail(c, kn, "zip: '%s' is paired twice", kn->text);
+            for (size_t o = 0; o < m->n; o++)
+                if (o != (size_t)i && follows[o] == (size_t)i)
+                    return blr_yaml_fail(c, kn, "zip: '%s' is paired twice", kn->text);
+            if (lead < 0) {
+                lead = i;
+            } else if (m->val[i]->n != m->val[lead]->n) {
+                return blr_yaml_fail(c, m->val[i], "zip: '%s' has %zu values but '%s' has %zu; "
+                                     "zipped lists pair their values one by one", kn->text,
+                                     m->val[i]->n, m->key[lead]->text, m->val[lead]->n);
+            } else {
+                follows[i] = (size_t)lead;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Whether some key of dimension d (the pairs that follow d) applies to the variant. */
+static int dimension_applies(const blr_ynode *m, const size_t *pick, const size_t *follows,
+                             size_t d)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (follows[i] == d && applies(m, pick, i))
+            return 1;
+    return 0;
+}
+
 static int read_method(const blr_yctx *c, const blr_ynode *m, const blr_train_cfg *train,
                        blr_experiment *out, int *origin)
 {
@@ -385,16 +485,21 @@ static int read_method(const blr_yctx *c, const blr_ynode *m, const blr_train_cf
     char method[BLR_NAME_LEN];
     if (blr_yaml_get_name(c, name_node, "method name", method, sizeof method))
         return BAD;
-    /* The variants are the cross product of the list-valued keys, the first key's list
-     * outermost (so names and runs come out in the order the keys are written). */
-    size_t total = 1, room = (size_t)(BLR_MAX_VARIANTS - out->n_variants);
+    size_t follows[N_METHOD_KEYS];
+    if (read_zip(c, m, follows))
+        return BAD;
+    /* The variants are the cross product of the list-valued keys (zipped ones count once),
+     * the first key's list outermost, so names and runs come out in the order the keys are
+     * written; a combination that differs from another only in a list its variant has no
+     * use for (nu for a gaussian base) is left out. */
+    size_t total = 1, first = (size_t)out->n_variants;
     for (size_t i = 0; i < m->n; i++) {
         const blr_ynode *v = m->val[i];
-        if (v->kind != BLR_Y_SEQ)
+        if (v->kind != BLR_Y_SEQ || strcmp(m->key[i]->text, "zip") == 0 || follows[i] != i)
             continue;
         if (v->n == 0)
             return blr_yaml_fail(c, v, "an empty list expands to no variants");
-        if (v->n > room / total)
+        if (v->n > (size_t)BLR_MAX_VARIANTS / total)
             return blr_yaml_fail(c, m, "too many variants: at most %d in all", BLR_MAX_VARIANTS);
         total *= v->n;
     }
@@ -403,13 +508,23 @@ static int read_method(const blr_yctx *c, const blr_ynode *m, const blr_train_cf
         size_t rest = k;
         for (size_t i = m->n; i-- > 0;) {
             pick[i] = 0;
-            if (m->val[i]->kind == BLR_Y_SEQ) {
+            if (m->val[i]->kind == BLR_Y_SEQ && follows[i] == i &&
+                strcmp(m->key[i]->text, "zip") != 0) {
                 pick[i] = rest % m->val[i]->n;
                 rest /= m->val[i]->n;
             }
         }
+        for (size_t i = 0; i < m->n; i++)
+            pick[i] = pick[follows[i]];
+        int skip = 0;
+        for (size_t i = 0; i < m->n; i++)
+            skip |= follows[i] == i && pick[i] != 0 && !dimension_applies(m, pick, follows, i);
+        if (skip)
+            continue;
+        if (out->n_variants == BLR_MAX_VARIANTS)
+            return blr_yaml_fail(c, m, "too many variants: at most %d in all", BLR_MAX_VARIANTS);
         blr_variant *v = &out->variants[out->n_variants];
-        if (build_variant(c, m, method, pick, train, v))
+        if (build_variant(c, m, method, pick, follows, train, v))
             return BAD;
         for (int j = 0; j < out->n_variants; j++)
             if (strcmp(out->variants[j].name, v->name) == 0)
@@ -419,7 +534,7 @@ static int read_method(const blr_yctx *c, const blr_ynode *m, const blr_train_cf
                                      v->name, origin[j]);
         origin[out->n_variants++] = name_node->line;
     }
-    return check_keys_apply(c, m, &out->variants[out->n_variants - (int)total], (int)total);
+    return check_keys_apply(c, m, &out->variants[first], out->n_variants - (int)first);
 }
 
 int blr_config_read_methods(const blr_yctx *c, const blr_ynode *root, const blr_train_cfg *train,

@@ -810,6 +810,62 @@ Test(config, a_byte_order_mark_is_skipped)
     cr_assert_str_eq(cfg_ex.name, "t");
 }
 
+/* A list expands only where it means something: nu for the student-t base, lr2 for the
+ * affine rule; the other variants are made once. */
+Test(config, lists_expand_only_where_they_apply)
+{
+    cfg_ok(CFG_HEAD "methods:\n"
+           "  - {name: a, rule: lie-affine, base: [gaussian, laplace, student-t], nu: [3, 10]}\n"
+           "  - {name: r, rule: [adam, lie-affine], lr2: [0.01, 0.1]}\n", NULL);
+    static const char *const want[] = {"a-gaussian", "a-laplace", "a-student-t-nu3",
+                                       "a-student-t-nu10", "r-adam", "r-lie-affine-lr2-0.01",
+                                       "r-lie-affine-lr2-0.1"};
+    cr_assert_eq(cfg_ex.n_variants, 7);
+    for (int i = 0; i < 7; i++)
+        cr_assert_str_eq(cfg_ex.variants[i].name, want[i]);
+    cr_assert(cfg_variant("a-student-t-nu10")->method_cfg.base.nu == 10.0);
+    cr_assert(cfg_variant("r-lie-affine-lr2-0.1")->method_cfg.lr2 == 0.1);
+}
+
+/* zip pairs lists item by item: the ablation's "Fisher scaling with its own step sizes" in one
+ * entry instead of two, named by the zip's first key. */
+Test(config, zip_pairs_lists)
+{
+    cfg_ok(CFG_HEAD "methods:\n"
+           "  - {name: affine, rule: lie-affine, base: [gaussian, laplace],\n"
+           "     fisher: [false, true], lr: [1.0, 40000], lr2: [100, 200],\n"
+           "     zip: [fisher, lr, lr2]}\n", NULL);
+    cr_assert_eq(cfg_ex.n_variants, 4);
+    const blr_variant *v = cfg_variant("affine-laplace-fisher");
+    cr_assert(v->method_cfg.fisher && v->method_cfg.lr == 40000 && v->method_cfg.lr2 == 200);
+    v = cfg_variant("affine-gaussian-no-fisher");
+    cr_assert(!v->method_cfg.fisher && v->method_cfg.lr == 1.0 && v->method_cfg.lr2 == 100);
+    /* Several groups. */
+    cfg_ok(CFG_HEAD "methods:\n"
+           "  - {name: s, rule: sgd, lr: [0.1, 0.2], epochs: [1, 2], batch_size: [5, 6],\n"
+           "     mc_train: [1, 2], zip: [[lr, epochs], [batch_size, mc_train]]}\n", NULL);
+    cr_assert_eq(cfg_ex.n_variants, 4);
+    cr_assert_eq(cfg_variant("s-lr0.2-batch_size6")->train.mc_train, 2);
+    cr_assert_eq(cfg_variant("s-lr0.2-batch_size6")->train.epochs, 2);
+}
+
+Test(config, zip_mistakes)
+{
+    /* Line 5 "  - {name: s, rule: sgd, lr: [0.1, 0.2], epochs: [1, 2, 3], zip: [lr, epochs]}":
+     * the epochs list at 5:50. */
+    cfg_fails(CFG_HEAD "methods:\n"
+              "  - {name: s, rule: sgd, lr: [0.1, 0.2], epochs: [1, 2, 3], zip: [lr, epochs]}\n",
+              NULL, 5, 50, "zip: 'epochs' has 3 values but 'lr' has 2");
+    cfg_fails(CFG_HEAD "methods:\n  - {name: s, rule: sgd, lr: [0.1], zip: [lr, lr2]}\n", NULL,
+              5, 47, "zip: this method has no key 'lr2' to pair");
+    cfg_fails(CFG_HEAD "methods:\n  - {name: s, rule: sgd, lr: [0.1], epochs: 2, zip: [lr, "
+              "epochs]}\n", NULL, 5, 58, "zip: 'epochs' is a single value, not a list");
+    cfg_fails(CFG_HEAD "methods:\n  - {name: s, rule: sgd, lr: [0.1], zip: [lr]}\n", NULL, 5,
+              42, "zip pairs two or more list-valued keys");
+    cfg_fails(CFG_HEAD "methods:\n  - {name: s, rule: sgd, lr: [0.1], zip: [lr, lr]}\n", NULL,
+              5, 47, "zip: 'lr' is paired twice");
+}
+
 Test(config, unknown_key_with_a_suggestion)
 {
     cfg_fails(CFG_MIN "    lrr: 0.1\n", NULL, 7, 5, "unknown key 'lrr' (did you mean 'lr'?)");
