@@ -45,6 +45,20 @@ static const char usage[] =
     "        any training), 4 the results could not be written (disk full, permissions:\n"
     "        the message names the file), 130/143 stopped by SIGINT/SIGTERM (checkpoints\n"
     "        saved; --resume continues); a results: line only when the results were written\n"
+    "        --tuned DIR  the values blr tune chose (DIR/choice.yaml, made from this file)\n"
+    "  tune FILE.yaml [the options of run]\n"
+    "        run the file's tuning: its tune: section's grid per method entry (without one,\n"
+    "        every list of a method entry), on the validation split (never the test set),\n"
+    "        into results/<name>-tune/ (or --out); then choose, for every variant, the grid\n"
+    "        point with the best mean validation metric among those whose runs all ended ok:\n"
+    "        DIR/choice.md and DIR/choice.yaml (blr run FILE --tuned DIR uses them)\n"
+    "  tune --choose DIR... [--out DIR]\n"
+    "        choose again from finished tunings (the rounds of one: a later one widening\n"
+    "        the grid), into the last DIR or --out\n"
+    ;
+
+/* The rest of the usage: one literal may hold only 4095 characters in ISO C. */
+static const char usage_more[] =
     "  merge OUT DIR...\n"
     "        combine the shard directories DIR... of one experiment into OUT\n"
     "  check FILE.yaml [--profile NAME] [--set PATH=VALUE]... [--variant PATTERN] [--seed N]...\n"
@@ -94,6 +108,7 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 typedef struct {
     const char *file, *out;
     blr_config_opts load;
+    char tuned[BLR_PATH_LEN + 16]; /* --tuned DIR's choice.yaml */
     int threads, jobs, shard, shards, resume, mpi, quiet;
 } run_args;
 
@@ -118,6 +133,11 @@ static int parse_run_args(int argc, char **argv, int allow_run_opts, run_args *a
             if (a->load.n_sets == BLR_MAX_SETS)
                 return bad_usage("at most %s --set options", "32");
             a->load.sets[a->load.n_sets++] = argv[++i];
+        } else if (strcmp(o, "--tuned") == 0 && has_value) {
+            int w = snprintf(a->tuned, sizeof a->tuned, "%s/choice.yaml", argv[++i]);
+            if (w < 0 || (size_t)w >= sizeof a->tuned)
+                return bad_usage("--tuned: the path '%s' is too long", argv[i]);
+            a->load.tuned = a->tuned;
         } else if (strcmp(o, "--variant") == 0 && has_value) {
             a->load.variant = argv[++i];
         } else if (strcmp(o, "--seed") == 0 && has_value) {
@@ -196,11 +216,13 @@ static void print_failure(int rc, const char *err)
         fprintf(stderr, "%s%s\n", strstr(err, "error:") ? "" : "blr: ", err);
 }
 
-static int cmd_run(int argc, char **argv)
+/* `blr run`, or with tune `blr tune`: runs the tuning and chooses from it. */
+static int run_experiment(int argc, char **argv, int tune)
 {
     run_args a;
     if (parse_run_args(argc, argv, 1, &a) != 0)
         return EXIT_BAD_INPUT;
+    a.load.tune = tune;
     if (a.mpi && !blr_mpi_launched())
         return bad_usage("%s", "--mpi needs to be started by mpirun or srun (e.g. mpirun -np 3 "
                                "blr run FILE --mpi)");
@@ -236,8 +258,53 @@ static int cmd_run(int argc, char **argv)
     print_failure(rc, err);
     if ((rc == BLR_JOBS_OK || rc == BLR_JOBS_NOT_OK) && dir[0])
         printf("results: %s/table.md, %s/runs.csv, figures %s/*.png\n", dir, dir, dir);
+    if (tune && (rc == BLR_JOBS_OK || rc == BLR_JOBS_NOT_OK)) {
+        const char *dirs[1] = {dir};
+        int crc = blr_tune_choose(dirs, 1, dir, err, sizeof err);
+        if (crc != 0) {
+            fprintf(stderr, "%s\n", err);
+            rc = crc;
+        } else {
+            printf("choice: %s/choice.md; blr run %s --tuned %s runs the final seeds with it\n",
+                   dir, a.file, dir);
+        }
+    }
     free(ex);
     return rc;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    return run_experiment(argc, argv, 0);
+}
+
+/* `blr tune FILE ...` runs a tuning; `blr tune --choose DIR... [--out DIR]` chooses again
+ * from finished ones (the rounds of one tuning). */
+static int cmd_tune(int argc, char **argv)
+{
+    if (argc < 1 || strcmp(argv[0], "--choose") != 0)
+        return run_experiment(argc, argv, 1);
+    const char *out = NULL;
+    int n = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
+            out = argv[++i];
+        else if (argv[i][0] == '-')
+            return bad_usage("tune --choose takes only --out, not '%s'", argv[i]);
+        else
+            argv[1 + n++] = argv[i];
+    }
+    if (n == 0)
+        return bad_usage("%s", "tune --choose needs the tuning's results directories");
+    char err[1024];
+    int rc = blr_tune_choose((const char *const *)argv + 1, n, out ? out : argv[n], err,
+                             sizeof err);
+    if (rc != 0) {
+        fprintf(stderr, "%s\n", err);
+        return rc;
+    }
+    printf("choice: %s/choice.md, %s/choice.yaml\n", out ? out : argv[n], out ? out : argv[n]);
+    return 0;
 }
 
 static int cmd_merge(int argc, char **argv)
@@ -508,11 +575,13 @@ int main(int argc, char **argv)
     select_blas_core(argv);
     if (argc < 2) {
         fputs(usage, stderr);
+        fputs(usage_more, stderr);
         return EXIT_BAD_INPUT;
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         fputs(usage, stdout);
+        fputs(usage_more, stdout);
         return 0;
     }
     if (strcmp(cmd, "--version") == 0) {
@@ -521,6 +590,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc - 2, argv + 2);
+    if (strcmp(cmd, "tune") == 0)
+        return cmd_tune(argc - 2, argv + 2);
     if (strcmp(cmd, "check") == 0)
         return cmd_check(argc - 2, argv + 2);
     if (strcmp(cmd, "merge") == 0)

@@ -17,6 +17,7 @@
 #include "rule.h"
 #include "runner.h"
 #include "estimate.h"
+#include "tune.h"
 #include "jobs.h"
 #include "record.h"
 #include "resultdir.h"

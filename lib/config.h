@@ -35,6 +35,11 @@ typedef struct {
 typedef struct {
     char name[BLR_NAME_LEN];   /* method name + expansion suffix */
     char method[BLR_NAME_LEN]; /* the method entry's `name` */
+    /* In a tuning (blr tune): the variant of the final experiment this grid point belongs to,
+     * its name without the tuned keys' suffixes, and the tuned keys' values as a YAML flow
+     * mapping's body ("lr: 0.3, lr2: 0.05"); otherwise the name and "". */
+    char tuned_as[BLR_NAME_LEN];
+    char grid[256];
     blr_method_cfg method_cfg; /* rule, base, step sizes ...; n_data filled by the runner */
     blr_train_cfg train;
 } blr_variant;
@@ -71,6 +76,15 @@ typedef struct {
     double noise_sd;
 } blr_data_cfg;
 
+/* The `tune:` section: how `blr tune` chooses each variant's tuned values. */
+typedef struct {
+    int present;
+    size_t validation;         /* training examples held out to score on */
+    blr_metric metric;         /* ranks the grid points [bayes_nll] */
+    int maximize;              /* 1: higher is better [by metric: acc, ood_auroc] */
+    int any_budget;            /* `budget: any`: grids of different sizes allowed */
+} blr_tune_cfg;
+
 typedef struct {
     char path[BLR_PATH_LEN];   /* the experiment file as given */
     char profile[64];          /* "" when none */
@@ -91,6 +105,7 @@ typedef struct {
      * "variant affine*", "seed 0"), "" for none: they belong to its identity (manifest.json),
      * and blr_config_opts_parse reads them back. */
     char overrides[BLR_OVERRIDES_LEN];
+    blr_tune_cfg tune;
 } blr_experiment;
 
 /* How to load a file besides its path: a profile, command-line overrides of single keys
@@ -105,6 +120,10 @@ typedef struct {
     const char *variant;                    /* NULL: every variant */
     int seeds[BLR_MAX_SEEDS];
     int n_seeds;                            /* 0: every seed */
+    /* 1: load the tuning instead (blr tune): the grid of the `tune:` section (without one,
+     * every list of a method entry is its grid), scored on its validation split. */
+    int tune;
+    const char *tuned;                      /* a choice.yaml of blr tune to apply, or NULL */
 } blr_config_opts;
 
 /* Returns 0, or 2 (bad input) with "FILE:LINE:COL: error: ..." in err ("--set ARG: error: ..."

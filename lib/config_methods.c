@@ -331,8 +331,9 @@ static int build_variant(const blr_yctx *c, const blr_ynode *m, const char *meth
     blr_method_cfg cfg;
     blr_method_cfg_defaults(&cfg);
     blr_train_cfg t = *train;
-    char name[BLR_NAME_LEN];
-    size_t used = (size_t)snprintf(name, sizeof name, "%s", method);
+    char name[BLR_NAME_LEN], tuned_as[BLR_NAME_LEN], grid[256] = "";
+    size_t used = (size_t)snprintf(name, sizeof name, "%s", method), used_as = used;
+    snprintf(tuned_as, sizeof tuned_as, "%s", method);
     for (size_t i = 0; i < m->n; i++) {
         const char *key = m->key[i]->text;
         int list = m->val[i]->kind == BLR_Y_SEQ;
@@ -342,6 +343,11 @@ static int build_variant(const blr_yctx *c, const blr_ynode *m, const char *meth
         const blr_ynode *v = picked(m, pick, i);
         if (apply_method_key(c, m->key[i], v, &cfg, &t, suffix, sizeof suffix))
             return BAD;
+        if (m->key[i]->mark) {
+            size_t g = strlen(grid);
+            snprintf(grid + g, sizeof grid - g, "%s%s: %s", g ? ", " : "", key,
+                     v->kind == BLR_Y_SCALAR ? v->text : "?");
+        }
         if (!list || namer(m, pick, follows, follows[i]) != i)
             continue;
         int w = snprintf(name + used, sizeof name - used, "-%s", suffix);
@@ -350,6 +356,10 @@ static int build_variant(const blr_yctx *c, const blr_ynode *m, const char *meth
                                  "the variant name '%s-%s' is too long (at most %d characters)",
                                  name, suffix, BLR_NAME_LEN - 1);
         used += (size_t)w;
+        /* The variant of the final experiment a grid point belongs to has no grid suffixes. */
+        if (!m->key[i]->mark)
+            used_as += (size_t)snprintf(tuned_as + used_as, sizeof tuned_as - used_as, "-%s",
+                                        suffix);
     }
     /* The training keys the method interface also reads come from the variant's train. */
     cfg.temperature = t.temperature;
@@ -359,6 +369,8 @@ static int build_variant(const blr_yctx *c, const blr_ynode *m, const char *meth
         return BAD;
     memset(out, 0, sizeof *out);
     memcpy(out->name, name, sizeof name);
+    memcpy(out->tuned_as, tuned_as, sizeof tuned_as);
+    memcpy(out->grid, grid, sizeof grid);
     snprintf(out->method, sizeof out->method, "%s", method);
     out->method_cfg = cfg;
     out->train = t;
@@ -552,3 +564,24 @@ int blr_config_read_methods(const blr_yctx *c, const blr_ynode *root, const blr_
     return 0;
 }
 
+int blr_config_set_variant_key(const blr_yctx *c, const blr_ynode *key, const blr_ynode *val,
+                               blr_variant *v)
+{
+    char suffix[BLR_NAME_LEN], msg[MSG_LEN];
+    blr_method_cfg cfg = v->method_cfg;
+    blr_train_cfg t = v->train;
+    if (key->kind != BLR_Y_SCALAR || val->kind != BLR_Y_SCALAR)
+        return blr_yaml_fail(c, val, "a tuned value is a single key and value");
+    if (strcmp(key->text, "rule") == 0 || strcmp(key->text, "name") == 0)
+        return blr_yaml_fail(c, key, "'%s' cannot be tuned", key->text);
+    if (apply_method_key(c, key, val, &cfg, &t, suffix, sizeof suffix))
+        return BAD;
+    cfg.temperature = t.temperature;
+    cfg.prior_precision = t.prior_precision;
+    cfg.mc = t.mc_train;
+    if (blr_method_check(&cfg, 1, msg, sizeof msg) != 0)
+        return blr_yaml_fail(c, val, "%s", msg);
+    v->method_cfg = cfg;
+    v->train = t;
+    return 0;
+}

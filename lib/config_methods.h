@@ -16,4 +16,9 @@ int blr_config_read_train(const blr_yctx *c, const blr_ynode *root, blr_train_cf
 int blr_config_read_methods(const blr_yctx *c, const blr_ynode *root, const blr_train_cfg *train,
                             blr_experiment *out);
 
+/* Sets one key of a variant (a tuned value: key and value nodes of a choice.yaml) and checks
+ * the variant again. */
+int blr_config_set_variant_key(const blr_yctx *c, const blr_ynode *key, const blr_ynode *val,
+                               blr_variant *v);
+
 #endif

@@ -208,6 +208,7 @@ static int copy_node(reader *r, const blr_ynode *src, blr_ynode **out)
     if (!n)
         return BAD;
     n->quoted = src->quoted;
+    n->mark = src->mark;
     if (src->kind == BLR_Y_SCALAR) {
         n->text = strdup(src->text);
         return n->text ? 0 : blr_yaml_oom(r->c);
@@ -578,6 +579,17 @@ int blr_yaml_load_value(const blr_yctx *c, const char *text, int k, blr_ynode **
     int rc = read_all(&r, NULL, out);
     yaml_parser_delete(&r.parser);
     return rc;
+}
+
+blr_ynode *blr_yaml_copy(const blr_yctx *c, const blr_ynode *n)
+{
+    reader r = {.c = c, .budget = SIZE_MAX};
+    blr_ynode *out = NULL;
+    if (copy_node(&r, n, &out) != 0) {
+        blr_yaml_free(out);
+        return NULL;
+    }
+    return out;
 }
 
 blr_ynode *blr_yaml_new_scalar(const blr_yctx *c, const char *text, int k)

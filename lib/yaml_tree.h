@@ -18,6 +18,7 @@ typedef struct blr_ynode {
     size_t n;               /* items (sequence) or pairs (mapping) */
     struct blr_ynode **key; /* mapping keys (scalars) */
     struct blr_ynode **val; /* mapping values, or sequence items */
+    int mark;               /* the schema's own flag (a key a tuning's grid varies) */
 } blr_ynode;
 
 /* Where messages go, and which file they name. A node whose line is -k did not come from
@@ -38,6 +39,8 @@ void blr_yaml_free(blr_ynode *n);
 /* Reads one YAML value (a scalar, or a flow list or mapping: "0.05", "[1, 2]") from text,
  * the value of override k (1-based): every node gets line -k. */
 int blr_yaml_load_value(const blr_yctx *c, const char *text, int k, blr_ynode **out);
+/* A deep copy of n (positions and marks kept), or NULL with "out of memory" in c->err. */
+blr_ynode *blr_yaml_copy(const blr_yctx *c, const blr_ynode *n);
 /* A new mapping key or scalar node that came from override k. */
 blr_ynode *blr_yaml_new_scalar(const blr_yctx *c, const char *text, int k);
 
