@@ -8,6 +8,13 @@
 
 typedef int (*figure_writer)(blr_plot_data *, char *, size_t);
 
+/* plots/ablation.gp reads runs.csv itself. */
+static int ablation(blr_plot_data *d, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "no runs");
+    return d->n_var == 0;
+}
+
 int blr_report_plot(const char *dir, unsigned figures, char *err, size_t errlen)
 {
     static const struct {
@@ -19,7 +26,7 @@ int blr_report_plot(const char *dir, unsigned figures, char *err, size_t errlen)
         {BLR_FIGURE_RELIABILITY, "reliability.csv", blr_plot_reliability},
         {BLR_FIGURE_POSTERIOR, "posterior/*.csv", blr_plot_posterior},
         {BLR_FIGURE_FILTERS, "filters/*.csv", blr_plot_filters},
-        {BLR_FIGURE_ABLATION, "runs.csv", blr_plot_ablation},
+        {BLR_FIGURE_ABLATION, "runs.csv", ablation},
     };
     enum { N_DRAWN = sizeof drawn / sizeof drawn[0] };
     if (figures >> BLR_FIGURE_COUNT) {
@@ -36,7 +43,7 @@ int blr_report_plot(const char *dir, unsigned figures, char *err, size_t errlen)
     for (int k = 0; k < N_DRAWN && rc == 0; k++) {
         int asked = (figures >> drawn[k].id) & 1u;
         char path[BLR_PATH_LEN + 32];
-        snprintf(path, sizeof path, "%s/ablation.dat", dir);
+        snprintf(path, sizeof path, "%s/ablation.gp", dir);
         /* Every runs.csv has the ablation's data; unasked, it is redrawn only where it was
          * drawn before. */
         if ((figures && !asked) ||

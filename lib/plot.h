@@ -91,7 +91,6 @@ int blr_plot_curves(blr_plot_data *d, char *err, size_t errlen);
 int blr_plot_reliability(blr_plot_data *d, char *err, size_t errlen);
 int blr_plot_posterior(blr_plot_data *d, char *err, size_t errlen);
 int blr_plot_filters(blr_plot_data *d, char *err, size_t errlen);
-int blr_plot_ablation(blr_plot_data *d, char *err, size_t errlen);
 
 /* Copies style.gp and <fig>.gp from the programs' directory (blr_plot_programs) into dir and
  * runs `gnuplot <fig>.gp` there, drawing <fig>.png.tmp and <fig>.svg.tmp, which become

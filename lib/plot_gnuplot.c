@@ -9,12 +9,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+extern char **environ;
 
 #ifndef BLR_PLOTS_INSTALL_DIR
 #define BLR_PLOTS_INSTALL_DIR "/usr/local/share/lieblr/plots"
@@ -86,59 +89,52 @@ static int copy_program(const char *from, const char *dir, const char *name, cha
     return blr_report_close(&rf, err, errlen);
 }
 
-/* The PATH search happens before fork: the child may only make async-signal-safe calls,
- * which execv is and execvp is not. */
-static int find_gnuplot(char *exe, size_t len)
+/* Runs `gnuplot <script>` in dir (through gnuplot's own `cd`: posix_spawn cannot change the
+ * directory), with its stderr, for the error message, in msg. Returns gnuplot's wait status,
+ * or -1 with err set. */
+static int run_gnuplot(const char *dir, const char *script, char *msg, size_t msglen, char *err,
+                       size_t errlen)
 {
-    const char *path = getenv("PATH");
-    while (path && *path) {
-        size_t n = strcspn(path, ":");
-        snprintf(exe, len, "%.*s/gnuplot", n ? (int)n : 1, n ? path : ".");
-        if (access(exe, X_OK) == 0)
-            return 0;
-        path += n + (path[n] == ':');
+    char cd[2 * BLR_PATH_LEN + 32];
+    size_t at = (size_t)snprintf(cd, sizeof cd, "tmp = '.tmp'; cd '");
+    for (const char *p = dir; *p && at < sizeof cd - 3; p++) {
+        if (*p == '\'')
+            cd[at++] = '\''; /* a single-quoted gnuplot string doubles its quotes */
+        cd[at++] = *p;
     }
-    return -1;
-}
-
-/* Runs gnuplot with dir as the working directory; returns its wait status, or -1 with err
- * set; msg gets the start of its stderr. */
-static int run_gnuplot(const char *exe, const char *dir, const char *script, char *msg,
-                       size_t msglen, char *err, size_t errlen)
-{
+    snprintf(cd + at, sizeof cd - at, "'");
     int fd[2];
     if (pipe(fd) != 0) {
         snprintf(err, errlen, "error: cannot run gnuplot: pipe: %s", strerror(errno));
         return -1;
     }
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(err, errlen, "error: cannot run gnuplot: fork: %s", strerror(errno));
+    /* gnuplot's stdout is not ours (the library never prints there). A process group of its
+     * own: a terminal's Ctrl-C, meant for blr, which finishes its summary first, does not stop
+     * gnuplot halfway. */
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, fd[1], 2);
+    posix_spawn_file_actions_addclose(&fa, fd[0]);
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    char *const argv[] = {"gnuplot", "-e", cd, (char *)script, NULL};
+    pid_t pid;
+    int e = posix_spawnp(&pid, "gnuplot", &fa, &attr, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    close(fd[1]);
+    if (e != 0) {
         close(fd[0]);
-        close(fd[1]);
+        if (e == ENOENT)
+            snprintf(err, errlen, "error: gnuplot not found in PATH; the figures need it "
+                     "(Debian: apt-get install gnuplot-nox)");
+        else
+            snprintf(err, errlen, "error: cannot run gnuplot: %s", strerror(e));
         return -1;
     }
-    if (pid == 0) {
-        /* Only async-signal-safe calls until exec. A process group of its own: a terminal's
-         * Ctrl-C, meant for blr, which finishes its summary first, does not stop gnuplot
-         * halfway. gnuplot's stdout is not ours (the library never prints there); its
-         * stderr comes back through the pipe. */
-        setpgid(0, 0);
-        int null = open("/dev/null", O_RDWR);
-        if (null >= 0) {
-            dup2(null, 0);
-            dup2(null, 1);
-        }
-        dup2(fd[1], 2);
-        close(fd[0]);
-        if (chdir(dir) != 0)
-            _exit(126);
-        /* The program draws to <fig>.png.tmp and <fig>.svg.tmp (plots/style.gp). */
-        char *const argv[] = {"gnuplot", "-e", "tmp = '.tmp'", (char *)script, NULL};
-        execv(exe, argv);
-        _exit(127);
-    }
-    close(fd[1]);
     size_t used = 0;
     ssize_t got;
     char sink[512];
@@ -167,18 +163,13 @@ static int run_gnuplot(const char *exe, const char *dir, const char *script, cha
 
 int blr_plot_draw(const char *dir, const char *fig, char *err, size_t errlen)
 {
-    char from[BLR_PATH_LEN], exe[BLR_PATH_LEN + 16], script[64], msg[400];
+    char from[BLR_PATH_LEN], script[64], msg[400];
     snprintf(script, sizeof script, "%s.gp", fig);
     if (find_programs(fig, from, sizeof from, err, errlen) != 0 ||
         copy_program(from, dir, "style.gp", err, errlen) != 0 ||
         copy_program(from, dir, script, err, errlen) != 0)
         return -1;
-    if (find_gnuplot(exe, sizeof exe) != 0) {
-        snprintf(err, errlen, "error: gnuplot not found in PATH; %s.png needs it (Debian: "
-                 "apt-get install gnuplot-nox)", fig);
-        return -1;
-    }
-    int status = run_gnuplot(exe, dir, script, msg, sizeof msg, err, errlen);
+    int status = run_gnuplot(dir, script, msg, sizeof msg, err, errlen);
     if (status == -1)
         return -1;
     static const char *const ext[] = {"png", "svg"};
@@ -196,11 +187,7 @@ int blr_plot_draw(const char *dir, const char *fig, char *err, size_t errlen)
     }
     if (drawn)
         return 0;
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 126)
-        snprintf(err, errlen, "%s: error: cannot enter the directory to run gnuplot", dir);
-    else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-        snprintf(err, errlen, "error: cannot execute gnuplot (install gnuplot-nox)");
-    else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         snprintf(err, errlen, "%s/%s: error: gnuplot drew no %s.png and %s.svg; figure '%s' "
                  "left as it was", dir, script, fig, fig, fig);
     else if (WIFEXITED(status))
