@@ -3,6 +3,7 @@
 #include "plot.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -70,6 +71,6 @@ int blr_report_plot(const char *dir, unsigned figures, char *err, size_t errlen)
     for (int k = 0; k < N_DRAWN && rc == 0; k++)
         if (ready[k])
             rc = blr_plot_draw(dir, blr_figure_name(drawn[k].id), err, errlen);
-    blr_plot_data_free(&d);
+    free(d.var);
     return rc;
 }

@@ -46,12 +46,12 @@ static int load_file(const char *dir, const char *file, filters *run, char *err,
         int a = 0;
         while (a < run->n_arrays && strcmp(run->array[a], array) != 0)
             a++;
-        long unit, row;
-        rc = blr_plot_csv_long(&c, 1, 0, &unit, err, errlen) != 0 ||
-             blr_plot_csv_long(&c, 2, 0, &row, err, errlen) != 0 ? -1 : 0;
+        double unit, row, w;
+        rc = blr_plot_csv_num(&c, 1, 1, &unit, err, errlen) != 0 ||
+             blr_plot_csv_num(&c, 2, 1, &row, err, errlen) != 0 ? -1 : 0;
         if (rc == 0 && ((a == run->n_arrays && a == ARRAYS) || strlen(array) >= 8 ||
                         unit >= UNITS || row >= SIDE)) {
-            snprintf(err, errlen, "%s:%ld: error: array '%s' unit %ld row %ld is outside the "
+            snprintf(err, errlen, "%s:%ld: error: array '%s' unit %g row %g is outside the "
                      "%d arrays x %d units x %d rows a filter file holds", c.path, c.line, array,
                      unit, row, ARRAYS, UNITS, SIDE);
             rc = -1;
@@ -61,10 +61,9 @@ static int load_file(const char *dir, const char *file, filters *run, char *err,
         if (rc == 0 && unit + 1 > run->units)
             run->units = (int)unit + 1;
         for (int x = 0; x < SIDE && rc == 0; x++) {
-            c.col[3] = 3 + x;
-            double w;
-            rc = blr_plot_csv_double(&c, 3, &w, err, errlen);
-            run->px[a][unit][row * SIDE + x] = (float)w;
+            c.col[3] = 3 + x; /* the pixels, read as requested column 3 */
+            rc = blr_plot_csv_num(&c, 3, 0, &w, err, errlen);
+            run->px[a][(int)unit][(int)row * SIDE + x] = (float)w;
         }
     }
     blr_plot_csv_close(&c);
@@ -97,8 +96,6 @@ int blr_plot_filters(blr_plot_data *d, char *err, size_t errlen)
     blr_plot_pick *p;
     size_t n, shown = 0;
     int rc = blr_plot_pick_files(d->dir, "filters", &p, &n, err, errlen);
-    if (rc == 1)
-        snprintf(err, errlen, "no such file");
     filters *run = rc == 0 ? calloc(n ? n : 1, sizeof *run) : NULL;
     int *row = rc == 0 ? calloc(n ? n : 1, sizeof *row) : NULL;
     if (rc == 0 && (!run || !row)) {
@@ -109,7 +106,7 @@ int blr_plot_filters(blr_plot_data *d, char *err, size_t errlen)
      * order: one row of panels each. */
     for (size_t v = 0; v < d->n_var && rc == 0; v++)
         for (size_t k = 0; k < n && rc == 0; k++)
-            if (strcmp(p[k].variant, d->var[v].name) == 0) {
+            if (strcmp(p[k].variant, d->var[v]) == 0) {
                 rc = load_file(d->dir, p[k].file, &run[k], err, errlen);
                 row[k] = run[k].n_arrays ? (int)++shown : 0;
             }
@@ -135,8 +132,8 @@ int blr_plot_filters(blr_plot_data *d, char *err, size_t errlen)
                         double h = 0.0;
                         for (int u = 0; u < run[k].units; u++)
                             h += blr_metrics_hoyer(run[k].px[a][u], SIDE * SIDE);
-                        blr_plot_str(rf.f, p[k].variant);
-                        fprintf(rf.f, " %ld \"%s\" %.3f %d %zu %d\n", p[k].seed, run[k].array[a],
+                        fprintf(rf.f, "\"%s\" %ld \"%s\" %.3f %d %zu %d\n", p[k].variant,
+                                p[k].seed, run[k].array[a],
                                 h / run[k].units, run[k].units, r, a + 1);
                     }
         rc = blr_report_close(&rf, err, errlen);

@@ -167,6 +167,7 @@ int blr_plot_draw(const char *dir, const char *fig, char *err, size_t errlen)
     snprintf(script, sizeof script, "%s.gp", fig);
     if (find_programs(fig, from, sizeof from, err, errlen) != 0 ||
         copy_program(from, dir, "style.gp", err, errlen) != 0 ||
+        copy_program(from, dir, "runs.gp", err, errlen) != 0 ||
         copy_program(from, dir, script, err, errlen) != 0)
         return -1;
     int status = run_gnuplot(dir, script, msg, sizeof msg, err, errlen);

@@ -116,7 +116,7 @@ Test(cli, csv_run_writes_every_file)
     const char *files[] = {"runs.csv", "curves.csv", "summary.csv", "table.md", "table.tex",
                            "manifest.json", "posterior/sgd-s0.csv",
                            "posterior/affine-laplace-s1.csv", "posterior/exact-s0.csv",
-                           "curves.png", "curves.svg", "curves.gp", "curves.dat",
+                           "curves.png", "curves.svg", "curves.gp", "style.gp", "runs.gp",
                            "posterior.png", "posterior.gp", "posterior.dat"};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         char p[300];
@@ -374,8 +374,7 @@ Test(cli, fashion_mnist_subset_run)
     for (size_t i = 0; i < sizeof cols / sizeof *cols; i++)
         cr_assert(strstr(h, cols[i]), "runs.csv lacks %s: %s", cols[i], h);
     const char *files[] = {"curves.csv", "summary.csv", "table.md", "table.tex", "manifest.json",
-                           "curves.png", "reliability.png", "reliability.gp",
-                           "reliability.dat"};
+                           "curves.png", "reliability.png", "reliability.gp", "style.gp"};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         char p[300];
         snprintf(p, sizeof p, "res/%s", files[i]);

@@ -632,6 +632,17 @@ Test(report_sha256, file_hash_and_missing_file)
 
 static int have_gnuplot(void) { return system("command -v gnuplot >/dev/null 2>&1") == 0; }
 
+/* What a figure's program computed: gnuplot run in d with the -e commands `commands` (loads
+ * and prints; print writes to stderr), what it printed. Free it. */
+static char *gnuplot_prints(const char *d, const char *commands)
+{
+    char cmd[1600];
+    snprintf(cmd, sizeof cmd, "cd '%s' && gnuplot -e 'set terminal dumb' %s >/dev/null 2>out.txt",
+             d, commands);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    return slurp(d, "out.txt");
+}
+
 /* Two variants over two seeds and two epochs, reliability diagrams, posterior files. */
 static void write_fixture(const char *d)
 {
@@ -688,9 +699,9 @@ Test(report_plot, draws_every_figure_with_its_script_and_data)
     write_fixture(d);
     cr_assert_eq(blr_report_plot(d, 0, err, sizeof err), 0, "%s", err);
     const char *figs[] = {"curves", "reliability", "posterior"};
-    const char *ext[] = {"png", "svg", "gp", "dat"};
+    const char *ext[] = {"png", "svg", "gp"};
     for (int f = 0; f < 3; f++)
-        for (int e = 0; e < 4; e++) {
+        for (int e = 0; e < 3; e++) {
             char name[64];
             snprintf(name, sizeof name, "%s.%s", figs[f], ext[e]);
             cr_assert(exists(d, name), "%s missing", name);
@@ -704,22 +715,18 @@ Test(report_plot, draws_every_figure_with_its_script_and_data)
     cr_assert(strstr(svg, "<svg"));
     free(svg);
 
-    char *dat = slurp(d, "curves.dat"), line[512];
-    /* The key (index 0): variant runs ok diverged has_acc has_sd scored_on; then a block per
-     * variant: epoch nll_mean nll_sd nll_n acc... posterior sd... (0 here, so curves.png has
-     * no panel for it). */
-    cr_assert_str_eq(line_of(dat, 1, line, sizeof line), "\"affine-student-t\" 2 2 0 1 0 \"test\"");
-    cr_assert(strstr(dat, "\n\n\n# affine-student-t\n1 0.6 0.141421356 2 0.5 0 2 0 0 2\n"),
-              "%s", dat);
-    cr_assert(strstr(dat, "\n\n\n# sgd\n"), "%s", dat);
-    free(dat);
-    dat = slurp(d, "reliability.dat");
-    /* Key: runs ok diverged, then ECE = sum over bins of count × |acc - conf| / all
-     * predictions: bin 5 pooled (28 - 26) / 90; 90 predictions, 10 bins. */
-    cr_assert(strstr(dat, "\n\"affine-student-t\" 2 2 0 0.0222222222 90 10\n"), "%s", dat);
-    cr_assert(strstr(dat, "\n5 0.65 0.7 40\n"), "%s", dat);
-    cr_assert_null(strstr(dat, "\n3 "), "%s", dat);
-    free(dat);
+    /* What the programs draw, read back from their own variables: affine-student-t's epoch
+     * 1 NLL, mean and sample sd over its two seeds; no panel for the posterior sd (0 here).
+     * Its reliability bin 5 pooled over the seeds (count-weighted), its ECE = sum over bins
+     * of count × |acc - conf| / all predictions = (28 - 26) / 90; bin 3 is empty. */
+    char *out = gnuplot_prints(d, "-e 'load \"curves.gp\"' -e 'print mean(1, 1, 1), sd(1, 1, 1), "
+                               "mean(2, 2, 2), shown[1], shown[2], shown[3], names' "
+                               "-e 'load \"reliability.gp\"' -e 'print conf(1, 5), acc(1, 5), "
+                               "n[at2(1, 5)], n[at2(1, 3)], ece[1], total[1], bins'");
+    cr_assert_str_eq(out, "0.6 0.14142135623731 60.0 1 1 0  affine-student-t sgd \n"
+                          "0.65 0.7 40.0 0 0.0222222222222222 90.0 10\n");
+    free(out);
+    char *dat;
     /* sgd has seeds 0 and 7: seed 0 is drawn; exact comes first. */
     dat = slurp(d, "posterior.dat");
     cr_assert(strstr(dat, "\n\"exact\" \"posterior/exact-s0.csv\" 0\n"
@@ -737,7 +744,7 @@ Test(report_plot, draws_every_figure_with_its_script_and_data)
         free(copy);
         free(orig);
     }
-    cr_assert(exists(d, "style.gp"));
+    cr_assert(exists(d, "style.gp") && exists(d, "runs.gp"));
     char cmd[600];
     snprintf(cmd, sizeof cmd, "cd '%s' && rm reliability.png && gnuplot reliability.gp", d);
     cr_assert_eq(system(cmd), 0);
@@ -791,18 +798,35 @@ Test(report_plot, posterior_against_exact_adds_mean_error_and_sd_ratio_panels)
     unsigned long w, h;
     png_size(d, "posterior.png", &w, &h);
     cr_assert(w == 1000 && h == 900, "%lux%lu", w, h);
-    char cmd[900];
-    snprintf(cmd, sizeof cmd, "cd '%s' && gnuplot -e 'set terminal dumb' -e 'load \"posterior.gp\"' "
-             "-e 'print sprintf(\"z %%g ratio %%g mass %%d %%d\", z(0, 1.1), ratio(0, 0.55), "
-             "point_mass[2], point_mass[3])' >/dev/null 2>out.txt", d);
-    cr_assert_eq(system(cmd), 0);
-    char *out = slurp(d, "out.txt");
+    char *out = gnuplot_prints(d, "-e 'load \"posterior.gp\"' -e 'print sprintf(\"z %g ratio %g "
+                               "mass %d %d\", z(0, 1.1), ratio(0, 0.55), point_mass[2], "
+                               "point_mass[3])'");
     cr_assert(strstr(out, "z 0.2 ratio 1.1 mass 0 1"), "%s", out);
     free(out);
+    char cmd[600];
     snprintf(cmd, sizeof cmd, "cd '%s' && rm posterior.png posterior.svg && gnuplot posterior.gp",
              d);
     cr_assert_eq(system(cmd), 0);
     cr_assert(exists(d, "posterior.png") && exists(d, "posterior.svg"));
+    remove_tree(d);
+}
+
+/* Exact N(0, 1) twice; "far" has z = 8 and sd ratio 0.04, past ±10 tolerances and [0.5, 2]:
+ * one far-off method would squeeze a linear axis and hide everyone else's errors, so (b)
+ * turns to an asinh axis and (c) to a log axis. */
+Test(report_plot, far_off_method_gets_asinh_and_log_axes)
+{
+    if (!have_gnuplot())
+        cr_skip_test("gnuplot is not in PATH");
+    char *d = make_tmpdir(), err[512];
+    const char *files[] = {"posterior/exact-s0.csv", "index,mean,sd\n0,0,1\n1,0,1\n",
+                           "posterior/far-s0.csv", "index,mean,sd\n0,8,0.04\n1,0,1\n"};
+    put_posteriors(d, files, 4);
+    cr_assert_eq(blr_report_plot(d, 0, err, sizeof err), 0, "%s", err);
+    char *out = gnuplot_prints(d, "-e 'load \"posterior.gp\"' "
+                               "-e 'print z_scaled, r_scaled, zmax, rmin'");
+    cr_assert_str_eq(out, "1 1 8.0 0.04\n");
+    free(out);
     remove_tree(d);
 }
 
@@ -959,6 +983,7 @@ Test(report_plot, a_failed_redraw_keeps_the_old_figure)
     snprintf(progs, sizeof progs, "%s/progs", d);
     cr_assert_eq(mkdir(progs, 0777), 0);
     put_file(d, "progs/style.gp", "if (!exists(\"tmp\")) { tmp = \"\" }\n");
+    put_file(d, "progs/runs.gp", "");
     put_file(d, "progs/curves.gp", "load \"style.gp\"\nset terminal pngcairo\n"
                                    "set output \"curves.png\" . tmp\nplot x\nplot nosuch(x)\n");
     setenv("BLR_PLOTS_DIR", progs, 1);
@@ -1087,13 +1112,10 @@ Test(report_plot, ablation_figure_pairs_fisher_off_and_on)
     /* plots/ablation.gp summarises runs.csv itself: the model average's columns (no
      * ood_auroc, so no OOD panel), per variant the mean and sample sd over the ok runs, the
      * Fisher twins at one position (g at 0, t at 1), t-fisher's diverged seed under t. */
-    char cmd[1200];
-    snprintf(cmd, sizeof cmd, "cd '%s' && gnuplot -e 'set terminal dumb' -e 'load \"ablation.gp\"' "
-             "-e 'print metric[1], metric[2], has[3], panels, mean[2], sd[2], mean[4], sd[4], "
-             "pos(\"g-fisher\"), pos(\"t-no-fisher\"), series(\"t-no-fisher\"), "
-             "series(\"g-fisher\"), np' -e 'print tick[2]' >/dev/null 2>out.txt", d);
-    cr_assert_eq(system(cmd), 0);
-    char *s = slurp(d, "out.txt");
+    char *s = gnuplot_prints(d, "-e 'load \"ablation.gp\"' -e 'print metric[1], metric[2], has[3], "
+                             "panels, mean[2], sd[2], mean[4], sd[4], pos(\"g-fisher\"), "
+                             "pos(\"t-no-fisher\"), series(\"t-no-fisher\"), "
+                             "series(\"g-fisher\"), np' -e 'print tick[2]'");
     cr_assert_str_eq(s, "bayes_nll bayes_ece 0 2 0.4 0.141421356237309 0.6 0 0 1 1 2 2\n"
                         "t\nFisher-scaled runs:\n1/2 diverged\n");
     free(s);
