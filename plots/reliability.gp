@@ -44,7 +44,7 @@ do for [fmt in "png svg"] {
     set style fill solid 0.25 noborder
     unset key
     do for [k = 1:nv] {
-        set title word(names, k) . (total[k] > 0 ? sprintf(" (ECE %.4f)", ece[k]) : "") . \
+        set title word(names, k) . (total[k] > 0 ? sprintf(" (pooled ECE %.4f)", ece[k]) : "") . \
             (note(k) eq "" ? "" : "\n" . note(k)[3:strlen(note(k)) - 1])
         set y2range [1:total[k] > 0 ? total[k] * 3 : 10]
         if (total[k] == 0) { set label 1 "no ok run" at 0.5, 0.5 center } else { unset label 1 }

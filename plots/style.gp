@@ -2,6 +2,9 @@
 # Restyle every figure here, then redraw: `blr plot DIR`, or `gnuplot <figure>.gp` inside a
 # results directory (which holds copies of the programs that drew it).
 
+# Every program starts from gnuplot's defaults, whatever ran before it in the session.
+reset
+
 # blr runs the programs with -e "tmp = '.tmp'": it renames <figure>.png.tmp to <figure>.png
 # only when gnuplot succeeds, so a failed redraw never leaves a truncated figure.
 if (!exists("tmp")) { tmp = "" }
