@@ -38,7 +38,7 @@ do for [fmt in "png svg"] {
              with boxxyerror lt 2 dt solid title "forward+backward", \
          "" using (at_ref(idx(strcol(1)) - 1)):($7 + $8 + $9 / 2):(0.35):($9 / 2) \
              with boxxyerror lt 3 dt solid title "update", \
-         bound with lines lc rgb "#80666666" lw 5 notitle
+         bound with lines lc rgb "#80666666" dt solid lw 5 notitle
     set title "one MC sample, against the batch size"
     set xlabel "batch size"; unset ylabel
     set logscale xy
@@ -49,7 +49,7 @@ do for [fmt in "png svg"] {
     set key outside right top
     plot for [k = 1:n] rows(word(methods, k)) using 2:6 with linespoints lt k lw width(k, n) \
              title word(methods, k), \
-         rows(word(methods, 1)) using 2:11 with lines lc rgb "#80666666" lw 5 title "sgemm bound"
+         rows(word(methods, 1)) using 2:11 with lines lc rgb "#80666666" dt solid lw 5 title "sgemm bound"
     unset multiplot
     unset output
 }
