@@ -182,12 +182,16 @@ int blr_plot_draw(const char *dir, const char *fig, char *err, size_t errlen)
         snprintf(tmp[k], sizeof tmp[k], "%s/%s.%s.tmp", dir, fig, ext[k]);
         drawn &= stat(tmp[k], &st) == 0 && st.st_size > 0;
     }
-    for (int k = 0; k < 2; k++) {
-        if (!drawn || rename(tmp[k], out[k]) != 0)
-            unlink(tmp[k]);
-    }
+    for (int k = 0; k < 2; k++)
+        if (drawn == 1 && rename(tmp[k], out[k]) != 0) {
+            snprintf(err, errlen, "%s: error: cannot rename it to %s.%s: %s", tmp[k], fig,
+                     ext[k], strerror(errno));
+            drawn = -1;
+        }
+    for (int k = 0; k < 2; k++)
+        unlink(tmp[k]); /* what is left of a failed drawing */
     if (drawn)
-        return 0;
+        return drawn == 1 ? 0 : -1;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         snprintf(err, errlen, "%s/%s: error: gnuplot drew no %s.png and %s.svg; figure '%s' "
                  "left as it was", dir, script, fig, fig, fig);
