@@ -198,7 +198,7 @@ int blr_plot_pick_files(const char *dir, const char *sub, blr_plot_pick **picks,
         if (i == len - 4 || i < 3 || e->d_name[i - 1] != 's' || e->d_name[i - 2] != '-' ||
             i - 2 >= BLR_NAME_LEN)
             continue;
-        snprintf(p.file, sizeof p.file, "%s", e->d_name);
+        memcpy(p.file, e->d_name, len + 1); /* len < sizeof p.file, checked above */
         snprintf(p.variant, sizeof p.variant, "%.*s", (int)(i - 2), e->d_name);
         p.seed = strtol(e->d_name + i, NULL, 10);
         size_t k = 0;
