@@ -32,8 +32,8 @@ do for [m = 1:3] {
     has[m] = 0
     do for [k = 1:nv] { s1[k] = 0; s2[k] = 0; cnt[k] = 0 }
     if (strstrt(header, "," . metric[m] . ",")) {
-        stats "runs.csv" using (k = at(strcol("variant")), x = column(metric[m]), \
-            strcol("status") eq "ok" && x == x ? (s1[k] = s1[k] + x, s2[k] = s2[k] + x * x, \
+        stats "runs.csv" using (k = at(strcol("variant")), x = strcol("status") eq "ok" ? \
+            real(strcol(metric[m])) : NaN, x == x ? (s1[k] = s1[k] + x, s2[k] = s2[k] + x * x, \
             cnt[k] = cnt[k] + 1) : 0, 0) nooutput
     }
     do for [k = 1:nv] {

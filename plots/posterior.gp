@@ -85,7 +85,7 @@ do for [fmt in "png svg"] {
          for [k = 1:exact] file[1] using ($1 - 0.45):2:(0.9):(0) every ::0::shown - 1 \
              with vectors nohead lc rgb "#444444" lw 1.5 notitle, \
          for [k = first:n] file[k] using ($1 + offset(k)):2:3 every ::0::shown - 1 \
-             with yerrorbars lt k - exact pt marker[(k - exact - 1) % 8 + 1] title label(k)
+             with yerrorbars lt k - exact dt solid pt marker[(k - exact - 1) % 8 + 1] title label(k)
     if (exact) {
         unset key
         set tmargin at screen 0.52; set bmargin at screen 0.08 + 0.03 * ceil(n / 5.0)
