@@ -62,6 +62,8 @@ np = words(labels)
 pos(s) = words(labels[1:strstrt(labels, " " . label(s) . " ")])
 array title[3] = ["without Fisher scaling", "with Fisher scaling (α tuned separately)", \
                   "no Fisher-scaled twin (e.g. uniform q0: infinite Fisher information)"]
+# Without any Fisher twins (experiments that do not vary it) the series needs no name.
+if (!in_series[1] && !in_series[2]) { title[3] = "" }
 array offset[3] = [-0.12, 0.12, 0]
 array what[3] = ["NLL (lower is better)", "ECE (lower is better)", "OOD AUROC (higher is better)"]
 of(col) = col[1:6] eq "bayes_" || col eq "ood_auroc" ? "model average" : "point estimate"
