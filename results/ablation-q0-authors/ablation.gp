@@ -32,8 +32,8 @@ do for [m = 1:3] {
     has[m] = 0
     do for [k = 1:nv] { s1[k] = 0; s2[k] = 0; cnt[k] = 0 }
     if (strstrt(header, "," . metric[m] . ",")) {
-        stats "runs.csv" using (k = at(strcol("variant")), x = column(metric[m]), \
-            strcol("status") eq "ok" && x == x ? (s1[k] = s1[k] + x, s2[k] = s2[k] + x * x, \
+        stats "runs.csv" using (k = at(strcol("variant")), x = strcol("status") eq "ok" ? \
+            real(strcol(metric[m])) : NaN, x == x ? (s1[k] = s1[k] + x, s2[k] = s2[k] + x * x, \
             cnt[k] = cnt[k] + 1) : 0, 0) nooutput
     }
     do for [k = 1:nv] {
@@ -62,6 +62,8 @@ np = words(labels)
 pos(s) = words(labels[1:strstrt(labels, " " . label(s) . " ")])
 array title[3] = ["without Fisher scaling", "with Fisher scaling (α tuned separately)", \
                   "no Fisher-scaled twin (e.g. uniform q0: infinite Fisher information)"]
+# Without any Fisher twins (experiments that do not vary it) the series needs no name.
+if (!in_series[1] && !in_series[2]) { title[3] = "" }
 array offset[3] = [-0.12, 0.12, 0]
 array what[3] = ["NLL (lower is better)", "ECE (lower is better)", "OOD AUROC (higher is better)"]
 of(col) = col[1:6] eq "bayes_" || col eq "ood_auroc" ? "model average" : "point estimate"

@@ -32,3 +32,5 @@ failed(k) = runs[k] - ok[k] - diverged[k]
 note(k) = (diverged[k] > 0 ? sprintf(" (diverged: %d/%d seeds)", diverged[k], runs[k]) : "") . \
     (failed(k) > 0 ? sprintf(" (failed: %d/%d seeds)", failed(k), runs[k]) : "")
 finite(x) = x == x && abs(x) < 1e300
+# The CSV files write "nan" for a value a run does not have; gnuplot's column() would take the
+# whole row for invalid, real(strcol()) gives NaN.

@@ -14,8 +14,8 @@ bins = int(STATS_max) + 1
 at2(k, b) = (k - 1) * bins + int(b) + 1
 array n[nv * bins]; array sc[nv * bins]; array sa[nv * bins]
 do for [i = 1:nv * bins] { n[i] = 0; sc[i] = 0; sa[i] = 0 }
-stats data_file using (v = strcol("variant"), c = column("count"), \
-    skip(v, strcol("seed")) || !(c > 0) || !finite(column("conf")) ? 0 : \
+stats data_file using (v = strcol("variant"), c = real(strcol("count")), \
+    skip(v, strcol("seed")) || !(c > 0) || !finite(real(strcol("conf"))) ? 0 : \
     (i = at2(at(v), column("bin")), n[i] = n[i] + c, sc[i] = sc[i] + c * column("conf"), \
      sa[i] = sa[i] + c * column("acc")), 0) nooutput
 array total[nv]; array ece[nv]

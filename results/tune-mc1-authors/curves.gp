@@ -12,7 +12,7 @@ scored = system("grep -qs '\"scored_on\": \"[^\"]*validation' manifest.json && e
 array column_of[3] = ["nll", "acc", "posterior_sd_median"]
 array title[3] = [scored . " NLL of the point estimate", scored . " accuracy of the point estimate", \
                   "median posterior sd of q"]
-array ylabel[3] = ["NLL (nats)", "accuracy (%)", "sd (log scale)"]
+array ylabel[3] = ["NLL (nats)", "accuracy (%)", "sd"]
 array scale[3] = [1, 100, 1]
 # Per panel q, variant k and epoch e: sums over the ok seeds' values, for means and sds.
 # (Results from before curves.csv had posterior_sd_median have no sd panel.)
@@ -24,8 +24,8 @@ do for [i = 1:3 * nv * epochs] { s1[i] = 0; s2[i] = 0; cnt[i] = 0 }
 do for [q = 1:3] {
     shown[q] = 0
     if (strstrt(header, "," . column_of[q] . ",")) {
-        stats data_file using (v = strcol("variant"), x = column(column_of[q]), \
-            skip(v, strcol("seed")) || !finite(column("nll")) || !finite(x) || (q == 3 && x <= 0) ? 0 : \
+        stats data_file using (v = strcol("variant"), x = real(strcol(column_of[q])), \
+            skip(v, strcol("seed")) || !finite(real(strcol("nll"))) || !finite(x) || (q == 3 && x <= 0) ? 0 : \
             (i = at3(q, at(v), int(column("epoch"))), s1[i] = s1[i] + x, s2[i] = s2[i] + x * x, \
              cnt[i] = cnt[i] + 1, shown[q] = 1), 0) nooutput
     }
@@ -36,8 +36,9 @@ sd(q, k, e) = (i = at3(q, k, e), cnt[i] > 1 ? \
 # On a log axis the band's lower edge stays above 0.
 lo(q, k, e) = log_y[q] && mean(q, k, e) <= sd(q, k, e) ? mean(q, k, e) / 10 : mean(q, k, e) - sd(q, k, e)
 label(k) = word(names, k) . note(k) . (runs[k] > 0 && ok[k] == 0 ? ", no curve" : "")
-# A panel whose means span more than a factor 5 (a collapsed run's NLL of 25 next to 0.3)
-# gets a log axis, so that the others stay apart.
+# A panel of NLL or posterior sd whose means span more than a factor 5 (a collapsed run's
+# NLL of 25 next to 0.3, a point mass's sd next to a learned one) gets a log axis, so that
+# the others stay apart.
 array log_y[3]
 do for [q = 1:3] {
     lo_q = 1e300; hi_q = 0
@@ -47,7 +48,7 @@ do for [q = 1:3] {
             if (cnt[i] > 0) { m = s1[i] / cnt[i]; lo_q = m < lo_q ? m : lo_q; hi_q = m > hi_q ? m : hi_q }
         }
     }
-    log_y[q] = q == 3 || (q == 1 && lo_q > 0 && hi_q > 5 * lo_q)
+    log_y[q] = q != 2 && lo_q > 0 && hi_q > 5 * lo_q
 }
 # Point masses (sgd) have no posterior sd to draw on a log axis; the panel's title says so.
 point_masses = ""
@@ -75,11 +76,14 @@ do for [fmt in "png svg"] {
     set output output("curves", fmt)
     set datafile nocolumnheaders  # else the first sample of "+" would be taken as a header
     set multiplot layout 1, np title "per epoch: lines, the mean over the ok seeds; bands, ±1 sd" \
-        margins 0.07, 0.98, bottom, 1 - 80.0 / height spacing 0.07, 0
+        margins 0.07, 0.98, bottom, 1 - 80.0 / height spacing 0.085, 0
     set grid lc rgb grid_colour lt 1 lw 1
     set xlabel "epoch"
     set xrange [1:epochs > 1 ? epochs : 2]
     if (epochs <= 12) { set xtics 1 }
+    # Hundreds of epochs (linear regression runs thousands): the first ones, where the
+    # curves move, get the room.
+    if (epochs > 200) { set logscale x; set xtics 10 format "%g" }
     unset key
     do for [q = 1:3] {
         if (shown[q]) {
@@ -95,7 +99,7 @@ do for [fmt in "png svg"] {
                 # A log axis labels only its decades; 2 and 5 between them give a reader more.
                 set ytics 10 format "%g"
                 do for [d = -4:4] { set ytics add (2 * 10 ** d, 5 * 10 ** d) }
-                set ylabel ylabel[q] . (q == 3 ? "" : " (log scale)")
+                set ylabel ylabel[q] . " (log scale)"
             }
             plot for [k = 1:nv] [e = 1:epochs:1] "+" using (e):(lo(q, k, e)):(mean(q, k, e) + sd(q, k, e)) \
                      with filledcurves fs transparent solid band_opacity noborder lt k notitle, \
