@@ -1,5 +1,5 @@
-/* Figures of a results directory: C summarises the CSV files into <fig>.dat, the gnuplot
- * programs of plots/ draw them (lib/plot.h). This file picks what to draw. */
+/* Figures of a results directory: the gnuplot programs of plots/ draw them from the CSV files
+ * (lib/plot.h). This file picks what to draw. */
 #include "plot.h"
 
 #include <stdio.h>

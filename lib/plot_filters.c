@@ -111,7 +111,7 @@ int blr_plot_filters(blr_plot_data *d, char *err, size_t errlen)
                 row[k] = run[k].n_arrays ? (int)++shown : 0;
             }
     if (rc == 0 && shown == 0) {
-        snprintf(err, errlen, "%s", n ? "no filter rows" : "no filter file");
+        snprintf(err, errlen, "no filter rows of a variant in runs.csv");
         rc = 1;
     }
     blr_report_file rf;
