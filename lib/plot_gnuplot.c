@@ -43,7 +43,7 @@ static int find_programs(const char *fig, char *dir, size_t len, char *err, size
     char exe[BLR_PATH_LEN - 32];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     exe[n > 0 ? n : 0] = '\0';
-    for (int up = 0; up < 3 && strrchr(exe, '/'); up++) {
+    for (int up = 0; up < 4 && strrchr(exe, '/'); up++) {
         *strrchr(exe, '/') = '\0';
         static const char *const under[] = {"share/lieblr/plots", "plots"};
         for (int k = 0; k < 2; k++) {
