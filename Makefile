@@ -87,6 +87,9 @@ $(BUILD)/cli/mpi_engine.o: cli/mpi_engine.c cli/mpi_engine.h $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(MPI_CFLAGS) -MMD -MP -c $< -o $@
 
+# Where an installed blr finds its gnuplot programs (lib/plot_gnuplot.c says where else).
+$(BUILD)/lib/plot_gnuplot.o: CFLAGS += -DBLR_PLOTS_INSTALL_DIR='"$(PREFIX)/share/lieblr/plots"'
+
 $(BLR): $(CLI_OBJ) $(LIBBLR)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBBLR) $(PKG_LIBS) $(MPI_LIBS)
 
@@ -214,10 +217,12 @@ tune: data
 	    results/tune-cnn-wider/summary.csv > results/tune-cnn-wider/choice.md
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/blr
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/blr \
+	    $(DESTDIR)$(PREFIX)/share/lieblr/plots
 	install -m 755 $(BLR) $(DESTDIR)$(PREFIX)/bin/blr
 	install -m 644 $(LIBBLR) $(DESTDIR)$(PREFIX)/lib/libblr.a
 	install -m 644 lib/*.h $(DESTDIR)$(PREFIX)/include/blr/
+	install -m 644 plots/*.gp $(DESTDIR)$(PREFIX)/share/lieblr/plots/
 
 clean:
 	rm -rf build

@@ -244,109 +244,12 @@ static int write_csvs(const char *dir, const blr_bench_suite_opts *o, FILE *prog
     return blr_report_close(&rf, err, errlen);
 }
 
-/* bench.dat: block 0, the batch-128 one-sample parts per method; block 1.., ms/step against
- * the batch per method (one sample); the last block, the sgemm bound against the batch. */
-static int write_figure(const char *dir, double bound[N_BATCH], char *err, size_t errlen)
-{
-    static const char *const cols[] = {"method", "batch", "mc", "ms_per_step", "ms_sample",
-                                       "ms_fwdbwd", "ms_update"};
-    blr_plot_csv c;
-    if (blr_plot_csv_open(&c, dir, "bench.csv", cols, 7, err, errlen) != 0)
-        return -1;
-    enum { MAX_M = 64 };
-    char names[MAX_M][32];
-    double parts[MAX_M][3], curve[MAX_M][N_BATCH];
-    int n = 0, rc;
-    while ((rc = blr_plot_csv_next(&c, err, errlen)) == 1) {
-        const char *name = blr_plot_csv_field(&c, 0);
-        long batch, mc;
-        if (blr_plot_csv_long(&c, 1, 1, &batch, err, errlen) ||
-            blr_plot_csv_long(&c, 2, 1, &mc, err, errlen)) {
-            rc = -1;
-            break;
-        }
-        int m = 0;
-        while (m < n && strcmp(names[m], name) != 0)
-            m++;
-        if (m == n && n < MAX_M)
-            snprintf(names[n++], sizeof names[0], "%s", name);
-        if (m == MAX_M || mc != 1)
-            continue;
-        double v[4];
-        for (int k = 0; k < 4; k++)
-            if (blr_plot_csv_double(&c, 3 + k, &v[k], err, errlen) != 0)
-                rc = -1;
-        if (rc < 0)
-            break;
-        for (int bi = 0; bi < N_BATCH; bi++)
-            if (batch == suite_batch[bi])
-                curve[m][bi] = v[0];
-        if (batch == REF_BATCH)
-            parts[m][0] = v[1], parts[m][1] = v[2], parts[m][2] = v[3];
-    }
-    blr_plot_csv_close(&c);
-    if (rc < 0)
-        return -1;
-    blr_report_file rf;
-    if (blr_report_open(&rf, dir, "bench.dat", err, errlen) != 0)
-        return -1;
-    fputs("# batch 128, one MC sample: method sample fwdbwd update (ms, medians)\n", rf.f);
-    for (int m = 0; m < n; m++)
-        fprintf(rf.f, "%s %.4f %.4f %.4f\n", names[m], parts[m][0], parts[m][1], parts[m][2]);
-    for (int m = 0; m < n; m++) {
-        fprintf(rf.f, "\n\n# %s, one MC sample: batch ms_per_step\n", names[m]);
-        for (int bi = 0; bi < N_BATCH; bi++)
-            fprintf(rf.f, "%d %.4f\n", suite_batch[bi], curve[m][bi]);
-    }
-    fputs("\n\n# sgemm bound of one forward+backward: batch ms\n", rf.f);
-    for (int bi = 0; bi < N_BATCH; bi++)
-        fprintf(rf.f, "%d %.4f\n", suite_batch[bi], bound[bi]);
-    if (blr_report_close(&rf, err, errlen) != 0 ||
-        blr_report_open(&rf, dir, "bench.gp", err, errlen) != 0)
-        return -1;
-    FILE *f = rf.f;
-    blr_plot_gp_preamble(f, "bench",
-                         "Median ms per optimizer step (blr bench --suite): parts at batch 128, "
-                         "and against the batch size, next to the sgemm bound.",
-                         1100, 480);
-    fprintf(f, "set multiplot layout 1,2\n"
-               "set title \"batch 128, one MC sample (dashed: sgemm bound %.2f ms)\"\n"
-               "set style data histograms\nset style histogram rowstacked\n"
-               "set style fill solid 0.8 border -1\nset boxwidth 0.7\n"
-               "set xtics rotate by -35 nomirror\nset ylabel \"ms per step\"\n"
-               "set yrange [0:*]\nset key top left\n"
-               "plot 'bench.dat' index 0 using 2:xtic(1) title 'sample' lt 1, \\\n"
-               "     '' index 0 using 3 title 'forward+backward' lt 2, \\\n"
-               "     '' index 0 using 4 title 'update' lt 3, \\\n"
-               "     %.4f with lines dt 2 lc rgb 'black' lw 2 notitle\n"
-               "set style data linespoints\nset xtics norotate (32, 128, 512)\n"
-               "set logscale xy\nset xrange [24:680]\nset yrange [*:*]\n"
-               "set title \"one MC sample, against the batch size\"\n"
-               "set xlabel \"batch size\"\nset key outside right top\nplot ",
-            bound[1], bound[1]);
-    for (int m = 0; m < n; m++) {
-        fprintf(f, "'bench.dat' index %d using 1:2 lt %d dt %d title ", m + 1, blr_plot_lt(m),
-                blr_plot_dt(m));
-        blr_plot_gp_str(f, names[m]);
-        fputs(", \\\n     ", f);
-    }
-    fprintf(f, "'bench.dat' index %d using 1:2 with lines dt 2 lc rgb 'black' lw 2 "
-               "title 'sgemm bound'\nunset multiplot\n", n + 1);
-    blr_plot_gp_end(f);
-    return blr_report_close(&rf, err, errlen);
-}
-
 int blr_bench_suite(const char *dir, const blr_bench_suite_opts *o, FILE *progress, char *err,
                     size_t errlen)
 {
     double bound[N_BATCH];
-    char exe[BLR_PATH_LEN + 16];
-    if (write_csvs(dir, o, progress, bound, err, errlen) != 0 ||
-        write_figure(dir, bound, err, errlen) != 0)
+    /* plots/bench.gp draws bench.png from bench.csv. */
+    if (write_csvs(dir, o, progress, bound, err, errlen) != 0)
         return -1;
-    if (blr_plot_find_gnuplot(exe, sizeof exe) != 0) {
-        snprintf(err, errlen, "error: gnuplot not found in PATH; bench.png needs it");
-        return -1;
-    }
-    return blr_plot_run_gnuplot(exe, dir, "bench", err, errlen);
+    return blr_plot_draw(dir, "bench", err, errlen);
 }

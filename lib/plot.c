@@ -1,52 +1,33 @@
-/* Figures of a results directory (CONTRACT "Outputs"): re-reads runs.csv, curves.csv,
- * reliability.csv, posterior/ and filters/, writes <fig>.dat and <fig>.gp, and runs gnuplot
- * in the directory so that `gnuplot <fig>.gp` there redraws <fig>.png and <fig>.svg. One
- * file per figure (lib/plot_*.c); this one picks what to draw. */
+/* Figures of a results directory: the gnuplot programs of plots/ draw them from the CSV files
+ * (lib/plot.h). This file picks what to draw. */
 #include "plot.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-/* ---- entry point ------------------------------------------------------------------------- */
-
-static size_t n_rows(const blr_plot_data *d, blr_figure id)
-{
-    /* Curves of runs that diverged in their first epoch have nothing gnuplot could draw. */
-    switch (id) {
-    case BLR_FIGURE_CURVES: return d->n_curve_finite;
-    case BLR_FIGURE_RELIABILITY: return d->n_rel;
-    case BLR_FIGURE_POSTERIOR: return d->n_post;
-    case BLR_FIGURE_FILTERS: return d->n_filt;
-    default: return d->n_runm;
-    }
-}
-
-static int file_exists(const char *dir, const char *name)
-{
-    char path[BLR_PATH_LEN + 64];
-    struct stat st;
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    return stat(path, &st) == 0;
-}
-
-typedef int (*figure_loader)(blr_plot_data *, char *, size_t);
 typedef int (*figure_writer)(blr_plot_data *, char *, size_t);
+
+/* plots/ablation.gp reads runs.csv itself. */
+static int ablation(blr_plot_data *d, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "no runs");
+    return d->n_var == 0;
+}
 
 int blr_report_plot(const char *dir, unsigned figures, char *err, size_t errlen)
 {
     static const struct {
         blr_figure id;
         const char *needs;
-        figure_loader load;
         figure_writer write;
     } drawn[] = {
-        {BLR_FIGURE_CURVES, "curves.csv", blr_plot_load_curves, blr_plot_curves},
-        {BLR_FIGURE_RELIABILITY, "reliability.csv", blr_plot_load_reliability,
-         blr_plot_reliability},
-        {BLR_FIGURE_POSTERIOR, "posterior/*.csv", blr_plot_load_posterior, blr_plot_posterior},
-        {BLR_FIGURE_FILTERS, "filters/*.csv", blr_plot_load_filters, blr_plot_filters},
-        {BLR_FIGURE_ABLATION, "runs.csv", blr_plot_load_ablation, blr_plot_ablation},
+        {BLR_FIGURE_CURVES, "curves.csv", blr_plot_curves},
+        {BLR_FIGURE_RELIABILITY, "reliability.csv", blr_plot_reliability},
+        {BLR_FIGURE_POSTERIOR, "posterior/*.csv", blr_plot_posterior},
+        {BLR_FIGURE_FILTERS, "filters/*.csv", blr_plot_filters},
+        {BLR_FIGURE_ABLATION, "runs.csv", ablation},
     };
     enum { N_DRAWN = sizeof drawn / sizeof drawn[0] };
     if (figures >> BLR_FIGURE_COUNT) {
@@ -59,26 +40,26 @@ int blr_report_plot(const char *dir, unsigned figures, char *err, size_t errlen)
         return -1;
     }
     blr_plot_data d = {.dir = dir};
-    int rc = blr_plot_load_runs(&d, err, errlen) < 0 ? -1 : 0;
-    int ready[N_DRAWN] = {0}, n_ready = 0;
+    int rc = blr_plot_load_runs(&d, err, errlen) < 0 ? -1 : 0, ready[N_DRAWN] = {0}, n_ready = 0;
     for (int k = 0; k < N_DRAWN && rc == 0; k++) {
         int asked = (figures >> drawn[k].id) & 1u;
-        if (figures && !asked)
-            continue;
+        char path[BLR_PATH_LEN + 32];
+        snprintf(path, sizeof path, "%s/ablation.gp", dir);
         /* Every runs.csv has the ablation's data; unasked, it is redrawn only where it was
          * drawn before. */
-        if (!figures && drawn[k].id == BLR_FIGURE_ABLATION && !file_exists(dir, "ablation.dat"))
+        if ((figures && !asked) ||
+            (!figures && drawn[k].id == BLR_FIGURE_ABLATION && stat(path, &st) != 0))
             continue;
-        int lr = drawn[k].load(&d, err, errlen);
-        size_t rows = n_rows(&d, drawn[k].id);
-        if (lr < 0)
+        int wr = drawn[k].write(&d, err, errlen);
+        if (wr < 0)
             rc = -1;
-        else if (lr == 0 && rows > 0)
+        else if (wr == 0)
             ready[k] = 1, n_ready++;
         else if (asked) {
+            char why[64];
+            snprintf(why, sizeof why, "%s", err);
             snprintf(err, errlen, "%s/%s: error: figure '%s' has no data (%s)", dir,
-                     drawn[k].needs, blr_figure_name(drawn[k].id),
-                     lr == 1 ? "no such file" : "no rows with values");
+                     drawn[k].needs, blr_figure_name(drawn[k].id), why);
             rc = -1;
         }
     }
@@ -87,19 +68,9 @@ int blr_report_plot(const char *dir, unsigned figures, char *err, size_t errlen)
                  "posterior/*.csv or filters/*.csv with data", dir);
         rc = -1;
     }
-    char exe[BLR_PATH_LEN + 16];
-    if (rc == 0 && blr_plot_find_gnuplot(exe, sizeof exe) != 0) {
-        snprintf(err, errlen, "error: gnuplot not found in PATH; the figures need it "
-                 "(Debian: apt-get install gnuplot-nox)");
-        rc = -1;
-    }
     for (int k = 0; k < N_DRAWN && rc == 0; k++)
-        if (ready[k]) {
-            rc = drawn[k].write(&d, err, errlen);
-            if (rc == 0)
-                rc = blr_plot_run_gnuplot(exe, dir, blr_figure_name(drawn[k].id), err, errlen);
-        }
-    blr_plot_data_free(&d);
+        if (ready[k])
+            rc = blr_plot_draw(dir, blr_figure_name(drawn[k].id), err, errlen);
+    free(d.var);
     return rc;
 }
-

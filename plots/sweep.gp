@@ -12,6 +12,8 @@
 # ...); log2 or log10 draws X on a log scale of that base. Example, from the repository's root:
 #   gnuplot -c plots/sweep.gp results/sweep-mc-authors mc_train lr "50 20" "acc bayes_nll" log2
 if (ARGC < 5) { print "usage: gnuplot -c sweep.gp DIR X GROUP \"G1 ...\" \"M1 ...\" [log2|log10]"; exit status 2 }
+# The figures' shared palette and line styles, from beside this program.
+load ARG0[1:strstrt(ARG0, "sweep.gp") - 1] . "style.gp"
 dir = ARG1; xcol = ARG2; gcol = ARG3; groups = ARG4; metrics = ARG5
 runs = dir . "/runs.csv"
 if (groups eq "") {

@@ -635,6 +635,17 @@ Test(report_sha256, file_hash_and_missing_file)
 
 static int have_gnuplot(void) { return system("command -v gnuplot >/dev/null 2>&1") == 0; }
 
+/* What a figure's program computed: gnuplot run in d with the -e commands `commands` (loads
+ * and prints; print writes to stderr), what it printed. Free it. */
+static char *gnuplot_prints(const char *d, const char *commands)
+{
+    char cmd[1600];
+    snprintf(cmd, sizeof cmd, "cd '%s' && gnuplot -e 'set terminal dumb' %s >/dev/null 2>out.txt",
+             d, commands);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    return slurp(d, "out.txt");
+}
+
 /* Two variants over two seeds and two epochs, reliability diagrams, posterior files. */
 static void write_fixture(const char *d)
 {
@@ -691,9 +702,9 @@ Test(report_plot, draws_every_figure_with_its_script_and_data)
     write_fixture(d);
     cr_assert_eq(blr_report_plot(d, 0, err, sizeof err), 0, "%s", err);
     const char *figs[] = {"curves", "reliability", "posterior"};
-    const char *ext[] = {"png", "svg", "gp", "dat"};
+    const char *ext[] = {"png", "svg", "gp"};
     for (int f = 0; f < 3; f++)
-        for (int e = 0; e < 4; e++) {
+        for (int e = 0; e < 3; e++) {
             char name[64];
             snprintf(name, sizeof name, "%s.%s", figs[f], ext[e]);
             cr_assert(exists(d, name), "%s missing", name);
@@ -707,31 +718,36 @@ Test(report_plot, draws_every_figure_with_its_script_and_data)
     cr_assert(strstr(svg, "<svg"));
     free(svg);
 
-    char *dat = slurp(d, "curves.dat"), line[512];
-    /* Block 0 is the first variant of runs.csv: epoch nll_mean nll_sd nll_n acc...
-     * posterior sd... (0 here, so curves.png has no panel for it). */
-    cr_assert_str_eq(line_of(dat, 1, line, sizeof line), "1 0.6 0.141421356 2 0.5 0 2 0 0 2");
-    cr_assert(strstr(dat, "\n\n\n# variant sgd:"), "%s", dat);
-    free(dat);
-    dat = slurp(d, "reliability.dat");
-    cr_assert(strstr(dat, "\n5 0.65 0.7 40\n"), "%s", dat);
-    cr_assert_null(strstr(dat, "\n3 "), "%s", dat);
-    free(dat);
-    /* sgd has seeds 0 and 7: seed 0 is drawn; exact comes first. Every method equals the
-     * exact posterior here: z = 0, sd ratio 1; the two methods sit at x offsets ∓0.2. */
+    /* What the programs draw, read back from their own variables: affine-student-t's epoch
+     * 1 NLL, mean and sample sd over its two seeds; no panel for the posterior sd (0 here).
+     * Its reliability bin 5 pooled over the seeds (count-weighted), its ECE = sum over bins
+     * of count × |acc - conf| / all predictions = (28 - 26) / 90; bin 3 is empty. */
+    char *out = gnuplot_prints(d, "-e 'load \"curves.gp\"' -e 'print mean(1, 1, 1), sd(1, 1, 1), "
+                               "mean(2, 2, 2), shown[1], shown[2], shown[3], names' "
+                               "-e 'load \"reliability.gp\"' -e 'print conf(1, 5), acc(1, 5), "
+                               "n[at2(1, 5)], n[at2(1, 3)], ece[1], total[1], bins'");
+    cr_assert_str_eq(out, "0.6 0.14142135623731 60.0 1 1 0  affine-student-t sgd \n"
+                          "0.65 0.7 40.0 0 0.0222222222222222 90.0 10\n");
+    free(out);
+    char *dat;
+    /* sgd has seeds 0 and 7: seed 0 is drawn; exact comes first. */
     dat = slurp(d, "posterior.dat");
-    cr_assert_str_eq(line_of(dat, 1, line, sizeof line), "# exact seed 0: index x mean sd");
-    cr_assert(strstr(dat, "# affine-student-t seed 0: index x mean sd z sd_ratio\n"
-                          "0 -0.2000 1 0.100000001 0 1\n"), "%s", dat);
-    cr_assert(strstr(dat, "# sgd seed 0:"), "%s", dat);
-    cr_assert_null(strstr(dat, "seed 7"), "%s", dat);
+    cr_assert(strstr(dat, "\n\"exact\" \"posterior/exact-s0.csv\" 0\n"
+                          "\"affine-student-t\" \"posterior/affine-student-t-s0.csv\" 0\n"
+                          "\"sgd\" \"posterior/sgd-s0.csv\" 0\n"), "%s", dat);
     free(dat);
-    char *gp = slurp(d, "curves.gp");
-    cr_assert(strstr(gp, "noenhanced"));
-    cr_assert(strstr(gp, "'affine-student-t'"));
-    free(gp);
-
-    /* The script beside the figure redraws it from inside the directory. */
+    /* The programs that drew the figures sit beside them, and redraw them from inside the
+     * directory. */
+    for (int f = 0; f < 3; f++) {
+        char name[64], *copy, *orig;
+        snprintf(name, sizeof name, "%s.gp", figs[f]);
+        copy = slurp(d, name);
+        orig = slurp("plots", name);
+        cr_assert_str_eq(copy, orig, "%s is not a copy of plots/%s", name, name);
+        free(copy);
+        free(orig);
+    }
+    cr_assert(exists(d, "style.gp") && exists(d, "runs.gp"));
     char cmd[600];
     snprintf(cmd, sizeof cmd, "cd '%s' && rm reliability.png && gnuplot reliability.gp", d);
     cr_assert_eq(system(cmd), 0);
@@ -761,16 +777,16 @@ static void put_posteriors(const char *d, const char *const *files, int n)
         put_file(d, files[k], files[k + 1]);
 }
 
+/* Panel (b) of the posterior figure, (mean - exact mean) / exact sd, as plots/posterior.gp
+ * computes it: read back through gnuplot's table output from its own functions. */
 Test(report_plot, posterior_against_exact_adds_mean_error_and_sd_ratio_panels)
 {
     if (!have_gnuplot())
         cr_skip_test("gnuplot is not in PATH");
-    char *d = make_tmpdir(), err[512], line[512];
+    char *d = make_tmpdir(), err[512];
     /* Exact: coordinate 0 mean 1 sd 0.5, 1: mean -2 sd 0.25, 2: sd 0 (nothing to measure
-     * against: nan). affine: z = (1.1 - 1) / 0.5 = 0.2 and (-2.05 + 2) / 0.25 = -0.2, sd
-     * ratio 0.55 / 0.5 = 1.1 and 0.2 / 0.25 = 0.8. sgd, a point mass: z 0, ratio 0. Two
-     * methods sit at x offsets -0.2 and +0.2 (slot width 0.8 / 2, centred); no runs.csv, so
-     * name order. */
+     * against). affine: z = (1.1 - 1) / 0.5 = 0.2, sd ratio 0.55 / 0.5 = 1.1; sgd is a point
+     * mass. No runs.csv: name order after exact. */
     const char *files[] = {"posterior/exact-s0.csv", "index,mean,sd\n0,1,0.5\n1,-2,0.25\n2,0,0\n",
                            "posterior/affine-s0.csv",
                            "index,mean,sd\n0,1.1,0.55\n1,-2.05,0.2\n2,3,0.1\n",
@@ -779,41 +795,17 @@ Test(report_plot, posterior_against_exact_adds_mean_error_and_sd_ratio_panels)
     cr_assert_eq(blr_report_plot(d, 1u << BLR_FIGURE_POSTERIOR, err, sizeof err), 0, "%s",
                  err);
     char *dat = slurp(d, "posterior.dat");
-    const char *want[] = {"# exact seed 0: index x mean sd", "0 0.0000 1 0.5",
-                          "1 1.0000 -2 0.25", "2 2.0000 0 0", "", "",
-                          "# affine seed 0: index x mean sd z sd_ratio",
-                          "0 -0.2000 1.1 0.55 0.2 1.1", "1 0.8000 -2.05 0.2 -0.2 0.8",
-                          "2 1.8000 3 0.1 nan nan", "", "",
-                          "# sgd seed 0: index x mean sd z sd_ratio", "0 0.2000 1 0 0 0",
-                          "1 1.2000 -2 0 0 0", "2 2.2000 0 0 nan nan"};
-    cr_assert_eq(strncmp(dat, "# z = (mean - exact mean) / exact sd, sd_ratio = sd / exact sd",
-                         62), 0, "%s", dat);
-    for (int k = 0; k < (int)(sizeof want / sizeof want[0]); k++)
-        cr_assert_str_eq(line_of(dat, k + 1, line, sizeof line), want[k], "line %d", k + 1);
+    cr_assert(strstr(dat, "\n\"exact\" \"posterior/exact-s0.csv\" 0\n\"affine\" "
+                          "\"posterior/affine-s0.csv\" 0\n\"sgd\""), "%s", dat);
     free(dat);
-
-    char *gp = slurp(d, "posterior.gp");
-    cr_assert(strstr(gp, "set multiplot\n"));
-    cr_assert(strstr(gp, "'(a) posterior mean ± sd per coordinate, seed 0'"), "%s", gp);
-    /* Within the tolerances the axes stay linear around the bands ±0.1 and 1 ± 10 %. */
-    cr_assert(strstr(gp, "'(b) standardized mean error (band: ±0.1)'"), "%s", gp);
-    cr_assert(strstr(gp, "set yrange [*<-0.2:0.2<*]\nset object 1 rectangle from graph 0, "
-                         "first -0.1 to graph 1, first 0.1 "), "%s", gp);
-    cr_assert(strstr(gp, "'(c) sd ratio (band: ±10 %), point masses omitted'"), "%s", gp);
-    cr_assert(strstr(gp, "set yrange [*<0.8:1.2<*]\nset object 1 rectangle from graph 0, "
-                         "first 0.9 to graph 1, first 1.1 "), "%s", gp);
-    /* Panel (b) draws both methods' z (column 5); panel (c) the ratio (column 6) of affine
-     * (block 1) but not of the point mass sgd (block 2). */
-    cr_assert(strstr(gp, "index 1 using 2:5 with points"), "%s", gp);
-    cr_assert(strstr(gp, "index 2 using 2:5 with points"), "%s", gp);
-    cr_assert(strstr(gp, "index 1 using 2:6 with points"), "%s", gp);
-    cr_assert_null(strstr(gp, "index 2 using 2:6"), "%s", gp);
-    cr_assert(strstr(gp, "title 'sgd'"), "%s", gp);
-    free(gp);
     unsigned long w, h;
     png_size(d, "posterior.png", &w, &h);
     cr_assert(w == 1000 && h == 900, "%lux%lu", w, h);
-
+    char *out = gnuplot_prints(d, "-e 'load \"posterior.gp\"' -e 'print sprintf(\"z %g ratio %g "
+                               "mass %d %d\", z(0, 1.1), ratio(0, 0.55), point_mass[2], "
+                               "point_mass[3])'");
+    cr_assert(strstr(out, "z 0.2 ratio 1.1 mass 0 1"), "%s", out);
+    free(out);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "cd '%s' && rm posterior.png posterior.svg && gnuplot posterior.gp",
              d);
@@ -822,34 +814,22 @@ Test(report_plot, posterior_against_exact_adds_mean_error_and_sd_ratio_panels)
     remove_tree(d);
 }
 
+/* Exact N(0, 1) twice; "far" has z = 8 and sd ratio 0.04, past ±10 tolerances and [0.5, 2]:
+ * one far-off method would squeeze a linear axis and hide everyone else's errors, so (b)
+ * turns to an asinh axis and (c) to a log axis. */
 Test(report_plot, far_off_method_gets_asinh_and_log_axes)
 {
     if (!have_gnuplot())
         cr_skip_test("gnuplot is not in PATH");
     char *d = make_tmpdir(), err[512];
-    /* Exact N(0, 1) twice; "far" has z = 8, 0 and sd ratios 0.04, 1: past ±10 tol and
-     * [0.5, 2], so the axes turn nonlinear.
-     * (b), u = asinh(y / 0.1): range -0.2 (the band's double) to 10 (the 1-2-5 step past
-     * 8), u from -1.4436 to 5.2983, padded 4 % of 6.7419 each side: y in [-0.268, 13.09].
-     * Ticks 0, ±0.1, ±0.2, 0.5, 1, 2, 5, 10 (u 0, ±0.881, ±1.444, 2.312, 2.998, 3.690,
-     * 4.605, 5.298): the closest pair, 0.562 apart, clears 1/24 of the span 7.281 (0.303).
-     * (c), u = log y: range 1/50 (the 1-2-5 step past 1/0.04 = 25) to 1.2, u from -3.912
-     * to 0.182, padded: y in [0.0170, 1.413]. 0.9, 1, 1.1 (u gaps 0.105, 0.095) are closer
-     * than 4.422 / 24 = 0.184, so only the 1-2-5 ladder stays: 0.02 ... 1, gaps >= log 2. */
     const char *files[] = {"posterior/exact-s0.csv", "index,mean,sd\n0,0,1\n1,0,1\n",
                            "posterior/far-s0.csv", "index,mean,sd\n0,8,0.04\n1,0,1\n"};
     put_posteriors(d, files, 4);
     cr_assert_eq(blr_report_plot(d, 0, err, sizeof err), 0, "%s", err);
-    char *gp = slurp(d, "posterior.gp");
-    cr_assert(strstr(gp, "'(b) standardized mean error (band: ±0.1; asinh axis, linear within "
-                         "the band)'"), "%s", gp);
-    cr_assert(strstr(gp, "set nonlinear y via asinh(y/0.1) inverse 0.1*sinh(y)\n"), "%s", gp);
-    cr_assert(strstr(gp, "set ytics (-0.2, -0.1, 0, 0.1, 0.2, 0.5, 1, 2, 5, 10)\n"), "%s", gp);
-    cr_assert(strstr(gp, "'(c) sd ratio (band: ±10 %; log axis)'"), "%s", gp);
-    cr_assert(strstr(gp, "set logscale y\n"), "%s", gp);
-    cr_assert(strstr(gp, "set ytics (0.02, 0.05, 0.1, 0.2, 0.5, 1)\n"), "%s", gp);
-    free(gp);
-    cr_assert(exists(d, "posterior.png"));
+    char *out = gnuplot_prints(d, "-e 'load \"posterior.gp\"' "
+                               "-e 'print z_scaled, r_scaled, zmax, rmin'");
+    cr_assert_str_eq(out, "1 1 8.0 0.04\n");
+    free(out);
     remove_tree(d);
 }
 
@@ -858,20 +838,12 @@ Test(report_plot, posterior_without_exact_is_one_panel)
     if (!have_gnuplot())
         cr_skip_test("gnuplot is not in PATH");
     char *d = make_tmpdir(), err[512], line[512];
-    /* One method: its slot offset is 0. */
     const char *files[] = {"posterior/a-s3.csv", "index,mean,sd\n0,1,0.5\n1,-2,0\n"};
     put_posteriors(d, files, 2);
     cr_assert_eq(blr_report_plot(d, 0, err, sizeof err), 0, "%s", err);
     char *dat = slurp(d, "posterior.dat");
-    cr_assert_str_eq(line_of(dat, 0, line, sizeof line), "# a seed 3: index x mean sd");
-    cr_assert_str_eq(line_of(dat, 1, line, sizeof line), "0 0.0000 1 0.5");
-    cr_assert_str_eq(line_of(dat, 2, line, sizeof line), "1 1.0000 -2 0");
+    cr_assert_str_eq(line_of(dat, 1, line, sizeof line), "\"a\" \"posterior/a-s3.csv\" 3");
     free(dat);
-    char *gp = slurp(d, "posterior.gp");
-    cr_assert_null(strstr(gp, "multiplot"), "%s", gp);
-    cr_assert(strstr(gp, "set title 'posterior mean ± sd per coordinate, seed 3'"), "%s", gp);
-    cr_assert(strstr(gp, "using 2:3:4 with yerrorbars lt 1 title 'a'"), "%s", gp);
-    free(gp);
     unsigned long w, h;
     png_size(d, "posterior.png", &w, &h);
     cr_assert(w == 1000 && h == 520, "%lux%lu", w, h);
@@ -989,9 +961,52 @@ Test(report_plot, gnuplot_failures_are_reported)
     cr_assert_eq(blr_report_plot(d, 0, err, sizeof err), -1);
     cr_assert(strstr(err, "/curves.gp: error: gnuplot exited with status 3: bad line"), "%s",
               err);
+    /* One that exits 0 having drawn nothing is no better. */
+    put_file(d, "bin/gnuplot", "#!/bin/sh\nexit 0\n");
+    cr_assert_eq(blr_report_plot(d, 0, err, sizeof err), -1);
+    cr_assert(strstr(err, "/curves.gp: error: gnuplot drew no curves.png"), "%s", err);
     if (old)
         setenv("PATH", old, 1);
     free(old);
+    remove_tree(d);
+}
+
+/* A figure's program that fails (here: BLR_PLOTS_DIR holds a curves.gp that draws half a
+ * figure, then stops on an error) is an error naming the figure; the figure it was to
+ * replace stays as it was, and no temporary file is left behind. */
+Test(report_plot, a_failed_redraw_keeps_the_old_figure)
+{
+    if (!have_gnuplot())
+        cr_skip_test("gnuplot is not in PATH");
+    char *d = make_tmpdir(), err[512], progs[600];
+    put_file(d, "curves.csv", "variant,seed,epoch,train_loss,acc,nll,ece,seconds\n"
+                              "a,0,1,0.5,0.8,0.4,0.1,1\n");
+    cr_assert_eq(blr_report_plot(d, 0, err, sizeof err), 0, "%s", err);
+    char *before = slurp(d, "curves.png");
+    snprintf(progs, sizeof progs, "%s/progs", d);
+    cr_assert_eq(mkdir(progs, 0777), 0);
+    put_file(d, "progs/style.gp", "if (!exists(\"tmp\")) { tmp = \"\" }\n");
+    put_file(d, "progs/runs.gp", "");
+    put_file(d, "progs/curves.gp", "load \"style.gp\"\nset terminal pngcairo\n"
+                                   "set output \"curves.png\" . tmp\nplot x\nplot nosuch(x)\n");
+    setenv("BLR_PLOTS_DIR", progs, 1);
+    cr_assert_eq(blr_report_plot(d, 0, err, sizeof err), -1);
+    cr_assert(strstr(err, "/curves.gp: error: gnuplot exited with status 1: "), "%s", err);
+    cr_assert(strstr(err, "undefined function: nosuch"), "%s", err);
+    cr_assert(strstr(err, "figure 'curves' left as it was"), "%s", err);
+    cr_assert_not(exists(d, "curves.png.tmp"));
+    cr_assert_not(exists(d, "curves.svg.tmp"));
+    char *after = slurp(d, "curves.png");
+    cr_assert_eq(memcmp(before, after, 8), 0);
+    cr_assert_str_eq(before + 8, after + 8, "curves.png was overwritten");
+    free(before);
+    free(after);
+    /* A BLR_PLOTS_DIR without the figure's program says so. */
+    put_file(d, "reliability.csv", "variant,seed,bin,conf,acc,count\na,0,5,0.5,0.5,3\n");
+    cr_assert_eq(blr_report_plot(d, 1u << BLR_FIGURE_RELIABILITY, err, sizeof err), -1);
+    cr_assert(strstr(err, "/progs/reliability.gp: error: no such program (BLR_PLOTS_DIR)"), "%s",
+              err);
+    unsetenv("BLR_PLOTS_DIR");
     remove_tree(d);
 }
 
@@ -1036,19 +1051,15 @@ Test(report_plot, filters_figure_from_the_filter_files)
     free(s);
     cr_assert_eq(blr_report_plot(d, 1u << BLR_FIGURE_FILTERS, err, sizeof err), 0, "%s", err);
     cr_assert(exists(d, "filters.png") && exists(d, "filters.svg"));
-    s = slurp(d, "filters.gp");
-    cr_assert(strstr(s, "set multiplot layout 2,3"), "two variants, up to three arrays");
-    cr_assert(strstr(s, "set title \"add\\npoint estimate, Hoyer 1.000\""), "%s", s);
-    cr_assert(strstr(s, "set title \"mult\\ng- (inhibitory), Hoyer 0.000\""), "%s", s);
-    cr_assert(strstr(s, "set multiplot next"), "add has one array: two empty panels");
-    free(s);
     s = slurp(d, "filters.dat");
-    cr_assert(strstr(s, "# mult seed 0, g+: 2 filters"), "the lowest seed is drawn");
-    cr_assert_null(strstr(s, "seed 3"));
+    /* The key: variant seed array hoyer units row column, one row per panel; add has one
+     * array, mult (lowest seed 0) three. */
+    cr_assert(strstr(s, "\n\"add\" 0 \"mean\" 1.000 2 1 1\n\"mult\" 0 \"mean\" 1.000 2 2 1\n"
+                        "\"mult\" 0 \"g+\" 0.000 2 2 2\n\"mult\" 0 \"g-\" 0.000 2 2 3\n"), "%s", s);
+    cr_assert_null(strstr(s, " 3 \""), "seed 3 is not drawn: %s", s);
     /* Panel row 0 of add: unit 0's pixel (0,0) is -1 after scaling, then 27 zeros, the gap,
      * unit 1's row 0 (zeros), then the empty grid cells. */
-    cr_assert(strstr(s, "# add seed 0, mean: 2 filters, each scaled to its max |w|\n-1.0000 "
-                        "0.0000"), "%s", s);
+    cr_assert(strstr(s, "\n# add, mean\n-1.0000 0.0000"), "%s", s);
     free(s);
     free(ex);
     remove_tree(d);
@@ -1101,15 +1112,15 @@ Test(report_plot, ablation_figure_pairs_fisher_off_and_on)
     cr_assert_not(exists(d, "ablation.gp"));
     cr_assert_eq(blr_report_plot(d, 1u << BLR_FIGURE_ABLATION, err, sizeof err), 0, "%s", err);
     cr_assert(exists(d, "ablation.png") && exists(d, "ablation.svg"));
-    char *s = slurp(d, "ablation.dat");
-    cr_assert(strstr(s, "# fisher off: position label"), "%s", s);
-    cr_assert(strstr(s, "0.12 'g' 0.4 0.141421356 0.02 0 nan 0 2\n"), "%s", s);
-    /* t-fisher's seed 1 diverged: one ok run, sd 0. */
-    cr_assert(strstr(s, "1.12 't' 0.6 0 0.04 0 nan 0 1\n"), "%s", s);
-    free(s);
-    s = slurp(d, "ablation.gp");
-    cr_assert(strstr(s, "set multiplot layout 2,1"), "no OOD panel without ood_auroc: %s", s);
-    cr_assert(strstr(s, "set xtics rotate by -30 nomirror ('g' 0, 't' 1)"), "%s", s);
+    /* plots/ablation.gp summarises runs.csv itself: the model average's columns (no
+     * ood_auroc, so no OOD panel), per variant the mean and sample sd over the ok runs, the
+     * Fisher twins at one position (g at 0, t at 1), t-fisher's diverged seed under t. */
+    char *s = gnuplot_prints(d, "-e 'load \"ablation.gp\"' -e 'print metric[1], metric[2], has[3], "
+                             "panels, mean[2], sd[2], mean[4], sd[4], pos(\"g-fisher\"), "
+                             "pos(\"t-no-fisher\"), series(\"t-no-fisher\"), "
+                             "series(\"g-fisher\"), np' -e 'print tick[2]'");
+    cr_assert_str_eq(s, "bayes_nll bayes_ece 0 2 0.4 0.141421356237309 0.6 0 0 1 1 2 2\n"
+                        "t\nFisher-scaled runs:\n1/2 diverged\n");
     free(s);
     /* Drawn once, `blr plot DIR` redraws it. */
     cr_assert_eq(remove(strcat(strcpy(err, d), "/ablation.png")), 0);

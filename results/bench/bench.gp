@@ -1,56 +1,55 @@
-# Median ms per optimizer step (blr bench --suite): parts at batch 128, and against the batch size, next to the sgemm bound.
-# Data: bench.dat. Redraw bench.png and bench.svg: gnuplot bench.gp (in this directory).
-set linetype 1 lc rgb '#0072B2' lw 2 pt 7 ps 0.7
-set linetype 2 lc rgb '#D55E00' lw 2 pt 7 ps 0.7
-set linetype 3 lc rgb '#009E73' lw 2 pt 7 ps 0.7
-set linetype 4 lc rgb '#CC79A7' lw 2 pt 7 ps 0.7
-set linetype 5 lc rgb '#E69F00' lw 2 pt 7 ps 0.7
-set linetype 6 lc rgb '#56B4E9' lw 2 pt 7 ps 0.7
-set linetype 7 lc rgb '#000000' lw 2 pt 7 ps 0.7
-set linetype 8 lc rgb '#999999' lw 2 pt 7 ps 0.7
-set linetype cycle 8
+# The bench figure (blr bench --suite, the README's performance section): median ms per
+# optimizer step with one MC sample, split into sampling, forward+backward and the update at
+# batch 128, and against the batch size, next to the sgemm bound of one forward+backward.
+# Reads bench.csv; run it in the results directory: gnuplot bench.gp
+load "style.gp"
+csv = "set datafile separator comma; set datafile columnheaders"
+eval csv
+ref_batch = 128
+# The methods in bench.csv's order, as " a b ... "; idx(m): m's place in it.
+methods = " "
+stats "bench.csv" using (m = strcol(1), strstrt(methods, " " . m . " ") ? 0 : (methods = methods . m . " "), 0) nooutput
+n = words(methods)
+idx(m) = words(methods[1:strstrt(methods, " " . m . " ")]) + 1
+# The header and method m's one-sample rows: a row left out in `using` (1/0) would still
+# break the line.
+rows(m) = sprintf("< awk -F, 'NR == 1 || ($1 == \"%s\" && $3 == 1)' bench.csv", m)
+at_ref(v) = $2 == ref_batch && $3 == 1 ? v : 1/0
+stats "bench.csv" using (at_ref($11)) nooutput
+bound = STATS_max
 do for [fmt in "png svg"] {
-reset
-set encoding utf8
-if (fmt eq "png") {
-    set terminal pngcairo size 1100,480 font "sans,10" noenhanced
-} else {
-    set terminal svg size 1100,480 font "sans,10" noenhanced background rgb "white"
-}
-set output "bench." . fmt
-set grid lc rgb '#dddddd' lt 1 lw 1
-set multiplot layout 1,2
-set title "batch 128, one MC sample (dashed: sgemm bound 1.23 ms)"
-set style data histograms
-set style histogram rowstacked
-set style fill solid 0.8 border -1
-set boxwidth 0.7
-set xtics rotate by -35 nomirror
-set ylabel "ms per step"
-set yrange [0:*]
-set key top left
-plot 'bench.dat' index 0 using 2:xtic(1) title 'sample' lt 1, \
-     '' index 0 using 3 title 'forward+backward' lt 2, \
-     '' index 0 using 4 title 'update' lt 3, \
-     1.2292 with lines dt 2 lc rgb 'black' lw 2 notitle
-set style data linespoints
-set xtics norotate (32, 128, 512)
-set logscale xy
-set xrange [24:680]
-set yrange [*:*]
-set title "one MC sample, against the batch size"
-set xlabel "batch size"
-set key outside right top
-plot 'bench.dat' index 1 using 1:2 lt 1 dt 1 title 'sgd', \
-     'bench.dat' index 2 using 1:2 lt 2 dt 1 title 'lie-additive', \
-     'bench.dat' index 3 using 1:2 lt 3 dt 1 title 'lie-multiplicative', \
-     'bench.dat' index 4 using 1:2 lt 4 dt 1 title 'lie-affine', \
-     'bench.dat' index 5 using 1:2 lt 5 dt 1 title 'adam', \
-     'bench.dat' index 6 using 1:2 lt 6 dt 1 title 'bbb', \
-     'bench.dat' index 7 using 1:2 lt 7 dt 1 title 'blr', \
-     'bench.dat' index 8 using 1:2 lt 8 dt 1 title 'vogn', \
-     'bench.dat' index 9 using 1:2 lt 1 dt 2 title 'ivon', \
-     'bench.dat' index 10 using 1:2 with lines dt 2 lc rgb 'black' lw 2 title 'sgemm bound'
-unset multiplot
-set output
+    reset
+    eval csv
+    eval terminal(fmt, 1150, 500)
+    set output output("bench", fmt)
+    set multiplot layout 1, 2
+    set grid lc rgb grid_colour lt 1 lw 1
+    set title sprintf("batch %d, one MC sample (grey line: sgemm bound, %.2f ms)", ref_batch, bound)
+    set ylabel "ms per step"
+    set xrange [-0.6:n - 0.4]; set yrange [0:*]
+    set xtics nomirror rotate by -35 ()
+    do for [k = 1:n] { set xtics add (word(methods, k) k - 1) }
+    set key top left
+    set style fill solid 0.8 border -1
+    # Stacked bars: sampling, then forward+backward, then the update on top.
+    plot "bench.csv" using (at_ref(idx(strcol(1)) - 1)):($7 / 2):(0.35):($7 / 2) \
+             with boxxyerror lt 1 dt solid title "sample", \
+         "" using (at_ref(idx(strcol(1)) - 1)):($7 + $8 / 2):(0.35):($8 / 2) \
+             with boxxyerror lt 2 dt solid title "forward+backward", \
+         "" using (at_ref(idx(strcol(1)) - 1)):($7 + $8 + $9 / 2):(0.35):($9 / 2) \
+             with boxxyerror lt 3 dt solid title "update", \
+         bound with lines lc rgb "#80666666" dt solid lw 5 notitle
+    set title "one MC sample, against the batch size"
+    set xlabel "batch size"; unset ylabel
+    set logscale xy
+    set xrange [24:680]; set yrange [*:*]
+    set autoscale yfix; set offsets 0, 0, graph 0.05, graph 0.05
+    set ytics (0.5, 1, 2, 5, 10, 20, 50) format "%g"
+    set xtics norotate (32, 128, 512)
+    set key outside right top
+    plot for [k = 1:n] rows(word(methods, k)) using 2:6 with linespoints lt k lw width(k, n) \
+             title word(methods, k), \
+         rows(word(methods, 1)) using 2:11 with lines lc rgb "#80666666" dt solid lw 5 title "sgemm bound"
+    unset multiplot
+    unset output
 }

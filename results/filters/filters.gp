@@ -1,57 +1,49 @@
-# First-layer filters (first 16 hidden units, first seed) as 28x28 images, each scaled by its own largest magnitude.
-# Data: filters.dat. Redraw filters.png and filters.svg: gnuplot filters.gp (in this directory).
-set linetype 1 lc rgb '#0072B2' lw 2 pt 7 ps 0.7
-set linetype 2 lc rgb '#D55E00' lw 2 pt 7 ps 0.7
-set linetype 3 lc rgb '#009E73' lw 2 pt 7 ps 0.7
-set linetype 4 lc rgb '#CC79A7' lw 2 pt 7 ps 0.7
-set linetype 5 lc rgb '#E69F00' lw 2 pt 7 ps 0.7
-set linetype 6 lc rgb '#56B4E9' lw 2 pt 7 ps 0.7
-set linetype 7 lc rgb '#000000' lw 2 pt 7 ps 0.7
-set linetype 8 lc rgb '#999999' lw 2 pt 7 ps 0.7
-set linetype cycle 8
+# The filters figure (paper Sec. 5.1, Fig. 3): first-layer filters of an MLP on 28×28 images,
+# the first 16 hidden units of the lowest seed's run, one row of panels per variant, one panel
+# per array: the point estimate (the mean of q), and for the multiplicative rule its
+# excitatory g+ and inhibitory g- parts. Each filter is scaled by its own largest |w|, so that
+# its shape shows and not its size; the titles give the mean Hoyer sparsity of the shown
+# filters at their real scale (1: one non-zero weight, 0: all equal). Reads filters.dat
+# (written by blr from filters/*.csv); run it in the results directory: gnuplot filters.gp
+load "style.gp"
+stats "filters.dat" index 0 using 0 nooutput
+n = STATS_records
+array variant[n]; array seed[n]; array part[n]; array hoyer[n]; array row[n]; array col[n]
+rows = 0; cols = 0
+stats "filters.dat" index 0 using (k = int($0) + 1, variant[k] = strcol(1), seed[k] = $2, \
+    part[k] = strcol(3), hoyer[k] = $4, row[k] = $6, col[k] = $7, \
+    rows = $6 > rows ? $6 : rows, cols = $7 > cols ? $7 : cols, 0) nooutput
+part_title(a) = a eq "g+" ? "g+ (excitatory)" : (a eq "g-" ? "g- (inhibitory)" : "point estimate")
+side = 4 * 28 + 3 * 2   # 4×4 filters of 28 pixels, 2 blank pixels apart
 do for [fmt in "png svg"] {
-reset
-set encoding utf8
-if (fmt eq "png") {
-    set terminal pngcairo size 930,960 font "sans,10" noenhanced
-} else {
-    set terminal svg size 930,960 font "sans,10" noenhanced background rgb "white"
-}
-set output "filters." . fmt
-set grid lc rgb '#dddddd' lt 1 lw 1
-set multiplot layout 3,3 title "first-layer filters of the first 16 units (each scaled to its largest |w|; red +, blue -)"
-unset key
-unset tics
-unset grid
-unset border
-set size ratio -1
-set xrange [-0.5:117.5]
-set yrange [117.5:-0.5]
-set cbtics 0.5
-set palette defined (-1 '#2166ac', 0 'white', 1 '#b2182b')
-set cbrange [-1:1]
-set title "additive\npoint estimate, Hoyer 0.344"
-plot 'filters.dat' index 0 matrix with image pixels
-set multiplot next
-set multiplot next
-set palette defined (-1 '#2166ac', 0 'white', 1 '#b2182b')
-set cbrange [-1:1]
-set title "multiplicative\npoint estimate, Hoyer 0.366"
-plot 'filters.dat' index 1 matrix with image pixels
-set palette defined (0 'white', 1 '#b2182b')
-set cbrange [0:1]
-set title "multiplicative\ng+ (excitatory), Hoyer 0.234"
-plot 'filters.dat' index 2 matrix with image pixels
-set palette defined (0 'white', 1 '#b2182b')
-set cbrange [0:1]
-set title "multiplicative\ng- (inhibitory), Hoyer 0.279"
-plot 'filters.dat' index 3 matrix with image pixels
-set palette defined (-1 '#2166ac', 0 'white', 1 '#b2182b')
-set cbrange [-1:1]
-set title "sgd\npoint estimate, Hoyer 0.337"
-plot 'filters.dat' index 4 matrix with image pixels
-set multiplot next
-set multiplot next
-unset multiplot
-set output
+    reset
+    eval terminal(fmt, 30 + 300 * cols, 60 + 300 * rows)
+    set output output("filters", fmt)
+    set multiplot layout rows, cols title "first-layer filters of the first 16 units, lowest " . \
+        "seed (each scaled to its largest |w|; red +, blue -)"
+    unset key; unset tics; unset grid; unset border
+    set size ratio -1
+    set xrange [-0.5:side - 0.5]; set yrange [side - 0.5:-0.5]
+    set cbtics 0.5
+    k = 1
+    do for [r = 1:rows] {
+        do for [c = 1:cols] {
+            if (k <= n && row[k] == r && col[k] == c) {
+                # g± are positive: a one-sided scale; the signed point estimate: two-sided.
+                if (part[k] eq "mean") {
+                    set palette defined (-1 "#2166ac", 0 "white", 1 "#b2182b"); set cbrange [-1:1]
+                } else {
+                    set palette defined (0 "white", 1 "#b2182b"); set cbrange [0:1]
+                }
+                set title sprintf("%s, seed %d\n%s, Hoyer %.3f", variant[k], seed[k], \
+                    part_title(part[k]), hoyer[k])
+                plot "filters.dat" index k matrix with image pixels
+                k = k + 1
+            } else {
+                set multiplot next
+            }
+        }
+    }
+    unset multiplot
+    unset output
 }
