@@ -15,6 +15,7 @@
 #include "report.h"
 #include "rng.h"
 #include "rule.h"
+#include "tables.h"
 #include "runner.h"
 #include "estimate.h"
 #include "jobs.h"

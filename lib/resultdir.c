@@ -15,6 +15,7 @@
 #include "files.h"
 #include "record.h"
 #include "runner.h"
+#include "tables.h"
 
 int blr_identity_of(const blr_experiment *ex, const char *code, int threads, int shard,
                     int shards, blr_identity *id, char *err, size_t errlen)
@@ -388,6 +389,9 @@ int blr_resultdir_summarize(const char *dir, const blr_experiment *ex, const blr
     }
     if (rc == 0 && n_runs > 0 && figures)
         rc = blr_report_plot(dir, figures, err, errlen);
+    /* Last: the page shows the figures that were drawn. */
+    if (rc == 0)
+        rc = blr_tables_write_page(dir, ex, runs, n_runs, man, err, errlen);
     if (n_ok)
         *n_ok = ok;
     if (n_present)
