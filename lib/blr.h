@@ -6,6 +6,7 @@
 #define BLR_VERSION "0.1.0"
 
 #include "base.h"
+#include "compare.h"
 #include "config.h"
 #include "data.h"
 #include "exact.h"

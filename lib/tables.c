@@ -57,9 +57,8 @@ typedef struct {
                                         BLR_MIN_PAIRS pairs; NAN for the others */
 } variant_summary;
 
-/* Mean, sd and se of quantity q over the ok runs of a variant (NAN values included: a
- * metric that came out NAN makes the mean NAN rather than being dropped silently). */
-static void ok_stats(const char *variant, const blr_run_result *runs, size_t n_runs, int q,
+/* The header says what; NAN values are kept on purpose (tables.h). */
+void blr_table_stats(const blr_run_result *runs, size_t n_runs, const char *variant, int q,
                      double *mean, double *sd, double *se)
 {
     double x[BLR_MAX_SEEDS];
@@ -86,13 +85,14 @@ size_t blr_table_values(const blr_run_result *runs, size_t n_runs, const char *v
     return n;
 }
 
-double blr_table_paired_p(const blr_run_result *runs, size_t n_runs, const char *a,
-                          const char *b, int metric, size_t *pairs)
+double blr_table_paired_p(const blr_run_result *runs_a, size_t n_a, const char *a,
+                          const blr_run_result *runs_b, size_t n_b, const char *b, int metric,
+                          size_t *pairs)
 {
     double xa[BLR_MAX_SEEDS], xb[BLR_MAX_SEEDS], pa[BLR_MAX_SEEDS], pb[BLR_MAX_SEEDS];
     int sa[BLR_MAX_SEEDS], sb[BLR_MAX_SEEDS];
-    size_t na = blr_table_values(runs, n_runs, a, metric, xa, sa);
-    size_t nb = blr_table_values(runs, n_runs, b, metric, xb, sb);
+    size_t na = blr_table_values(runs_a, n_a, a, metric, xa, sa);
+    size_t nb = blr_table_values(runs_b, n_b, b, metric, xb, sb);
     size_t n = 0;
     for (size_t i = 0; i < na; i++)
         for (size_t j = 0; j < nb; j++)
@@ -124,7 +124,8 @@ int blr_table_bold_row(const blr_run_result *runs, size_t n_runs, const char *co
     if (best < 0 || second < 0 || mean[best] == mean[second])
         return -1;
     size_t pairs;
-    double p = blr_table_paired_p(runs, n_runs, variants[best], variants[second], metric, &pairs);
+    double p = blr_table_paired_p(runs, n_runs, variants[best], runs, n_runs, variants[second],
+                                  metric, &pairs);
     return pairs >= BLR_MIN_PAIRS && p < BLR_SIGNIFICANCE ? best : -1;
 }
 
@@ -174,11 +175,13 @@ static int summarize(const blr_experiment *ex, const blr_run_result *runs, size_
                 s->n_ok++;
         }
         for (int q = 0; q < Q_COUNT; q++)
-            ok_stats(ex->variants[v].name, runs, n_runs, q, &s->mean[q], &s->sd[q], &s->se[q]);
+            blr_table_stats(runs, n_runs, ex->variants[v].name, q, &s->mean[q], &s->sd[q],
+                            &s->se[q]);
         for (int q = 0; q < BLR_METRIC_COUNT; q++)
             s->p[q] = v == ex->reference ? NAN
                                          : blr_table_paired_p(runs, n_runs, ex->variants[v].name,
-                                                              reference, q, &s->pairs[q]);
+                                                              runs, n_runs, reference, q,
+                                                              &s->pairs[q]);
     }
     /* One Holm family per metric column: the variants tested against the reference. */
     double p[BLR_MAX_VARIANTS], adj[BLR_MAX_VARIANTS];

@@ -38,10 +38,16 @@ void blr_table_format(double mean, double spread, char *ms, char *ss, size_t len
  * seeds; returns how many (at most BLR_MAX_SEEDS). */
 size_t blr_table_values(const blr_run_result *runs, size_t n_runs, const char *variant,
                         int metric, double *x, int *seeds);
-/* Paired t-test p of a against b over the seeds where both runs are ok and finite; *pairs
- * gets their count. */
-double blr_table_paired_p(const blr_run_result *runs, size_t n_runs, const char *a,
-                          const char *b, int metric, size_t *pairs);
+/* Mean, sd and se of quantity q (a blr_metric, or the objective, train_seconds and
+ * posterior_sd_median after them) over the ok runs of variant; NAN values are kept, so a
+ * metric that came out NAN shows as NAN rather than being dropped silently. */
+void blr_table_stats(const blr_run_result *runs, size_t n_runs, const char *variant, int q,
+                     double *mean, double *sd, double *se);
+/* Paired t-test p of variant a (in runs_a) against variant b (in runs_b) over the seeds where
+ * both runs are ok and finite; *pairs gets their count. */
+double blr_table_paired_p(const blr_run_result *runs_a, size_t n_a, const char *a,
+                          const blr_run_result *runs_b, size_t n_b, const char *b, int metric,
+                          size_t *pairs);
 /* The row to bold in one column (rows named variants[i], column means mean[i]), or -1 when
  * the best does not differ significantly from the runner-up (see the rules above). */
 int blr_table_bold_row(const blr_run_result *runs, size_t n_runs, const char *const *variants,
