@@ -302,16 +302,18 @@ static void marks_note(FILE *f, const blr_experiment *ex, const variant_summary 
     int untested = 0;
     for (int v = 0; v < ex->n_variants; v++)
         untested += short_of_pairs(ex, sum, v);
+    if (untested && untested == ex->n_variants - 1) {
+        fprintf(f, "No significance marks: fewer than %d seeds are paired with ", BLR_MIN_PAIRS);
+        blr_table_text(f, ref, BLR_TABLE_MD);
+        fputs(".\n", f);
+        return;
+    }
     fputs("† differs from ", f);
     blr_table_text(f, ref, BLR_TABLE_MD);
     fprintf(f, ": two-sided paired t-test over the seeds where both runs are ok, Holm-corrected "
                "per column over the variants compared with it (adjusted p < %g).\n",
             BLR_SIGNIFICANCE);
-    if (untested && untested == ex->n_variants - 1) {
-        fprintf(f, "No significance marks: fewer than %d seeds are paired with ", BLR_MIN_PAIRS);
-        blr_table_text(f, ref, BLR_TABLE_MD);
-        fputs(".\n", f);
-    } else if (untested) {
+    if (untested) {
         fprintf(f, "Not tested (fewer than %d seeds paired with ", BLR_MIN_PAIRS);
         blr_table_text(f, ref, BLR_TABLE_MD);
         fputs(", so no mark): ", f);
