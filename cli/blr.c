@@ -74,6 +74,17 @@ static const char usage_more[] =
     "        bound into DIR (bench.csv, sampling.csv, gemm.csv, bench.png)\n"
     "  plot DIR\n"
     "        re-render the figures of a results directory from its CSV files\n"
+    "  report DIR [--experiment FILE.yaml] [--profile NAME]\n"
+    "        rewrite DIR's summary.csv, table.md, table.tex and README.md from its runs.csv,\n"
+    "        with the experiment file its manifest names (or FILE) for order and reference\n"
+    "  compare DIR_A DIR_B\n"
+    "        per variant and metric both have: mean ± se (n) of A and of B, B − A, and a\n"
+    "        two-sided t-test (paired over the seeds when both have the same, else Welch's)\n"
+    "  table DIR... [--metrics m1,m2] [--variants v1,v2] [--format md|tex]\n"
+    "        one table from several results directories: a row per variant, columns\n"
+    "        experiment × metric, mean ± se, n; bold and † as in each table.md\n"
+    "        exit 2 for compare, table, report: a missing or malformed runs.csv, no shared\n"
+    "        variant, an unknown metric or variant\n"
     "  --help, --version\n"
     "\n"
     "--threads N sets each run's OpenBLAS threads and the threads of its noise draws,\n"
@@ -83,6 +94,9 @@ static const char usage_more[] =
     "evaluation chunks, and with mc_train >= 2 the samples' gradients, run one thread each, so\n"
     "such runs are bit-identical for any N; training with mc_train 1 uses multi-threaded\n"
     "GEMMs, whose sums are bit-identical only for the same N.\n"
+    "Tables show mean ± standard error; † is a paired t-test against the reference,\n"
+    "Holm-corrected over the variants, and needs at least 3 paired seeds; bold only where the\n"
+    "best mean differs significantly from the runner-up's.\n"
     "The experiment file format and the result files: docs/experiments.md.\n";
 
 static int bad_usage(const char *fmt, const char *arg)
@@ -549,6 +563,112 @@ static int cmd_plot(int argc, char **argv)
     return 0;
 }
 
+static int cmd_report(int argc, char **argv)
+{
+    const char *dir = NULL, *file = NULL, *profile = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--experiment") == 0 && i + 1 < argc)
+            file = argv[++i];
+        else if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc)
+            profile = argv[++i];
+        else if (argv[i][0] == '-')
+            return bad_usage("unknown or incomplete option '%s'", argv[i]);
+        else if (!dir)
+            dir = argv[i];
+        else
+            return bad_usage("unexpected argument '%s'", argv[i]);
+    }
+    if (!dir)
+        return bad_usage("%s", "report takes a results directory");
+    char err[1024];
+    if (blr_resultdir_rewrite(dir, file, profile, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return EXIT_BAD_INPUT;
+    }
+    printf("report: %s/table.md, %s/README.md\n", dir, dir);
+    return 0;
+}
+
+/* Reads the results directories of compare and table; NULL after a message. */
+static blr_resultset *read_sets(char **dirs, int n)
+{
+    blr_resultset *sets = calloc((size_t)n, sizeof *sets);
+    char err[1024];
+    if (!sets) {
+        fprintf(stderr, "blr: out of memory\n");
+        return NULL;
+    }
+    for (int i = 0; i < n; i++)
+        if (blr_resultset_read(dirs[i], &sets[i], err, sizeof err) != 0) {
+            fprintf(stderr, "%s\n", err);
+            for (int k = 0; k < i; k++)
+                blr_resultset_free(&sets[k]);
+            free(sets);
+            return NULL;
+        }
+    return sets;
+}
+
+static void free_sets(blr_resultset *sets, int n)
+{
+    for (int i = 0; i < n; i++)
+        blr_resultset_free(&sets[i]);
+    free(sets);
+}
+
+static int cmd_compare(int argc, char **argv)
+{
+    if (argc != 2 || argv[0][0] == '-' || argv[1][0] == '-')
+        return bad_usage("%s", "compare takes two results directories");
+    blr_resultset *sets = read_sets(argv, 2);
+    if (!sets)
+        return EXIT_BAD_INPUT;
+    char err[1024];
+    int rc = blr_compare_write(stdout, &sets[0], &sets[1], err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "%s\n", err);
+    free_sets(sets, 2);
+    return rc ? EXIT_BAD_INPUT : 0;
+}
+
+static int cmd_table(int argc, char **argv)
+{
+    const char *metrics = NULL, *variants = NULL;
+    blr_table_style st = BLR_TABLE_MD;
+    char *dirs[64];
+    int n = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *o = argv[i];
+        if (strcmp(o, "--metrics") == 0 && i + 1 < argc) {
+            metrics = argv[++i];
+        } else if (strcmp(o, "--variants") == 0 && i + 1 < argc) {
+            variants = argv[++i];
+        } else if (strcmp(o, "--format") == 0 && i + 1 < argc) {
+            const char *fmt = argv[++i];
+            if (strcmp(fmt, "md") != 0 && strcmp(fmt, "tex") != 0)
+                return bad_usage("--format is md or tex, not '%s'", fmt);
+            st = strcmp(fmt, "tex") == 0 ? BLR_TABLE_TEX : BLR_TABLE_MD;
+        } else if (o[0] == '-') {
+            return bad_usage("unknown or incomplete option '%s'", o);
+        } else if (n == (int)(sizeof dirs / sizeof *dirs)) {
+            return bad_usage("too many directories (%s)", o);
+        } else {
+            dirs[n++] = argv[i];
+        }
+    }
+    if (n == 0)
+        return bad_usage("%s", "table takes one or more results directories");
+    blr_resultset *sets = read_sets(dirs, n);
+    if (!sets)
+        return EXIT_BAD_INPUT;
+    char err[1024];
+    int rc = blr_compare_table(stdout, sets, n, metrics, variants, st, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "%s\n", err);
+    free_sets(sets, n);
+    return rc ? EXIT_BAD_INPUT : 0;
+}
+
 /* Debian 12's OpenBLAS (0.3.21) does not recognise recent Xeons and falls back to its SSE3
  * "Prescott" kernels, a quarter of the speed the CPU has (measured: sgemm 24 vs 98 GFLOP/s
  * per core on 128×784×256). When the user has not chosen a core, pick the widest kernel family
@@ -602,5 +722,11 @@ int main(int argc, char **argv)
         return cmd_bench(argc - 2, argv + 2);
     if (strcmp(cmd, "plot") == 0)
         return cmd_plot(argc - 2, argv + 2);
+    if (strcmp(cmd, "report") == 0)
+        return cmd_report(argc - 2, argv + 2);
+    if (strcmp(cmd, "compare") == 0)
+        return cmd_compare(argc - 2, argv + 2);
+    if (strcmp(cmd, "table") == 0)
+        return cmd_table(argc - 2, argv + 2);
     return bad_usage("unknown command '%s'", cmd);
 }

@@ -6,6 +6,7 @@
 #define BLR_VERSION "0.1.0"
 
 #include "base.h"
+#include "compare.h"
 #include "config.h"
 #include "data.h"
 #include "exact.h"
@@ -15,6 +16,7 @@
 #include "report.h"
 #include "rng.h"
 #include "rule.h"
+#include "tables.h"
 #include "runner.h"
 #include "estimate.h"
 #include "tune.h"

@@ -262,3 +262,67 @@ double blr_metrics_paired_p(const double *a, const double *b, size_t n)
     double t = mean / sqrt(ss / (double)(n - 1) / (double)n);
     return 2.0 * gsl_cdf_tdist_Q(fabs(t), (double)(n - 1));
 }
+
+/* Differences from the first value in both passes, so equal values give exactly that value
+ * and sd 0 (a sum of equal large values rounds; a sum of zeros does not). */
+void blr_metrics_mean_sd(const double *x, size_t n, double *mean, double *sd)
+{
+    *mean = *sd = NAN;
+    if (n == 0)
+        return;
+    double s1 = 0.0, s2 = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s1 += x[i] - x[0];
+    double shift = s1 / (double)n;
+    *mean = x[0] + shift;
+    for (size_t i = 0; i < n; i++) {
+        double d = x[i] - x[0] - shift;
+        s2 += d * d;
+    }
+    if (n > 1)
+        *sd = sqrt(s2 / (double)(n - 1));
+}
+
+double blr_metrics_welch_p(const double *a, size_t na, const double *b, size_t nb)
+{
+    if (na < 2 || nb < 2)
+        return NAN;
+    double ma, sa, mb, sb;
+    blr_metrics_mean_sd(a, na, &ma, &sa);
+    blr_metrics_mean_sd(b, nb, &mb, &sb);
+    double va = sa * sa / (double)na, vb = sb * sb / (double)nb, v = va + vb;
+    if (v == 0.0)
+        return ma == mb ? 1.0 : 0.0;
+    /* Welch–Satterthwaite degrees of freedom. */
+    double df = v * v / (va * va / (double)(na - 1) + vb * vb / (double)(nb - 1));
+    return 2.0 * gsl_cdf_tdist_Q(fabs(ma - mb) / sqrt(v), df);
+}
+
+/* Step-down: sorted ascending, the k-th smallest p (from 0) is multiplied by the m - k
+ * hypotheses still in play, and an adjusted p is never below the one before it, so a
+ * hypothesis is rejected only when every smaller one is. Without sorting: a p's rank is the
+ * count of smaller ones (tied p share the lowest rank, the largest multiplier, as the sorted
+ * running maximum gives them), and its adjusted value is the largest term of the p up to it.
+ * Cubic in n, but n is the number of variants of an experiment. */
+void blr_metrics_holm(const double *p, size_t n, double *adj)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        m += !isnan(p[i]);
+    for (size_t i = 0; i < n; i++) {
+        adj[i] = NAN;
+        if (isnan(p[i]))
+            continue;
+        double worst = 0.0;
+        for (size_t j = 0; j < n; j++) {
+            if (isnan(p[j]) || p[j] > p[i])
+                continue;
+            size_t rank = 0;
+            for (size_t k = 0; k < n; k++)
+                rank += !isnan(p[k]) && p[k] < p[j];
+            double a = (double)(m - rank) * p[j];
+            worst = a > worst ? a : worst;
+        }
+        adj[i] = worst < 1.0 ? worst : 1.0;
+    }
+}

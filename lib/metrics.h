@@ -45,5 +45,15 @@ double blr_metrics_near_zero(const float *w, size_t n);
  * of freedom, GSL's t CDF). NAN for n < 2. Equal differences (sd 0) give 1 when they are 0
  * and 0 otherwise: the t statistic is 0 or infinite. */
 double blr_metrics_paired_p(const double *a, const double *b, size_t n);
+/* Two-sided p-value of Welch's t-test of H0: E[a] = E[b] for unpaired samples of unequal
+ * variance (Welch–Satterthwaite degrees of freedom). NAN when either has fewer than 2 values;
+ * both sd 0 give 1 for equal means and 0 otherwise. */
+double blr_metrics_welch_p(const double *a, size_t na, const double *b, size_t nb);
+/* Mean and sd (n - 1) of x; NAN mean for n = 0, NAN sd for n < 2. */
+void blr_metrics_mean_sd(const double *x, size_t n, double *mean, double *sd);
+/* Holm–Bonferroni adjusted p-values of a family of n tests: adj[i] < alpha rejects
+ * hypothesis i at family-wise error alpha. NAN entries of p are not in the family (their
+ * adj is NAN and they do not count in m). */
+void blr_metrics_holm(const double *p, size_t n, double *adj);
 
 #endif

@@ -9,6 +9,8 @@
 #define BLR_REPORT_H
 
 #include <stddef.h>
+#include <stdio.h>
+
 #include "config.h"
 
 typedef enum { BLR_STATUS_OK, BLR_STATUS_DIVERGED, BLR_STATUS_FAILED } blr_status;
@@ -55,6 +57,10 @@ int blr_report_open(blr_report_file *rf, const char *dir, const char *name, char
                     size_t errlen);
 int blr_report_close(blr_report_file *rf, char *err, size_t errlen); /* fclose + rename */
 void blr_report_abort(blr_report_file *rf);                          /* fclose + unlink */
+
+/* A number (%.9g; nan, inf, -inf) and a text (quoted as RFC 4180 when it needs it) in CSV. */
+void blr_report_csv_num(FILE *f, double x);
+void blr_report_csv_str(FILE *f, const char *s);
 
 /* Writes runs.csv, curves.csv, reliability.csv, summary.csv, table.md, table.tex in dir.
  * Columns follow ex->metrics (regression experiments: rmse/nll). Returns 0 or -1. */

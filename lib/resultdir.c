@@ -12,9 +12,11 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "compare.h"
 #include "files.h"
 #include "record.h"
 #include "runner.h"
+#include "tables.h"
 
 int blr_identity_of(const blr_experiment *ex, const char *code, int threads, int shard,
                     int shards, blr_identity *id, char *err, size_t errlen)
@@ -394,6 +396,9 @@ int blr_resultdir_summarize(const char *dir, const blr_experiment *ex, const blr
     }
     if (rc == 0 && n_runs > 0 && figures)
         rc = blr_report_plot(dir, figures, err, errlen);
+    /* Last: the page shows the figures that were drawn. */
+    if (rc == 0)
+        rc = blr_tables_write_page(dir, ex, runs, n_runs, man, err, errlen);
     if (n_ok)
         *n_ok = ok;
     if (n_present)
@@ -401,5 +406,59 @@ int blr_resultdir_summarize(const char *dir, const blr_experiment *ex, const blr
     free(runs);
     free(curves);
     free(rel);
+    return rc;
+}
+
+int blr_resultdir_rewrite(const char *dir, const char *file, const char *profile, char *err,
+                          size_t errlen)
+{
+    char path[BLR_PATH_LEN + 32];
+    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    FILE *f = fopen(path, "r");
+    static char text[1 << 16];
+    size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+    if (f)
+        fclose(f);
+    text[n] = '\0';
+    /* The manifest's facts for the page, as blr_report_write_manifest wrote them. */
+    static const char *const keys[] = {"experiment", "file", "file_sha256", "profile",
+                                       "git_commit", "compiler", "host", "start_utc",
+                                       "end_utc", "scored_on", "threads"};
+    enum { N_KEYS = sizeof keys / sizeof *keys };
+    static char val[N_KEYS][BLR_PATH_LEN];
+    for (int k = 0; k < N_KEYS; k++)
+        if (!f || manifest_field(text, keys[k], val[k], sizeof val[k]) != 0) {
+            snprintf(err, errlen, "%s: error: %s (a results directory of blr has a "
+                     "manifest.json with \"%s\")", path, f ? "no field" : "cannot read",
+                     keys[k]);
+            return -1;
+        }
+    blr_manifest man = {.experiment = val[0], .file = val[1], .file_sha256 = val[2],
+                        .profile = val[3], .git_commit = val[4], .compiler = val[5],
+                        .host = val[6], .start_utc = val[7], .end_utc = val[8],
+                        .scored_on = val[9], .threads = atoi(val[10])};
+    blr_experiment *ex = malloc(sizeof *ex);
+    blr_resultset *rs = calloc(1, sizeof *rs);
+    int rc = ex && rs ? 0 : -1;
+    if (rc != 0)
+        snprintf(err, errlen, "error: out of memory");
+    if (rc == 0)
+        rc = blr_config_load(file ? file : man.file, profile ? profile : man.profile, ex, err,
+                             errlen);
+    if (rc == 0)
+        rc = blr_resultset_read(dir, rs, err, errlen);
+    if (rc == 0 && rs->metrics != ex->metrics) {
+        snprintf(err, errlen, "%s: error: runs.csv's metric columns are not those %s asks for "
+                 "(another version of the experiment file?)", dir, ex->path);
+        rc = -1;
+    }
+    if (rc == 0)
+        rc = blr_tables_write(dir, ex, rs->runs, rs->n_runs, err, errlen);
+    if (rc == 0)
+        rc = blr_tables_write_page(dir, ex, rs->runs, rs->n_runs, &man, err, errlen);
+    if (rs)
+        blr_resultset_free(rs);
+    free(rs);
+    free(ex);
     return rc;
 }

@@ -78,4 +78,12 @@ int blr_resultdir_finished(const char *dir, const char *run_id);
 int blr_resultdir_summarize(const char *dir, const blr_experiment *ex, const blr_manifest *man,
                             int *n_ok, int *n_present, char *err, size_t errlen);
 
+/* Rewrites dir's summary.csv, table.md, table.tex and README.md from its runs.csv and
+ * manifest.json, with the experiment file `file` (NULL: the one the manifest names) for the
+ * variants' order, the reference and the title, at `profile` (NULL: the manifest's): after a
+ * change to how tables are made. runs.csv, curves.csv and the manifest are left alone.
+ * Returns 0, or -1 with a message. */
+int blr_resultdir_rewrite(const char *dir, const char *file, const char *profile, char *err,
+                          size_t errlen);
+
 #endif

@@ -166,7 +166,8 @@ void cli_write_cls(const char *name, int n)
 static void without_timing(const char *text, char *out, size_t len)
 {
     static const char *const timing[] = {"train_seconds", "train_seconds_mean",
-                                         "train_seconds_sd", "seconds", "peak_rss_mib",
+                                         "train_seconds_sd", "train_seconds_se", "seconds",
+                                         "peak_rss_mib",
                                          "rss_bound_mib"};
     int drop[256] = {0}, field = 0, header = 1;
     size_t o = 0;

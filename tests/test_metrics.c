@@ -196,6 +196,67 @@ Test(metrics, paired_t_test_p_values)
     near(blr_metrics_paired_p(b2, a2, 3), 1.0 - t / sqrt(2.0 + t * t), 1e-12, "swapped");
 }
 
+/* Welch with equal sizes and equal variances is Student's t with 2(n - 1) df. a (1, 2, 3),
+ * b (4, 5, 6): t = 3/sqrt(1/3 + 1/3) = 3.674, 4 df, where the two-sided p is
+ * 1 - x (1 + (1 - x²)/2) with x = t/sqrt(t² + 4); two values each: 2 df. */
+Test(metrics, welch_t_test_p_values)
+{
+    const double a[3] = {1.0, 2.0, 3.0}, b[3] = {4.0, 5.0, 6.0};
+    double t = 3.0 / sqrt(2.0 / 3.0), x = t / sqrt(t * t + 4.0);
+    near(blr_metrics_welch_p(a, 3, b, 3), 1.0 - x * (1.0 + (1.0 - x * x) / 2.0), 1e-12, "4 df");
+    near(blr_metrics_welch_p(b, 3, a, 3), 1.0 - x * (1.0 + (1.0 - x * x) / 2.0), 1e-12, "swap");
+    /* (0, 2) against (1, 3): sd sqrt(2) each, t = 1/sqrt(1 + 1), 2 df. */
+    const double c[2] = {0.0, 2.0}, d[2] = {1.0, 3.0};
+    t = 1.0 / sqrt(2.0);
+    near(blr_metrics_welch_p(c, 2, d, 2), 1.0 - t / sqrt(2.0 + t * t), 1e-12, "2 df");
+    cr_assert(isnan(blr_metrics_welch_p(a, 1, b, 3)), "one value has no variance");
+    near(blr_metrics_welch_p(a, 3, a, 3), 1.0, 1e-12, "identical samples");
+    const double k1[2] = {1.0, 1.0}, k2[2] = {2.0, 2.0};
+    near(blr_metrics_welch_p(k1, 2, k2, 2), 0.0, 0, "constant samples that differ");
+}
+
+/* Holm by hand. p = (0.01, 0.04, 0.03, 0.005), m = 4; sorted 0.005, 0.01, 0.03, 0.04 times
+ * 4, 3, 2, 1: 0.02, 0.03, 0.06, 0.04, running maximum 0.02, 0.03, 0.06, 0.06. At 0.05 the
+ * first two are rejected (0.005, 0.01), the others not, though 0.04 × 1 alone is below. */
+Test(metrics, holm_adjusted_p_values)
+{
+    const double p[4] = {0.01, 0.04, 0.03, 0.005};
+    double adj[4];
+    blr_metrics_holm(p, 4, adj);
+    const double want[4] = {0.03, 0.06, 0.06, 0.02};
+    for (int i = 0; i < 4; i++)
+        near(adj[i], want[i], 1e-15, "holm");
+    /* NAN is outside the family: m = 2 here. Ties share the larger multiplier. */
+    const double q[4] = {0.02, NAN, 0.02, NAN};
+    blr_metrics_holm(q, 4, adj);
+    near(adj[0], 0.04, 1e-15, "tie");
+    near(adj[2], 0.04, 1e-15, "tie");
+    cr_assert(isnan(adj[1]) && isnan(adj[3]));
+    /* Capped at 1; a single test is its own adjusted p. */
+    const double big[2] = {0.6, 0.7};
+    blr_metrics_holm(big, 2, adj);
+    near(adj[0], 1.0, 0, "cap");
+    near(adj[1], 1.0, 0, "cap");
+    blr_metrics_holm(p, 1, adj);
+    near(adj[0], 0.01, 0, "one test");
+}
+
+Test(metrics, mean_and_sd)
+{
+    const double x[3] = {0.5, 0.75, 1.0}, k[3] = {0.1, 0.1, 0.1};
+    double m, sd;
+    blr_metrics_mean_sd(x, 3, &m, &sd);
+    near(m, 0.75, 0, "mean");
+    near(sd, 0.25, 1e-15, "sd");
+    /* Equal values give exactly that value and sd 0. */
+    blr_metrics_mean_sd(k, 3, &m, &sd);
+    cr_assert(m == 0.1 && sd == 0.0);
+    blr_metrics_mean_sd(x, 1, &m, &sd);
+    cr_assert(m == 0.5 && isnan(sd));
+    blr_metrics_mean_sd(x, 0, &m, &sd);
+    cr_assert(isnan(m) && isnan(sd));
+}
+
 Test(metrics, paired_t_test_edge_cases)
 {
     const double a[3] = {1.0, 2.0, 3.0}, b[3] = {0.0, 1.0, 2.0};

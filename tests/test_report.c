@@ -314,20 +314,23 @@ Test(report, summary_mean_and_sd_over_ok_runs)
                  "%s", err);
     char *s = slurp(d, "summary.csv");
     cr_assert_str_eq(line_of(s, 0, line, sizeof line),
-                     "variant,rule,base,n_ok,n,acc_mean,acc_sd,acc_p,objective_mean,objective_sd,"
-                     "train_seconds_mean,train_seconds_sd,posterior_sd_median_mean,"
-                     "posterior_sd_median_sd");
-    /* acc_p: nan for the reference a, for b (one pair) and for c (no ok run). */
+                     "variant,rule,base,n_ok,n,acc_mean,acc_sd,acc_se,acc_p,acc_p_holm,"
+                     "objective_mean,objective_sd,objective_se,train_seconds_mean,"
+                     "train_seconds_sd,train_seconds_se,posterior_sd_median_mean,"
+                     "posterior_sd_median_sd,posterior_sd_median_se");
+    /* se = sd/sqrt(3): acc 0.25/sqrt(3) = 0.144337567, train_seconds 1/sqrt(3). acc_p and
+     * acc_p_holm: nan for the reference a, for b (one pair) and for c (no ok run). */
     cr_assert_str_eq(line_of(s, 1, line, sizeof line),
-                     "a,sgd,dirac,3,4,0.75,0.25,nan,2,0,2,1,0,0");
+                     "a,sgd,dirac,3,4,0.75,0.25,0.144337567,nan,nan,2,0,0,2,1,0.577350269,0,0,0");
     cr_assert_str_eq(line_of(s, 2, line, sizeof line),
-                     "b,sgd,dirac,1,1,0.125,nan,nan,1,nan,4,nan,0.5,nan");
+                     "b,sgd,dirac,1,1,0.125,nan,nan,nan,nan,1,nan,nan,4,nan,nan,0.5,nan,nan");
     cr_assert_str_eq(line_of(s, 3, line, sizeof line),
-                     "c,sgd,dirac,0,1,nan,nan,nan,nan,nan,nan,nan,nan,nan");
+                     "c,sgd,dirac,0,1,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan");
     free(s);
-    /* The table counts the runs that did not finish. */
+    /* The table counts the runs that did not finish; a's best mean is not bold: the
+     * runner-up b shares one seed with it. */
     s = slurp(d, "table.md");
-    cr_assert_str_eq(line_of(s, 2, line, sizeof line), "| a | **0.7500 ± 0.2500** | 3/4 |");
+    cr_assert_str_eq(line_of(s, 2, line, sizeof line), "| a | 0.7500 ± 0.1443 | 3/4 |");
     cr_assert_str_eq(line_of(s, 3, line, sizeof line), "| b | 0.1250 | 1/1 |");
     cr_assert_str_eq(line_of(s, 4, line, sizeof line), "| c | – | 0/1 |");
     cr_assert(strstr(s, "Not ok: a 1 diverged; c 1 failed.\n"), "%s", s);
@@ -336,9 +339,9 @@ Test(report, summary_mean_and_sd_over_ok_runs)
     remove_tree(d);
 }
 
-/* Two variants, two runs each. acc: a 0.875/0.925 (mean 0.9, sd 0.05/sqrt(2) = 0.03536),
- * b 0.8/0.8; nll: a 0.5/0.5, b 0.25/0.35 (mean 0.3, sd 0.1/sqrt(2) = 0.07071).
- * Best: acc (higher) -> a; nll (lower) -> b. */
+/* Two variants, two runs each. acc: a 0.875/0.925 (mean 0.9, sd 0.05/sqrt(2), se 0.025),
+ * b 0.8/0.8; nll: a 0.5/0.5, b 0.25/0.35 (mean 0.3, sd 0.1/sqrt(2), se 0.05).
+ * Best means: acc (higher) a, nll (lower) b; with two seeds neither is bold nor marked. */
 static blr_experiment *two_variant_tables(const char *dir, const char *a, const char *b)
 {
     const char *names[] = {a, b};
@@ -357,7 +360,7 @@ static blr_experiment *two_variant_tables(const char *dir, const char *a, const 
     return ex;
 }
 
-Test(report, table_md_bolds_the_best_mean_in_both_directions)
+Test(report, table_md_with_two_seeds_has_no_bold_and_no_marks_and_says_so)
 {
     char *d = make_tmpdir(), line[512];
     blr_experiment *ex = two_variant_tables(d, "a", "b");
@@ -365,18 +368,26 @@ Test(report, table_md_bolds_the_best_mean_in_both_directions)
     cr_assert_str_eq(line_of(s, 0, line, sizeof line), "| variant | acc | nll | bayes\\_acc | n |");
     cr_assert_str_eq(line_of(s, 1, line, sizeof line), "|---|---:|---:|---:|---:|");
     cr_assert_str_eq(line_of(s, 2, line, sizeof line),
-                     "| a | **0.9000 ± 0.0354** | 0.5000 ± 0.0000 | – | 2/2 |");
+                     "| a | 0.9000 ± 0.0250 | 0.5000 ± 0.0000 | – | 2/2 |");
     cr_assert_str_eq(line_of(s, 3, line, sizeof line),
-                     "| b | 0.8000 ± 0.0000 | **0.3000 ± 0.0707** | – | 2/2 |");
+                     "| b | 0.8000 ± 0.0000 | 0.3000 ± 0.0500 | – | 2/2 |");
     cr_assert_null(strstr(s, "Not ok"));
+    cr_assert_null(strstr(s, "†\n"), "%s", s);
+    cr_assert(strstr(s, "\nNo significance marks: fewer than 3 seeds are paired with a.\n"),
+              "%s", s);
+    cr_assert(strstr(s, "only where it differs from the runner-up's by a two-sided paired "
+                        "t-test over at least 3 seeds"), "%s", s);
     free(s);
     free(ex);
     remove_tree(d);
 }
 
-/* Reference a: acc (0.80, 0.82, 0.84). b: (0.90, 0.93, 0.94), differences (0.10, 0.11, 0.10),
- * t = 31 with 2 df, p = 1 - 31/sqrt(2 + 31²) ≈ 1e-3: marked. c: (0.81, 0.81, 0.85),
- * differences (0.01, -0.01, 0.01): t = 0.5, p = 1 - 0.5/1.5 = 2/3: not marked. */
+/* Reference a: acc (0.80, 0.82, 0.84), se 0.02/sqrt(3) = 0.0115. b: (0.90, 0.93, 0.94),
+ * differences (0.10, 0.11, 0.10), t = 31 with 2 df, p = 1 - 31/sqrt(2 + 31²) = 0.001037;
+ * c: (0.81, 0.81, 0.85), differences (0.01, -0.01, 0.01): t = 0.5, p = 1 - 0.5/1.5 = 2/3.
+ * Holm over {b, c}: b 2 × 0.001037 = 0.002075 (marked), c max(0.002075, 2/3) (not).
+ * Bold: b's best mean against the runner-up c, differences (0.09, 0.12, 0.09): t = 10,
+ * p = 1 - 10/sqrt(102) = 0.0099 < 0.05. */
 Test(report, tables_mark_significant_differences_from_the_reference)
 {
     char *d = make_tmpdir(), line[512], err[512];
@@ -391,31 +402,77 @@ Test(report, tables_mark_significant_differences_from_the_reference)
     cr_assert_eq(blr_report_write_tables(d, ex, r, 9, NULL, 0, NULL, 0, err, sizeof err), 0,
                  "%s", err);
     char *s = slurp(d, "table.md");
-    cr_assert_str_eq(line_of(s, 2, line, sizeof line), "| a | 0.8200 ± 0.0200 | 3/3 |");
-    cr_assert_str_eq(line_of(s, 3, line, sizeof line), "| b | **0.9233 ± 0.0208** † | 3/3 |");
-    cr_assert_str_eq(line_of(s, 4, line, sizeof line), "| c | 0.8233 ± 0.0231 | 3/3 |");
-    cr_assert(strstr(s, "† differs from a (two-sided paired t-test"), "%s", s);
+    cr_assert_str_eq(line_of(s, 2, line, sizeof line), "| a | 0.8200 ± 0.0115 | 3/3 |");
+    cr_assert_str_eq(line_of(s, 3, line, sizeof line), "| b | **0.9233 ± 0.0120** † | 3/3 |");
+    cr_assert_str_eq(line_of(s, 4, line, sizeof line), "| c | 0.8233 ± 0.0133 | 3/3 |");
+    cr_assert(strstr(s, "† differs from a: two-sided paired t-test over the seeds where both "
+                        "runs are ok, Holm-corrected per column"), "%s", s);
+    cr_assert_null(strstr(s, "fewer than 3 seeds"), "%s", s);
     free(s);
     s = slurp(d, "table.tex");
-    cr_assert(strstr(s, "$\\mathbf{0.9233 \\pm 0.0208}^{\\dagger}$"), "%s", s);
+    cr_assert(strstr(s, "$\\mathbf{0.9233 \\pm 0.0120}^{\\dagger}$"), "%s", s);
     free(s);
     s = slurp(d, "summary.csv");
-    double p;
-    cr_assert_str_eq(line_of(s, 0, line, sizeof line), "variant,rule,base,n_ok,n,acc_mean,acc_sd,"
-                     "acc_p,objective_mean,objective_sd,train_seconds_mean,train_seconds_sd,"
-                     "posterior_sd_median_mean,posterior_sd_median_sd");
+    double p, holm;
     cr_assert(strstr(line_of(s, 1, line, sizeof line), ",nan,nan,"), "reference: %s", line);
-    cr_assert_eq(sscanf(line_of(s, 3, line, sizeof line), "c,sgd,dirac,3,3,%*[^,],%*[^,],%lf",
-                        &p), 1, "%s", line);
-    cr_assert(fabs(p - 2.0 / 3.0) < 1e-6, "c: p %.9g", p);
+    cr_assert_eq(sscanf(line_of(s, 2, line, sizeof line),
+                        "b,sgd,dirac,3,3,%*[^,],%*[^,],%*[^,],%lf,%lf", &p, &holm), 2, "%s", line);
+    cr_assert(fabs(p - (1 - 31 / sqrt(963))) < 1e-6 && fabs(holm - 2 * p) < 1e-9,
+              "b: p %.9g, holm %.9g", p, holm);
+    cr_assert_eq(sscanf(line_of(s, 3, line, sizeof line),
+                        "c,sgd,dirac,3,3,%*[^,],%*[^,],%*[^,],%lf,%lf", &p, &holm), 2, "%s", line);
+    cr_assert(fabs(p - 2.0 / 3.0) < 1e-6 && fabs(holm - p) < 1e-9, "c: p %.9g, holm %.9g", p,
+              holm);
     free(s);
-    /* Another reference moves the marks: against b, a and c both differ. */
+    /* Another reference moves the marks: against b, a (p 0.001037, Holm 0.002075) and c
+     * (p 0.0099, Holm max(0.002075, 0.0099)) both differ. */
     ex->reference = 1;
     cr_assert_eq(blr_report_write_tables(d, ex, r, 9, NULL, 0, NULL, 0, err, sizeof err), 0,
                  "%s", err);
     s = slurp(d, "table.md");
-    cr_assert_str_eq(line_of(s, 2, line, sizeof line), "| a | 0.8200 ± 0.0200 † | 3/3 |");
-    cr_assert_str_eq(line_of(s, 3, line, sizeof line), "| b | **0.9233 ± 0.0208** | 3/3 |");
+    cr_assert_str_eq(line_of(s, 2, line, sizeof line), "| a | 0.8200 ± 0.0115 † | 3/3 |");
+    cr_assert_str_eq(line_of(s, 3, line, sizeof line), "| b | **0.9233 ± 0.0120** | 3/3 |");
+    cr_assert_str_eq(line_of(s, 4, line, sizeof line), "| c | 0.8233 ± 0.0133 † | 3/3 |");
+    free(s);
+    free(ex);
+    remove_tree(d);
+}
+
+/* Holm against raw p: three variants against a over 3 seeds; differences (d, d + e, d - e)
+ * give t = d sqrt(3) / e with 2 df, p = 1 - t/sqrt(2 + t²). d = 0.1: b e = 0.001
+ * (p 3.33e-5), c e = 0.03 (p 0.02871), x e = 0.035 (p 0.03849): all below 0.05 raw.
+ * Holm, m = 3: b 3 × 3.33e-5 = 1.0e-4 (marked); c 2 × 0.02871 = 0.05743, x max(0.05743,
+ * 0.03849) = 0.05743 (not marked). */
+Test(report, holm_correction_removes_marks_that_the_raw_test_would_give)
+{
+    char *d = make_tmpdir(), line[512], err[512];
+    const char *names[] = {"a", "b", "c", "x"};
+    blr_experiment *ex = experiment(names, 4, BIT(BLR_METRIC_NLL));
+    const double rows[4][3] = {{0.5, 0.5, 0.5}, {0.6, 0.601, 0.599}, {0.6, 0.63, 0.57},
+                               {0.6, 0.635, 0.565}};
+    const double raw[4] = {NAN, 3.333166676e-05, 0.0287141376, 0.0384911703};
+    const double holm[4] = {NAN, 3 * raw[1], 2 * raw[2], 2 * raw[2]};
+    blr_run_result r[12];
+    for (int i = 0; i < 12; i++) {
+        r[i] = run(names[i / 3], i % 3, BLR_STATUS_OK);
+        r[i].metric[BLR_METRIC_NLL] = rows[i / 3][i % 3];
+    }
+    cr_assert_eq(blr_report_write_tables(d, ex, r, 12, NULL, 0, NULL, 0, err, sizeof err), 0,
+                 "%s", err);
+    char *s = slurp(d, "table.md");
+    cr_assert(strstr(line_of(s, 3, line, sizeof line), " † |"), "b: %s", line);
+    cr_assert_null(strstr(line_of(s, 4, line, sizeof line), "†"), "c: %s", line);
+    cr_assert_null(strstr(line_of(s, 5, line, sizeof line), "†"), "x: %s", line);
+    free(s);
+    s = slurp(d, "summary.csv");
+    for (int v = 1; v < 4; v++) {
+        double p, h;
+        cr_assert_eq(sscanf(line_of(s, v + 1, line, sizeof line),
+                            "%*[^,],sgd,dirac,3,3,%*[^,],%*[^,],%*[^,],%lf,%lf", &p, &h), 2,
+                     "%s", line);
+        cr_assert(fabs(p - raw[v]) < 1e-6 * raw[v] && fabs(h - holm[v]) < 1e-6 * holm[v],
+                  "%s: p %.9g holm %.9g", names[v], p, h);
+    }
     free(s);
     free(ex);
     remove_tree(d);
@@ -432,10 +489,10 @@ Test(report, table_tex_has_booktabs_rules_and_escapes)
                      "variant & acc & nll & bayes\\_acc & $n$ \\\\");
     cr_assert_str_eq(line_of(s, 4, line, sizeof line), "\\midrule");
     cr_assert_str_eq(line_of(s, 5, line, sizeof line),
-                     "my\\_var & $\\mathbf{0.9000 \\pm 0.0354}$ & $0.5000 \\pm 0.0000$ & -- & "
+                     "my\\_var & $0.9000 \\pm 0.0250$ & $0.5000 \\pm 0.0000$ & -- & "
                      "2/2 \\\\");
     cr_assert_str_eq(line_of(s, 6, line, sizeof line),
-                     "b\\&c & $0.8000 \\pm 0.0000$ & $\\mathbf{0.3000 \\pm 0.0707}$ & -- & "
+                     "b\\&c & $0.8000 \\pm 0.0000$ & $0.3000 \\pm 0.0500$ & -- & "
                      "2/2 \\\\");
     cr_assert_str_eq(line_of(s, 7, line, sizeof line), "\\bottomrule");
     cr_assert_str_eq(line_of(s, 8, line, sizeof line), "\\end{tabular}");
@@ -450,7 +507,7 @@ Test(report, table_precision_follows_the_magnitude)
     const char *names[] = {"a", "b", "c"};
     blr_experiment *ex = experiment(names, 3, BIT(BLR_METRIC_RMSE));
     /* 12.3125 (exact in binary) -> 4 significant digits = 2 decimals: 12.31;
-     * 0.000125 -> below 1e-3: %.3e; 0 -> 4 decimals. Lower rmse is better: c is bold. */
+     * 0.000125 -> below 1e-3: %.3e; 0 -> 4 decimals. One seed: nothing is bold. */
     const double v[3] = {12.3125, 0.000125, 0.0};
     blr_run_result r[3];
     for (int i = 0; i < 3; i++) {
@@ -462,7 +519,7 @@ Test(report, table_precision_follows_the_magnitude)
     char *s = slurp(d, "table.md");
     cr_assert_str_eq(line_of(s, 2, line, sizeof line), "| a | 12.31 | 1/1 |");
     cr_assert_str_eq(line_of(s, 3, line, sizeof line), "| b | 1.250e-04 | 1/1 |");
-    cr_assert_str_eq(line_of(s, 4, line, sizeof line), "| c | **0.0000** | 1/1 |");
+    cr_assert_str_eq(line_of(s, 4, line, sizeof line), "| c | 0.0000 | 1/1 |");
     free(s);
     free(ex);
     remove_tree(d);
