@@ -197,10 +197,10 @@ paper-authors: data
 
 # The sweeps' figures (plots/sweep.gp) and the tunings' choices.
 sweeps:
-	for t in tune-mc1-authors tune-table2-authors; do awk -F, -f scripts/tune-choice.awk \
-	    results/$$t/summary.csv > results/$$t/choice.md || exit 1; done
-	awk -F, -f scripts/tune-choice.awk results/tune-table2-authors/summary.csv \
-	    results/tune-table2-authors-wider/summary.csv > results/tune-table2-authors-wider/choice.md
+	@$(MAKE) --no-print-directory all
+	for t in tune-mc1-authors tune-table2-authors; do \
+	    $(BLR) tune --choose results/$$t || exit 1; done
+	$(BLR) tune --choose results/tune-table2-authors results/tune-table2-authors-wider
 	gnuplot -c plots/sweep.gp results/sweep-mc-authors mc_train lr "" \
 	    "acc nll ece bayes_nll bayes_ece invalid_updates" log2
 	gnuplot -c plots/sweep.gp results/sweep-lr2-authors lr2 rule "" \
@@ -212,10 +212,8 @@ TUNE := tune-mlp tune-ablation tune-cnn tune-cnn-wider
 tune: data
 	@$(MAKE) --no-print-directory all
 	RESUME=$(RESUME) bash scripts/suite.sh $(BLR) tune $(TUNE)
-	for t in tune-mlp tune-ablation tune-cnn; do awk -F, -f scripts/tune-choice.awk \
-	    results/$$t/summary.csv > results/$$t/choice.md || exit 1; done
-	awk -F, -f scripts/tune-choice.awk results/tune-cnn/summary.csv \
-	    results/tune-cnn-wider/summary.csv > results/tune-cnn-wider/choice.md
+	for t in tune-mlp tune-ablation tune-cnn; do $(BLR) tune --choose results/$$t || exit 1; done
+	$(BLR) tune --choose results/tune-cnn results/tune-cnn-wider
 
 # Every committed results directory's summary.csv, table.md, table.tex and README.md, rewritten
 # from its runs.csv after a change to how tables are made (committed directories keep no run

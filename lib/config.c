@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -615,6 +616,17 @@ int blr_config_load_opts(const char *path, const blr_config_opts *o, blr_experim
                  "set, never on the test set: give the file a tune: section (validation, grid) "
                  "or data: validation: N", path);
         rc = BAD;
+    }
+    /* The tuning is part of the file: its grid is checked (methods named, keys that apply,
+     * budgets) whether or not this load is the tuning. */
+    if (rc == 0 && out->tune.present && !o->tune) {
+        blr_config_opts as_tuning = *o;
+        as_tuning.tune = 1;
+        as_tuning.tuned = NULL;
+        blr_experiment *scratch = malloc(sizeof *scratch);
+        rc = scratch ? blr_config_load_opts(path, &as_tuning, scratch, err, errlen)
+                     : blr_yaml_oom(&c);
+        free(scratch);
     }
     if (rc == 0 && o->tuned)
         rc = blr_config_apply_tuned(&c, o->tuned, out);

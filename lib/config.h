@@ -121,7 +121,7 @@ typedef struct {
     int seeds[BLR_MAX_SEEDS];
     int n_seeds;                            /* 0: every seed */
     /* 1: load the tuning instead (blr tune): the grid of the `tune:` section (without one,
-     * every list of a method entry is its grid), scored on its validation split. */
+     * the method entries' lists of hyperparameters), scored on its validation split. */
     int tune;
     const char *tuned;                      /* a choice.yaml of blr tune to apply, or NULL */
 } blr_config_opts;

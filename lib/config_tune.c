@@ -144,14 +144,16 @@ static int apply_grid(const blr_yctx *c, blr_ynode *root, const blr_ynode *s, in
     return 0;
 }
 
-/* A file without a tune section is itself a tuning: every list of a method entry is grid. */
-static void mark_every_list(blr_ynode *root)
+/* A file without a tune section is itself a tuning: its lists of method hyperparameters
+ * (lr, lr2, beta1, ...) are the grid; lists of rule, base and the base's parameters, and of
+ * the training keys, still make variants of their own, whatever the keys' order. */
+static void mark_hyper_lists(blr_ynode *root)
 {
     const blr_ynode *methods = blr_yaml_find(root, "methods");
     for (size_t i = 0; methods && methods->kind == BLR_Y_SEQ && i < methods->n; i++) {
         blr_ynode *m = methods->val[i];
         for (size_t k = 0; m->kind == BLR_Y_MAP && k < m->n; k++)
-            m->key[k]->mark = m->val[k]->kind == BLR_Y_SEQ;
+            m->key[k]->mark = m->val[k]->kind == BLR_Y_SEQ && blr_hyper_find(m->key[k]->text);
     }
 }
 
@@ -165,7 +167,7 @@ int blr_config_tune(const blr_yctx *c, blr_ynode *root, int tune_mode, blr_tune_
     if (!tune_mode)
         return 0;
     if (!s) {
-        mark_every_list(root);
+        mark_hyper_lists(root);
         return 0;
     }
     blr_ynode *data = (blr_ynode *)blr_yaml_find(root, "data");

@@ -10,8 +10,8 @@
 /* Reads and checks the tune section into *out (present = 0 without one). With tune_mode,
  * turns the tree into the tuning: scored on the section's validation split, its seeds (the
  * file's first by default), named "<name>-tune", and each method entry's grid keys set to
- * their lists and marked (node->mark) as the grid; a file without the section has every
- * list of its method entries as the grid. */
+ * their lists and marked (node->mark) as the grid; a file without the section has its
+ * method entries' lists of method hyperparameters (lr, lr2, ...) as the grid. */
 int blr_config_tune(const blr_yctx *c, blr_ynode *root, int tune_mode, blr_tune_cfg *out);
 
 /* Applies the choices of choice_path (a blr tune choice.yaml for this very file) to ex's
