@@ -680,14 +680,240 @@ static int write_filters(const runner *r, const blr_method *m, const char *dir,
                                     err, errlen);
 }
 
-/* Trains one (variant, seed) and fills its result, curve rows (one per epoch) and
- * reliability diagram. Returns the run status. *//* Where the run's checkpoint goes: the training state `ck` with its curve rows and m. */
-static int save_checkpoint(const char *ckpt, blr_checkpoint ck, double t0, const blr_method *m,
-                           const blr_curve_row *curves, char *err, size_t errlen)
+/* One run in progress: its variant, method and training step, and the training state a
+ * checkpoint saves. */
+typedef struct {
+    const blr_variant *v;
+    int seed;
+    blr_method *m;
+    blr_step step;
+    blr_checkpoint ck;
+    blr_curve_row *curves; /* one per epoch */
+    const char *ckpt;      /* where checkpoints go; NULL: none */
+    run_cost cost;
+    double t0;             /* the run's start on now_seconds(), earlier sessions included */
+    int batch;             /* rows per step */
+    int per_epoch;         /* the schedule moves once an epoch, not once a step */
+    long total, warmup;    /* the schedule's length and warm-up, in its units */
+    double prior_tilde;    /* prior precision / N */
+} train_run;
+
+/* Where the run's checkpoint goes: the training state `ck` with its curve rows and method. */
+static int save_checkpoint(const train_run *tr, blr_checkpoint ck, char *err, size_t errlen)
 {
-    ck.seconds = now_seconds() - t0;
-    ck.invalid_updates = m->invalid_updates;
-    return blr_checkpoint_save(ckpt, &ck, curves, m, err, errlen);
+    ck.seconds = now_seconds() - tr->t0;
+    ck.invalid_updates = tr->m->invalid_updates;
+    return blr_checkpoint_save(tr->ckpt, &ck, tr->curves, tr->m, err, errlen);
+}
+
+/* The result's identity, every metric NAN until measured. */
+static void start_result(blr_run_result *res, const blr_variant *v, int seed)
+{
+    memset(res, 0, sizeof *res);
+    for (int k = 0; k < BLR_METRIC_COUNT; k++)
+        res->metric[k] = NAN;
+    res->objective = res->posterior_sd_median = res->rss_bound_mib = NAN;
+    snprintf(res->variant, sizeof res->variant, "%s", v->name);
+    snprintf(res->rule, sizeof res->rule, "%s", v->method_cfg.rule);
+    res->seed = seed;
+}
+
+/* The variant's method on the seed's initial weights and its training step; the schedule.
+ * Returns -1 with a message when either cannot be made (nothing is left to free then). */
+static int start_training(runner *r, train_run *tr, blr_run_result *res, char *err,
+                          size_t errlen)
+{
+    const blr_dataset *d = &r->data.train;
+    const blr_train_cfg *t = &tr->v->train;
+    blr_method_cfg cfg = tr->v->method_cfg;
+    cfg.n_data = (double)d->n;
+    cfg.mc = t->mc_train;
+    cfg.temperature = t->temperature;
+    cfg.prior_precision = t->prior_precision;
+    snprintf(res->base, sizeof res->base, "%s", blr_base_name(cfg.base.kind));
+
+    /* Every variant of a seed starts from the same weights and sees the same data order. */
+    blr_rng rng;
+    blr_rng_init(&rng, (uint64_t)tr->seed, BLR_RNG_INIT, 0);
+    blr_model_init_params(&r->model, &rng, r->w0);
+    blr_rng_init(&rng, (uint64_t)tr->seed, BLR_RNG_INIT, 1);
+    blr_model_init_params(&r->model, &rng, r->w1);
+    tr->m = NULL;
+    if (blr_method_create(&tr->m, &cfg, r->model.n_params, r->w0, r->w1, err, errlen) != 0)
+        return -1;
+    /* The base in effect: methods with their own family (sgd: dirac) set it in init. */
+    snprintf(res->base, sizeof res->base, "%s", blr_base_name(tr->m->cfg.base.kind));
+    tr->batch = train_batch_size(t, d->n);
+    long steps_per_epoch = (long)((d->n + (size_t)tr->batch - 1) / (size_t)tr->batch);
+    tr->total = steps_per_epoch * t->epochs;
+    tr->warmup = (long)(t->warmup_epochs * steps_per_epoch);
+    tr->per_epoch = t->schedule == BLR_SCHEDULE_COSINE_EPOCH;
+    if (tr->per_epoch) {
+        tr->total = t->epochs;
+        tr->warmup = (long)t->warmup_epochs;
+    }
+    tr->prior_tilde = t->prior_precision / (double)d->n;
+    if (blr_step_init(&tr->step, &r->model.spec, tr->batch, t->mc_train,
+                      (tr->m->flags & BLR_NEEDS_SQGRAD) != 0, err, errlen) != 0) {
+        blr_method_free(tr->m);
+        return -1;
+    }
+    return 0;
+}
+
+/* The training state at the start: fresh, or the checkpoint's. Returns -1 with a message
+ * when a checkpoint cannot be read or continued. */
+static int resume_training(runner *r, train_run *tr, char *err, size_t errlen)
+{
+    const blr_train_cfg *t = &tr->v->train;
+    tr->ck = (blr_checkpoint){.epoch = 1, .threads = r->threads_ready};
+    blr_rng_init(&tr->ck.noise, (uint64_t)tr->seed, BLR_RNG_TRAIN_NOISE, 0);
+    blr_rng_use_gsl(&tr->ck.noise, t->rng_gsl);
+    int loaded = tr->ckpt ? blr_checkpoint_load(tr->ckpt, &tr->ck, tr->curves, t->epochs, tr->m,
+                                                err, errlen)
+                          : 1;
+    if (loaded == 0 && tr->ck.threads != r->threads_ready) {
+        snprintf(err, errlen, "%s: error: the run was started with %d threads and continues "
+                 "only with as many (its sums depend on them): resume with --threads %d",
+                 tr->ckpt, tr->ck.threads, tr->ck.threads);
+        loaded = -1;
+    }
+    if (loaded < 0)
+        return -1;
+    tr->m->invalid_updates = tr->ck.invalid_updates;
+    return 0;
+}
+
+/* The steps of epoch ck.epoch from row ck.row on, in the epoch's shuffled order. Returns 1
+ * when o->stop asked to stop (ck then says where), 0 otherwise; a loss that is not finite
+ * sets *status. */
+static int train_epoch(runner *r, train_run *tr, blr_status *status)
+{
+    const blr_dataset *d = &r->data.train;
+    const blr_train_cfg *t = &tr->v->train;
+    blr_checkpoint *ck = &tr->ck;
+    int B = tr->batch;
+    blr_rng shuffle;
+    blr_rng_init(&shuffle, (uint64_t)tr->seed, BLR_RNG_SHUFFLE, (uint64_t)ck->epoch);
+    blr_data_permutation(r->perm, d->n, &shuffle);
+    for (; ck->row < d->n; ck->row += (size_t)B, ck->step++) {
+        if (stop_requested(r))
+            return 1;
+        int nb = (int)(d->n - ck->row < (size_t)B ? d->n - ck->row : (size_t)B);
+        blr_data_gather(d, r->perm + ck->row, (size_t)nb, r->xb, d->label ? r->lb : NULL,
+                        d->target ? r->tb : NULL);
+        double lr_factor = blr_schedule_factor(t->schedule,
+                                               tr->per_epoch ? ck->epoch - 1 : ck->step,
+                                               tr->total, tr->warmup);
+        double batch_loss = blr_step_run(&tr->step, tr->m, &ck->noise, r->xb, r->lb, r->tb, nb,
+                                         tr->prior_tilde, lr_factor, NULL);
+        if (!isfinite(batch_loss)) {
+            *status = BLR_STATUS_DIVERGED;
+            return 0;
+        }
+        ck->loss_sum += batch_loss * nb;
+        report_progress(r, tr->cost.epoch_train * nb / (double)d->n, 0);
+    }
+    return 0;
+}
+
+/* The curve row of the epoch just trained: the training loss and, while the run is ok, the
+ * test metrics and posterior spread at the point estimate (which also catches a divergence
+ * that left every loss finite). */
+static void end_epoch(runner *r, train_run *tr, blr_run_result *res, blr_status *status)
+{
+    blr_checkpoint *ck = &tr->ck;
+    tr->m->ops->mean(tr->m, r->theta);
+    if (*status == BLR_STATUS_OK && !all_finite(r->theta, r->model.n_params))
+        *status = BLR_STATUS_DIVERGED;
+    blr_curve_row *row = &tr->curves[ck->epoch - 1];
+    snprintf(row->variant, sizeof row->variant, "%s", tr->v->name);
+    row->seed = tr->seed;
+    row->epoch = ck->epoch;
+    row->train_loss = *status == BLR_STATUS_OK ? ck->loss_sum / (double)r->data.train.n : NAN;
+    row->seconds = now_seconds() - tr->t0;
+    if (*status == BLR_STATUS_OK) {
+        evaluate_point(r, tr->m, NULL, row);
+        row->posterior_sd_median = median_sd(r, tr->m);
+    } else {
+        row->acc = row->nll = row->ece = row->posterior_sd_median = NAN;
+    }
+    res->epochs = ck->n_curves = ck->epoch;
+    r->prog.epoch = ck->epoch;
+    report_progress(r, tr->cost.epoch_eval, 1);
+    ck->row = 0;
+    ck->loss_sum = 0.0;
+}
+
+/* The epochs left, each followed by its curve row and, every checkpoint_every epochs, a
+ * checkpoint of where the next one starts. Returns 0 when training ended (ok or diverged:
+ * *status), 1 when stopped by o->stop, -1 when a checkpoint could not be written. */
+static int train_epochs(runner *r, train_run *tr, blr_run_result *res, blr_status *status,
+                        char *err, size_t errlen)
+{
+    const blr_train_cfg *t = &tr->v->train;
+    for (; tr->ck.epoch <= t->epochs && *status == BLR_STATUS_OK; tr->ck.epoch++) {
+        if (train_epoch(r, tr, status))
+            return 1;
+        end_epoch(r, tr, res, status);
+        if (*status == BLR_STATUS_OK && tr->ckpt && tr->ck.epoch < t->epochs &&
+            tr->ck.epoch % t->checkpoint_every == 0) {
+            blr_checkpoint next = tr->ck;
+            next.epoch++;
+            if (save_checkpoint(tr, next, err, errlen) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* The bound of README: Performance: data + (state arrays + 4) P floats + the buffers and
+ * workspaces of training and evaluation + 64 MiB for the program, its libraries and their
+ * thread stacks. */
+static double rss_bound_mib(const runner *r, const train_run *tr)
+{
+    size_t bound = r->data.loaded_bytes + r->buffer_bytes +
+                   (tr->m->state_arrays + 4) * r->model.n_params * sizeof(float) +
+                   blr_step_bytes(&tr->step) + ((size_t)64 << 20);
+    return (double)bound / (1 << 20);
+}
+
+/* The trained run's final metrics: at the point estimate (with the sparsity of its first-layer
+ * filters, and the filters figure's data for the first seed), then model averaging. Returns 1
+ * when o->stop stopped the averaging, 0 otherwise. */
+static int evaluate_run(runner *r, const train_run *tr, const char *rec, blr_run_result *res,
+                        blr_reliability *rel, int *has_rel, char *err, size_t errlen)
+{
+    blr_curve_row final_row;
+    evaluate_point(r, tr->m, res, &final_row);
+    filter_sparsity(r, r->theta, res);
+    if ((r->ex->figures & (1u << BLR_FIGURE_FILTERS)) && tr->seed == r->ex->seeds[0] &&
+        write_filters(r, tr->m, rec, tr->v->name, tr->seed, err, errlen) != 0)
+        res->status = BLR_STATUS_FAILED;
+    int stopped = evaluate_bayes(r, tr->m, tr->v, tr->seed, res, rel);
+    *has_rel = r->model.spec.task == BLR_TASK_CLASSIFICATION;
+    return stopped;
+}
+
+/* What a run that ended adds to its result: the posterior's spread and file when it ended ok,
+ * why not otherwise, and its memory peak. */
+static void end_run(runner *r, const train_run *tr, blr_status status, const char *rec,
+                    blr_run_result *res, char *err, size_t errlen)
+{
+    if (status == BLR_STATUS_OK) {
+        res->posterior_sd_median = median_sd(r, tr->m);
+        if (r->ex->posterior) {
+            tr->m->ops->posterior(tr->m, r->theta, r->sd);
+            if (blr_report_write_posterior(rec, tr->v->name, tr->seed, r->theta, r->sd,
+                                           r->model.n_params, err, errlen) != 0)
+                res->status = BLR_STATUS_FAILED;
+        }
+    } else {
+        snprintf(err, errlen, "%s seed %d diverged in epoch %d", tr->v->name, tr->seed,
+                 res->epochs);
+    }
+    /* A forked worker's own peak leaves out the loading of the data in its parent. */
+    res->peak_rss_mib = fmax(peak_rss_mib(), r->load_peak_mib);
 }
 
 /* Trains run i, continuing from the checkpoint ckpt when there is one (ckpt NULL: no
@@ -700,180 +926,45 @@ static int run_one(runner *r, int i, const char *rec, const char *ckpt, blr_run_
                    blr_curve_row *curves, blr_reliability *rel, int *has_rel, char *err,
                    size_t errlen)
 {
-    int vi, seed;
-    blr_runner_run_at(r->ex, i, &vi, &seed);
-    const blr_variant *v = &r->ex->variants[vi];
-    const blr_dataset *tr = &r->data.train;
-    size_t P = r->model.n_params;
-    const blr_train_cfg *t = &v->train;
-    memset(res, 0, sizeof *res);
-    for (int k = 0; k < BLR_METRIC_COUNT; k++)
-        res->metric[k] = NAN;
-    res->objective = res->posterior_sd_median = res->rss_bound_mib = NAN;
-    snprintf(res->variant, sizeof res->variant, "%s", v->name);
-    snprintf(res->rule, sizeof res->rule, "%s", v->method_cfg.rule);
-    res->seed = seed;
+    int vi;
+    train_run tr = {.curves = curves, .ckpt = ckpt};
+    blr_runner_run_at(r->ex, i, &vi, &tr.seed);
+    tr.v = &r->ex->variants[vi];
+    start_result(res, tr.v, tr.seed);
     *has_rel = 0;
-
-    blr_method_cfg cfg = v->method_cfg;
-    cfg.n_data = (double)tr->n;
-    cfg.mc = t->mc_train;
-    cfg.temperature = t->temperature;
-    cfg.prior_precision = t->prior_precision;
-    snprintf(res->base, sizeof res->base, "%s", blr_base_name(cfg.base.kind));
-
-    /* Every variant of a seed starts from the same weights and sees the same data order. */
-    blr_rng rng;
-    blr_rng_init(&rng, (uint64_t)seed, BLR_RNG_INIT, 0);
-    blr_model_init_params(&r->model, &rng, r->w0);
-    blr_rng_init(&rng, (uint64_t)seed, BLR_RNG_INIT, 1);
-    blr_model_init_params(&r->model, &rng, r->w1);
-    blr_method *m = NULL;
-    if (blr_method_create(&m, &cfg, P, r->w0, r->w1, err, errlen) != 0) {
+    if (start_training(r, &tr, res, err, errlen) != 0) {
         res->status = BLR_STATUS_FAILED;
         return 0;
     }
-    /* The base in effect: methods with their own family (sgd: dirac) set it in init. */
-    snprintf(res->base, sizeof res->base, "%s", blr_base_name(m->cfg.base.kind));
-    int B = train_batch_size(t, tr->n);
-    long steps_per_epoch = (long)((tr->n + (size_t)B - 1) / (size_t)B);
-    long total = steps_per_epoch * t->epochs, warmup = (long)(t->warmup_epochs * steps_per_epoch);
-    int per_epoch = t->schedule == BLR_SCHEDULE_COSINE_EPOCH;
-    if (per_epoch) {
-        total = t->epochs;
-        warmup = (long)t->warmup_epochs;
-    }
-    double prior_tilde = t->prior_precision / (double)tr->n;
-    blr_step train_step;
-    if (blr_step_init(&train_step, &r->model.spec, B, t->mc_train,
-                      (m->flags & BLR_NEEDS_SQGRAD) != 0, err, errlen) != 0) {
-        blr_method_free(m);
-        res->status = BLR_STATUS_FAILED;
-        return 0;
-    }
-    blr_checkpoint ck = {.epoch = 1, .threads = r->threads_ready};
-    blr_rng_init(&ck.noise, (uint64_t)seed, BLR_RNG_TRAIN_NOISE, 0);
-    blr_rng_use_gsl(&ck.noise, t->rng_gsl);
-    int loaded = ckpt ? blr_checkpoint_load(ckpt, &ck, curves, t->epochs, m, err, errlen) : 1;
-    if (loaded == 0 && ck.threads != r->threads_ready) {
-        snprintf(err, errlen, "%s: error: the run was started with %d threads and continues "
-                 "only with as many (its sums depend on them): resume with --threads %d",
-                 ckpt, ck.threads, ck.threads);
-        loaded = -1;
-    }
-    if (loaded < 0) {
-        blr_step_free(&train_step);
-        blr_method_free(m);
-        return -1;
-    }
-    m->invalid_updates = ck.invalid_updates;
-    res->epochs = ck.n_curves;
-    run_cost c = cost_parts(r, v);
-    r->cost = t->epochs * (c.epoch_train + c.epoch_eval) + c.final_eval;
-    r->prog = (blr_progress){.run = i, .epoch = ck.n_curves, .epochs = t->epochs};
-    report_progress(r, ck.n_curves * (c.epoch_train + c.epoch_eval) +
-                           c.epoch_train * (double)ck.row / (double)tr->n, 1);
-    double t0 = now_seconds() - ck.seconds;
+    int rc = resume_training(r, &tr, err, errlen);
     blr_status status = BLR_STATUS_OK;
-    int stopped = 0;
-    for (; ck.epoch <= t->epochs && status == BLR_STATUS_OK; ck.epoch++) {
-        blr_rng shuffle;
-        blr_rng_init(&shuffle, (uint64_t)seed, BLR_RNG_SHUFFLE, (uint64_t)ck.epoch);
-        blr_data_permutation(r->perm, tr->n, &shuffle);
-        for (; ck.row < tr->n; ck.row += (size_t)B, ck.step++) {
-            if (stop_requested(r)) {
-                stopped = 1;
-                break;
-            }
-            int nb = (int)(tr->n - ck.row < (size_t)B ? tr->n - ck.row : (size_t)B);
-            blr_data_gather(tr, r->perm + ck.row, (size_t)nb, r->xb, tr->label ? r->lb : NULL,
-                            tr->target ? r->tb : NULL);
-            double batch_loss =
-                blr_step_run(&train_step, m, &ck.noise, r->xb, r->lb, r->tb, nb, prior_tilde,
-                             blr_schedule_factor(t->schedule, per_epoch ? ck.epoch - 1 : ck.step,
-                                                 total, warmup),
-                             NULL);
-            if (!isfinite(batch_loss)) {
-                status = BLR_STATUS_DIVERGED;
-                break;
-            }
-            ck.loss_sum += batch_loss * nb;
-            report_progress(r, c.epoch_train * nb / (double)tr->n, 0);
-        }
-        if (stopped)
-            break;
-        m->ops->mean(m, r->theta);
-        if (status == BLR_STATUS_OK && !all_finite(r->theta, P))
-            status = BLR_STATUS_DIVERGED;
-        blr_curve_row *row = &curves[ck.epoch - 1];
-        snprintf(row->variant, sizeof row->variant, "%s", v->name);
-        row->seed = seed;
-        row->epoch = ck.epoch;
-        row->train_loss = status == BLR_STATUS_OK ? ck.loss_sum / (double)tr->n : NAN;
-        row->seconds = now_seconds() - t0;
-        if (status == BLR_STATUS_OK) {
-            evaluate_point(r, m, NULL, row);
-            row->posterior_sd_median = median_sd(r, m);
-        } else {
-            row->acc = row->nll = row->ece = row->posterior_sd_median = NAN;
-        }
-        res->epochs = ck.n_curves = ck.epoch;
-        r->prog.epoch = ck.epoch;
-        report_progress(r, c.epoch_eval, 1);
-        ck.row = 0;
-        ck.loss_sum = 0.0;
-        if (status == BLR_STATUS_OK && ckpt && ck.epoch < t->epochs &&
-            ck.epoch % t->checkpoint_every == 0) {
-            blr_checkpoint next = ck;
-            next.epoch++;
-            if (save_checkpoint(ckpt, next, t0, m, curves, err, errlen) != 0) {
-                blr_step_free(&train_step);
-                blr_method_free(m);
-                return -1;
-            }
-        }
+    if (rc == 0) {
+        const blr_train_cfg *t = &tr.v->train;
+        res->epochs = tr.ck.n_curves;
+        tr.cost = cost_parts(r, tr.v);
+        r->cost = t->epochs * (tr.cost.epoch_train + tr.cost.epoch_eval) + tr.cost.final_eval;
+        r->prog = (blr_progress){.run = i, .epoch = tr.ck.n_curves, .epochs = t->epochs};
+        report_progress(r, tr.ck.n_curves * (tr.cost.epoch_train + tr.cost.epoch_eval) +
+                               tr.cost.epoch_train * (double)tr.ck.row / (double)r->data.train.n,
+                        1);
+        tr.t0 = now_seconds() - tr.ck.seconds;
+        rc = train_epochs(r, &tr, res, &status, err, errlen);
     }
-    res->train_seconds = now_seconds() - t0;
-    /* The bound of README: Performance: data + (state arrays + 4) P floats + the buffers and
-     * workspaces of training and evaluation + 64 MiB for the program, its libraries and their
-     * thread stacks. */
-    size_t bound = r->data.loaded_bytes + r->buffer_bytes +
-                   (m->state_arrays + 4) * P * sizeof(float) + blr_step_bytes(&train_step) +
-                   ((size_t)64 << 20);
-    res->rss_bound_mib = (double)bound / (1 << 20);
-    blr_step_free(&train_step);
-    res->status = status;
-    res->invalid_updates = m->invalid_updates;
-    if (!stopped && status == BLR_STATUS_OK) {
-        blr_curve_row final_row;
-        evaluate_point(r, m, res, &final_row);
-        filter_sparsity(r, r->theta, res);
-        if ((r->ex->figures & (1u << BLR_FIGURE_FILTERS)) && seed == r->ex->seeds[0] &&
-            write_filters(r, m, rec, v->name, seed, err, errlen) != 0)
-            res->status = BLR_STATUS_FAILED;
-        stopped = evaluate_bayes(r, m, v, seed, res, rel);
-        *has_rel = r->model.spec.task == BLR_TASK_CLASSIFICATION;
+    if (rc >= 0) {
+        res->train_seconds = now_seconds() - tr.t0;
+        res->rss_bound_mib = rss_bound_mib(r, &tr);
+        res->status = status;
+        res->invalid_updates = tr.m->invalid_updates;
     }
-    if (stopped) {
-        int rc = ckpt ? save_checkpoint(ckpt, ck, t0, m, curves, err, errlen) : 0;
-        blr_method_free(m);
-        return rc == 0 ? 1 : -1;
-    }
-    if (status == BLR_STATUS_OK) {
-        res->posterior_sd_median = median_sd(r, m);
-        if (r->ex->posterior) {
-            m->ops->posterior(m, r->theta, r->sd);
-            if (blr_report_write_posterior(rec, v->name, seed, r->theta, r->sd, P, err,
-                                           errlen) != 0)
-                res->status = BLR_STATUS_FAILED;
-        }
-    } else {
-        snprintf(err, errlen, "%s seed %d diverged in epoch %d", v->name, seed, res->epochs);
-    }
-    /* A forked worker's own peak leaves out the loading of the data in its parent. */
-    res->peak_rss_mib = fmax(peak_rss_mib(), r->load_peak_mib);
-    blr_method_free(m);
-    return 0;
+    blr_step_free(&tr.step);
+    if (rc == 0 && status == BLR_STATUS_OK)
+        rc = evaluate_run(r, &tr, rec, res, rel, has_rel, err, errlen);
+    if (rc == 1 && ckpt && save_checkpoint(&tr, tr.ck, err, errlen) != 0)
+        rc = -1;
+    else if (rc == 0)
+        end_run(r, &tr, status, rec, res, err, errlen);
+    blr_method_free(tr.m);
+    return rc;
 }
 
 /* A linear model on a regression problem has a known posterior (lib/exact.h): written as the
