@@ -1,7 +1,8 @@
 /* The experiment runner (runner.h): every (variant, seed) of an experiment is initialized,
  * trained, evaluated and written by the same code, so methods differ only in their
- * blr_method_ops. */
-#include "runner.h"
+ * blr_method_ops. The runner's state and the evaluation of a trained run are
+ * lib/run_eval.h and lib/run_eval.c. */
+#include "run_eval.h"
 #include "threads.h"
 
 #include <errno.h>
@@ -10,79 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "data.h"
 #include "exact.h"
 #include "files.h"
-#include "metrics.h"
-#include "model.h"
-#include "record.h"
 #include "report.h"
-#include "rule.h"
 #include "step.h"
-
-/* Evaluation runs in chunks of this many rows, so the models' workspaces stay small; the
- * chunks are shared among the evaluation workers. */
-#define EVAL_CHUNK 500
 
 /* A forward and backward pass costs about three forward passes (blr_runner_cost). */
 #define GRAD_COST 3.0
-
-typedef struct {
-    blr_dataset train, test, ood;
-    int has_ood;
-    size_t loaded_bytes; /* the sets as read, before subsets were drawn */
-} run_data;
-
-typedef struct blr_runner runner;
-struct blr_runner {
-    const blr_experiment *ex;
-    run_data data;
-    double load_peak_mib; /* peak RSS when the data was loaded, maybe in a parent process */
-    /* The workspaces below are made by the first run, for the thread count of its
-     * blr_run_opts (threads_ready), and made again for another count. */
-    int threads_ready;
-    blr_model model; /* evaluation worker 0's workspace; its spec and n_params serve all */
-    blr_model *extra; /* workers 1 .. workers-1 */
-    int workers;
-    float *theta, *w0, *w1, *sd;
-    float *xb, *tb;
-    float *out;          /* workers × EVAL_CHUNK × n_out predictions */
-    double *chunk_loss;  /* a mean loss per chunk of the training set */
-    size_t buffer_bytes; /* runner_alloc's and the workspaces' bytes: everything here but θ,
-                          * w0, w1 and sd, which are P floats each */
-    int *lb;
-    size_t *perm;
-    double *probs, *probs_ood, *mu; /* accumulators in double */
-    double *mus, *y; /* regression: mc_test × n test predictions (a row per sample), targets */
-    /* The run in progress: its options and what it reports. */
-    const blr_run_opts *o;
-    blr_progress prog;
-    double cost, last_report;
-};
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* Tells o->progress where the run stands: `done` more rows of work, at most 4 reports a
- * second unless `now` (an epoch or the run ended). */
-static void report_progress(runner *r, double done, int now)
-{
-    r->prog.fraction += done / r->cost;
-    if (r->prog.fraction > 1.0)
-        r->prog.fraction = 1.0;
-    double t = now_seconds();
-    if (!r->o->progress || (!now && t - r->last_report < 0.25))
-        return;
-    r->last_report = t;
-    r->o->progress(r->o->progress_ctx, &r->prog);
-}
 
 static double peak_rss_mib(void)
 {
@@ -92,10 +29,6 @@ static double peak_rss_mib(void)
     return (double)ru.ru_maxrss / 1024.0;
 }
 
-static int stop_requested(const runner *r)
-{
-    return r->o->stop && *r->o->stop;
-}
 
 static int load_data(const blr_experiment *ex, run_data *d, char *err, size_t errlen)
 {
@@ -179,10 +112,6 @@ static void free_data(run_data *d)
     blr_data_free(&d->ood);
 }
 
-static blr_model *eval_model(runner *r, int w)
-{
-    return w == 0 ? &r->model : &r->extra[w - 1];
-}
 static void runner_free_workspaces(runner *r)
 {
     blr_model_free(&r->model);
@@ -362,13 +291,6 @@ void blr_runner_run_id(const blr_experiment *ex, int i, char *id, size_t len)
     blr_record_id(ex->variants[v].name, seed, id, len);
 }
 
-/* Samples of q that model averaging draws for variant v: mc_test, or one for a point mass
- * (entropy -inf), whose every draw is the same θ and so the exact average. */
-static int averaging_samples(const blr_method *m, const blr_variant *v)
-{
-    return isfinite(m->ops->entropy(m)) ? v->train.mc_test : 1;
-}
-
 /* The same before training: asked of a one-parameter instance of the method. */
 static int eval_samples(const blr_variant *v)
 {
@@ -379,7 +301,7 @@ static int eval_samples(const blr_variant *v)
     char err[256];
     if (blr_method_create(&m, &cfg, 1, w, w + 1, err, sizeof err) != 0)
         return v->train.mc_test;
-    int S = averaging_samples(m, v);
+    int S = blr_eval_samples_of(m, v);
     blr_method_free(m);
     return S;
 }
@@ -406,198 +328,6 @@ double blr_runner_cost(const blr_runner *r, int i)
     return r->ex->variants[v].train.epochs * (c.epoch_train + c.epoch_eval) + c.final_eval;
 }
 
-/* An evaluation pass over the EVAL_CHUNK-row chunks of d, shared among all the workers
- * (blr_threads_items), also when there are fewer chunks: each chunk then runs on one thread
- * whatever the thread count and writes its own rows, so evaluation is bit-identical for any
- * count by construction. */
-typedef struct {
-    runner *r;
-    const float *theta;
-    const blr_dataset *d;
-    double *acc; /* predict_add's sums */
-} eval_pass;
-
-static long eval_chunk_count(const blr_dataset *d)
-{
-    return (long)((d->n + EVAL_CHUNK - 1) / EVAL_CHUNK);
-}
-
-static int chunk_rows(const blr_dataset *d, size_t chunk)
-{
-    size_t row = chunk * EVAL_CHUNK;
-    return (int)(d->n - row < EVAL_CHUNK ? d->n - row : EVAL_CHUNK);
-}
-
-static void predict_chunk(void *ctx, int w, long chunk)
-{
-    const eval_pass *p = ctx;
-    runner *r = p->r;
-    const int k = r->model.spec.n_out, m = chunk_rows(p->d, (size_t)chunk);
-    const size_t row = (size_t)chunk * EVAL_CHUNK;
-    float *out = r->out + (size_t)w * EVAL_CHUNK * (size_t)k;
-    blr_model_predict(eval_model(r, w), p->theta, p->d->x + row * (size_t)p->d->d, m, out);
-    for (size_t j = 0; j < (size_t)m * (size_t)k; j++)
-        p->acc[row * (size_t)k + j] += out[j];
-}
-
-/* Adds the predictions of θ on every row of d to acc (n × k, or n for regression), so that
- * model averaging is a sum over samples divided by their count. */
-static void predict_add(runner *r, const float *theta, const blr_dataset *d, double *acc)
-{
-    eval_pass p = {.r = r, .theta = theta, .d = d, .acc = acc};
-    blr_threads_items(r->workers, eval_chunk_count(d), predict_chunk, &p);
-}
-
-static void loss_chunk(void *ctx, int w, long chunk)
-{
-    const eval_pass *p = ctx;
-    const blr_dataset *d = p->d;
-    const size_t row = (size_t)chunk * EVAL_CHUNK;
-    p->r->chunk_loss[chunk] =
-        blr_model_loss(eval_model(p->r, w), p->theta, d->x + row * (size_t)d->d,
-                       d->label ? d->label + row : NULL, d->target ? d->target + row : NULL,
-                       chunk_rows(d, (size_t)chunk));
-}
-
-/* Mean of lbar (data term + prior, docs/design.md §2) over the whole training set at θ. */
-static double full_lbar(runner *r, const float *theta, double prior_tilde)
-{
-    const blr_dataset *d = &r->data.train;
-    eval_pass p = {.r = r, .theta = theta, .d = d};
-    blr_threads_items(r->workers, eval_chunk_count(d), loss_chunk, &p);
-    double sum = 0.0, sq = 0.0;
-    for (size_t c = 0; c * EVAL_CHUNK < d->n; c++)
-        sum += chunk_rows(d, c) * r->chunk_loss[c];
-    for (size_t j = 0; j < r->model.n_params; j++)
-        sq += (double)theta[j] * theta[j];
-    return sum / (double)d->n + 0.5 * prior_tilde * sq;
-}
-
-static void classification_metrics(const double *probs, const blr_dataset *d, int k,
-                                   double *acc, double *nll, double *ece, double *brier)
-{
-    *acc = blr_metrics_accuracy(probs, d->label, d->n, k);
-    *nll = blr_metrics_nll(probs, d->label, d->n, k);
-    *ece = blr_metrics_ece(probs, d->label, d->n, k, BLR_ECE_BINS);
-    if (brier)
-        *brier = blr_metrics_brier(probs, d->label, d->n, k);
-}
-
-/* RMSE of the mean prediction and NLL of the predictive, the mixture of the S samples'
- * Gaussians; mus holds S rows of n test predictions (S = 1 at the point estimate). */
-static void regression_metrics(runner *r, const double *mus, int S, double *rmse, double *nll)
-{
-    size_t n = r->data.test.n;
-    const double *mean = mus;
-    if (S > 1) {
-        for (size_t i = 0; i < n; i++) {
-            double sum = 0.0;
-            for (int s = 0; s < S; s++)
-                sum += mus[(size_t)s * n + i];
-            r->mu[i] = sum / S;
-        }
-        mean = r->mu;
-    }
-    *rmse = blr_metrics_rmse(mean, r->y, n);
-    *nll = blr_metrics_gauss_nll(mus, (size_t)S, r->y, n, r->model.spec.noise_sd);
-}
-
-/* Test metrics at the point estimate, for the learning curves and the final table. */
-static void evaluate_point(runner *r, const blr_method *m, blr_run_result *res,
-                           blr_curve_row *row)
-{
-    const blr_dataset *d = &r->data.test;
-    int k = r->model.spec.n_out;
-    m->ops->mean(m, r->theta);
-    if (r->model.spec.task == BLR_TASK_CLASSIFICATION) {
-        memset(r->probs, 0, d->n * (size_t)k * sizeof(double));
-        predict_add(r, r->theta, d, r->probs);
-        double brier;
-        classification_metrics(r->probs, d, k, &row->acc, &row->nll, &row->ece, &brier);
-        if (res) {
-            res->metric[BLR_METRIC_ACC] = row->acc;
-            res->metric[BLR_METRIC_NLL] = row->nll;
-            res->metric[BLR_METRIC_ECE] = row->ece;
-            res->metric[BLR_METRIC_BRIER] = brier;
-        }
-    } else {
-        memset(r->mu, 0, d->n * sizeof(double));
-        predict_add(r, r->theta, d, r->mu);
-        double rmse;
-        regression_metrics(r, r->mu, 1, &rmse, &row->nll);
-        row->acc = NAN;
-        row->ece = NAN;
-        if (res) {
-            res->metric[BLR_METRIC_RMSE] = rmse;
-            res->metric[BLR_METRIC_NLL] = row->nll;
-        }
-    }
-}
-
-/* Model averaging over mc_test samples of q (the "bayes_" metrics), OOD AUROC of the
- * predictive entropy, the reliability diagram, and the objective estimate L(q). */
-static int evaluate_bayes(runner *r, blr_method *m, const blr_variant *v, int seed,
-                          blr_run_result *res, blr_reliability *rel)
-{
-    const blr_dataset *d = &r->data.test, *o = &r->data.ood;
-    int k = r->model.spec.n_out;
-    int S = averaging_samples(m, v);
-    double prior_tilde = v->train.prior_precision / (double)r->data.train.n;
-    blr_rng rng;
-    blr_rng_init(&rng, (uint64_t)seed, BLR_RNG_TEST_NOISE, 0);
-    blr_rng_use_gsl(&rng, v->train.rng_gsl);
-    int cls = r->model.spec.task == BLR_TASK_CLASSIFICATION;
-    size_t width = cls ? (size_t)k : 1;
-    double *acc = cls ? r->probs : r->mus;
-    memset(acc, 0, (cls ? 1 : (size_t)S) * d->n * width * sizeof(double));
-    if (r->data.has_ood)
-        memset(r->probs_ood, 0, o->n * width * sizeof(double));
-    double lbar = 0.0;
-    r->prog.evals = S;
-    for (int s = 0; s < S; s++) {
-        if (stop_requested(r))
-            return 1;
-        m->ops->sample(m, 0, r->theta, &rng);
-        predict_add(r, r->theta, d, cls ? acc : acc + (size_t)s * d->n);
-        if (r->data.has_ood)
-            predict_add(r, r->theta, o, r->probs_ood);
-        lbar += full_lbar(r, r->theta, prior_tilde);
-        r->prog.eval = s + 1;
-        report_progress(r, (double)(d->n + o->n + r->data.train.n), 0);
-    }
-    /* Dirac methods are the τ -> 0 limit (docs/design.md §2): their entropy term is left out. */
-    double h = m->ops->entropy(m);
-    double tau_tilde = v->train.temperature / (double)r->data.train.n;
-    res->objective = lbar / S - (isfinite(h) ? tau_tilde * h : 0.0);
-    if (cls) {
-        for (size_t j = 0; j < d->n * width; j++)
-            acc[j] /= S;
-        classification_metrics(acc, d, k, &res->metric[BLR_METRIC_BAYES_ACC],
-                               &res->metric[BLR_METRIC_BAYES_NLL],
-                               &res->metric[BLR_METRIC_BAYES_ECE],
-                               &res->metric[BLR_METRIC_BAYES_BRIER]);
-        snprintf(rel->variant, sizeof rel->variant, "%s", v->name);
-        rel->seed = seed;
-        rel->bins = BLR_ECE_BINS;
-        blr_metrics_reliability(acc, d->label, d->n, k, BLR_ECE_BINS, rel->conf, rel->acc,
-                                rel->count);
-        if (r->data.has_ood) {
-            for (size_t j = 0; j < o->n * width; j++)
-                r->probs_ood[j] /= S;
-            /* Entropies overwrite the averaged probabilities row by row: entropy i only
-             * reads row i, which sits at or after position i. */
-            double *ent_in = r->mu, *ent_out = r->probs_ood;
-            blr_metrics_entropy(acc, d->n, k, ent_in);
-            blr_metrics_entropy(r->probs_ood, o->n, k, ent_out);
-            res->metric[BLR_METRIC_OOD_AUROC] = blr_metrics_auroc(ent_out, o->n, ent_in, d->n);
-        }
-    } else {
-        regression_metrics(r, acc, S, &res->metric[BLR_METRIC_BAYES_RMSE],
-                           &res->metric[BLR_METRIC_BAYES_NLL]);
-    }
-    return 0;
-}
-
 static int all_finite(const float *x, size_t n)
 {
     float s = 0.0f;
@@ -606,88 +336,240 @@ static int all_finite(const float *x, size_t n)
     return s == 0.0f;
 }
 
-static int cmp_float(const void *a, const void *b)
+/* One run in progress: its variant, method and training step, and the training state a
+ * checkpoint saves. */
+typedef struct {
+    const blr_variant *v;
+    int seed;
+    blr_method *m;
+    blr_step step;
+    blr_checkpoint ck;
+    blr_curve_row *curves; /* one per epoch */
+    const char *ckpt;      /* where checkpoints go; NULL: none */
+    run_cost cost;
+    double t0;             /* the run's start on now_seconds(), earlier sessions included */
+    int batch;             /* rows per step */
+    int per_epoch;         /* the schedule moves once an epoch, not once a step */
+    long total, warmup;    /* the schedule's length and warm-up, in its units */
+    double prior_tilde;    /* prior precision / N */
+} train_run;
+
+/* Where the run's checkpoint goes: the training state `ck` with its curve rows and method. */
+static int save_checkpoint(const train_run *tr, blr_checkpoint ck, char *err, size_t errlen)
 {
-    float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
+    ck.seconds = now_seconds() - tr->t0;
+    ck.invalid_updates = tr->m->invalid_updates;
+    return blr_checkpoint_save(tr->ckpt, &ck, tr->curves, tr->m, err, errlen);
 }
 
-static double median_sd(runner *r, const blr_method *m)
+/* The result's identity, every metric NAN until measured. */
+static void start_result(blr_run_result *res, const blr_variant *v, int seed)
 {
-    size_t P = r->model.n_params;
-    m->ops->posterior(m, r->theta, r->sd);
-    qsort(r->sd, P, sizeof(float), cmp_float);
-    return P % 2 ? r->sd[P / 2] : 0.5 * ((double)r->sd[P / 2 - 1] + r->sd[P / 2]);
+    memset(res, 0, sizeof *res);
+    for (int k = 0; k < BLR_METRIC_COUNT; k++)
+        res->metric[k] = NAN;
+    res->objective = res->posterior_sd_median = res->rss_bound_mib = NAN;
+    snprintf(res->variant, sizeof res->variant, "%s", v->name);
+    snprintf(res->rule, sizeof res->rule, "%s", v->method_cfg.rule);
+    res->seed = seed;
 }
 
-/* The first layer's filters: one row of `cols` weights per unit (the conv kernels of a cnn). */
-static void first_layer(const blr_model *m, size_t *off, size_t *rows, size_t *cols)
+/* The variant's method on the seed's initial weights and its training step; the schedule.
+ * Returns -1 with a message when either cannot be made (nothing is left to free then). */
+static int start_training(runner *r, train_run *tr, blr_run_result *res, char *err,
+                          size_t errlen)
 {
-    if (m->n_conv > 0) {
-        const blr_conv *v = &m->conv[0];
-        *off = v->w_off;
-        *rows = (size_t)v->c_out;
-        *cols = (size_t)v->c_in * (size_t)v->kernel * (size_t)v->kernel;
-    } else {
-        *off = m->layer[0].w_off;
-        *rows = (size_t)m->layer[0].n_out;
-        *cols = (size_t)m->layer[0].n_in;
+    const blr_dataset *d = &r->data.train;
+    const blr_train_cfg *t = &tr->v->train;
+    blr_method_cfg cfg = tr->v->method_cfg;
+    cfg.n_data = (double)d->n;
+    cfg.mc = t->mc_train;
+    cfg.temperature = t->temperature;
+    cfg.prior_precision = t->prior_precision;
+    snprintf(res->base, sizeof res->base, "%s", blr_base_name(cfg.base.kind));
+
+    /* Every variant of a seed starts from the same weights and sees the same data order. */
+    blr_rng rng;
+    blr_rng_init(&rng, (uint64_t)tr->seed, BLR_RNG_INIT, 0);
+    blr_model_init_params(&r->model, &rng, r->w0);
+    blr_rng_init(&rng, (uint64_t)tr->seed, BLR_RNG_INIT, 1);
+    blr_model_init_params(&r->model, &rng, r->w1);
+    tr->m = NULL;
+    if (blr_method_create(&tr->m, &cfg, r->model.n_params, r->w0, r->w1, err, errlen) != 0)
+        return -1;
+    /* The base in effect: methods with their own family (sgd: dirac) set it in init. */
+    snprintf(res->base, sizeof res->base, "%s", blr_base_name(tr->m->cfg.base.kind));
+    tr->batch = train_batch_size(t, d->n);
+    long steps_per_epoch = (long)((d->n + (size_t)tr->batch - 1) / (size_t)tr->batch);
+    tr->total = steps_per_epoch * t->epochs;
+    tr->warmup = (long)(t->warmup_epochs * steps_per_epoch);
+    tr->per_epoch = t->schedule == BLR_SCHEDULE_COSINE_EPOCH;
+    if (tr->per_epoch) {
+        tr->total = t->epochs;
+        tr->warmup = (long)t->warmup_epochs;
     }
-}
-
-/* Sparsity of the point estimate's first-layer filters, averaged over units (the paper's
- * claim that multiplicative filters are sparse, Sec. 5.1). theta holds the point estimate. */
-static void filter_sparsity(const runner *r, const float *theta, blr_run_result *res)
-{
-    size_t off, rows, cols;
-    first_layer(&r->model, &off, &rows, &cols);
-    double h = 0.0, z = 0.0;
-    for (size_t u = 0; u < rows; u++) {
-        h += blr_metrics_hoyer(theta + off + u * cols, cols);
-        z += blr_metrics_near_zero(theta + off + u * cols, cols);
-    }
-    res->metric[BLR_METRIC_HOYER] = h / (double)rows;
-    res->metric[BLR_METRIC_NEAR_ZERO] = z / (double)rows;
-}
-
-/* The filters figure's data: the first FILTER_UNITS units of the point estimate and of the
- * method's own arrays that have a meaning as weights (g+, g- of the multiplicative rule). */
-enum { FILTER_UNITS = 16, FILTER_SIDE = 28 };
-
-static int write_filters(const runner *r, const blr_method *m, const char *dir,
-                         const char *variant, int seed, char *err, size_t errlen)
-{
-    static const char *const own[] = {"g+", "g-"};
-    size_t off, rows, cols;
-    first_layer(&r->model, &off, &rows, &cols);
-    if (cols != (size_t)FILTER_SIDE * FILTER_SIDE) {
-        snprintf(err, errlen, "filters figure: the first layer has %zu inputs, not a %dx%d image",
-                 cols, FILTER_SIDE, FILTER_SIDE);
+    tr->prior_tilde = t->prior_precision / (double)d->n;
+    if (blr_step_init(&tr->step, &r->model.spec, tr->batch, t->mc_train,
+                      (tr->m->flags & BLR_NEEDS_SQGRAD) != 0, err, errlen) != 0) {
+        blr_method_free(tr->m);
         return -1;
     }
-    const char *names[3] = {"mean"};
-    const float *arrays[3] = {r->theta + off};
-    int n = 1;
-    for (int k = 0; k < 2; k++) {
-        const float *a = blr_method_array(m, own[k]);
-        if (a) {
-            names[n] = own[k];
-            arrays[n++] = a + off;
-        }
-    }
-    int units = rows < FILTER_UNITS ? (int)rows : FILTER_UNITS;
-    return blr_report_write_filters(dir, variant, seed, names, arrays, n, units, FILTER_SIDE,
-                                    err, errlen);
+    return 0;
 }
 
-/* Trains one (variant, seed) and fills its result, curve rows (one per epoch) and
- * reliability diagram. Returns the run status. *//* Where the run's checkpoint goes: the training state `ck` with its curve rows and m. */
-static int save_checkpoint(const char *ckpt, blr_checkpoint ck, double t0, const blr_method *m,
-                           const blr_curve_row *curves, char *err, size_t errlen)
+/* The training state at the start: fresh, or the checkpoint's. Returns -1 with a message
+ * when a checkpoint cannot be read or continued. */
+static int resume_training(runner *r, train_run *tr, char *err, size_t errlen)
 {
-    ck.seconds = now_seconds() - t0;
-    ck.invalid_updates = m->invalid_updates;
-    return blr_checkpoint_save(ckpt, &ck, curves, m, err, errlen);
+    const blr_train_cfg *t = &tr->v->train;
+    tr->ck = (blr_checkpoint){.epoch = 1, .threads = r->threads_ready};
+    blr_rng_init(&tr->ck.noise, (uint64_t)tr->seed, BLR_RNG_TRAIN_NOISE, 0);
+    blr_rng_use_gsl(&tr->ck.noise, t->rng_gsl);
+    int loaded = tr->ckpt ? blr_checkpoint_load(tr->ckpt, &tr->ck, tr->curves, t->epochs, tr->m,
+                                                err, errlen)
+                          : 1;
+    if (loaded == 0 && tr->ck.threads != r->threads_ready) {
+        snprintf(err, errlen, "%s: error: the run was started with %d threads and continues "
+                 "only with as many (its sums depend on them): resume with --threads %d",
+                 tr->ckpt, tr->ck.threads, tr->ck.threads);
+        loaded = -1;
+    }
+    if (loaded < 0)
+        return -1;
+    tr->m->invalid_updates = tr->ck.invalid_updates;
+    return 0;
+}
+
+/* The steps of epoch ck.epoch from row ck.row on, in the epoch's shuffled order. Returns 1
+ * when o->stop asked to stop (ck then says where), 0 otherwise; a loss that is not finite
+ * sets *status. */
+static int train_epoch(runner *r, train_run *tr, blr_status *status)
+{
+    const blr_dataset *d = &r->data.train;
+    const blr_train_cfg *t = &tr->v->train;
+    blr_checkpoint *ck = &tr->ck;
+    int B = tr->batch;
+    blr_rng shuffle;
+    blr_rng_init(&shuffle, (uint64_t)tr->seed, BLR_RNG_SHUFFLE, (uint64_t)ck->epoch);
+    blr_data_permutation(r->perm, d->n, &shuffle);
+    for (; ck->row < d->n; ck->row += (size_t)B, ck->step++) {
+        if (stop_requested(r))
+            return 1;
+        int nb = (int)(d->n - ck->row < (size_t)B ? d->n - ck->row : (size_t)B);
+        blr_data_gather(d, r->perm + ck->row, (size_t)nb, r->xb, d->label ? r->lb : NULL,
+                        d->target ? r->tb : NULL);
+        double lr_factor = blr_schedule_factor(t->schedule,
+                                               tr->per_epoch ? ck->epoch - 1 : ck->step,
+                                               tr->total, tr->warmup);
+        double batch_loss = blr_step_run(&tr->step, tr->m, &ck->noise, r->xb, r->lb, r->tb, nb,
+                                         tr->prior_tilde, lr_factor, NULL);
+        if (!isfinite(batch_loss)) {
+            *status = BLR_STATUS_DIVERGED;
+            return 0;
+        }
+        ck->loss_sum += batch_loss * nb;
+        report_progress(r, tr->cost.epoch_train * nb / (double)d->n, 0);
+    }
+    return 0;
+}
+
+/* The curve row of the epoch just trained: the training loss and, while the run is ok, the
+ * test metrics and posterior spread at the point estimate (which also catches a divergence
+ * that left every loss finite). */
+static void end_epoch(runner *r, train_run *tr, blr_run_result *res, blr_status *status)
+{
+    blr_checkpoint *ck = &tr->ck;
+    tr->m->ops->mean(tr->m, r->theta);
+    if (*status == BLR_STATUS_OK && !all_finite(r->theta, r->model.n_params))
+        *status = BLR_STATUS_DIVERGED;
+    blr_curve_row *row = &tr->curves[ck->epoch - 1];
+    snprintf(row->variant, sizeof row->variant, "%s", tr->v->name);
+    row->seed = tr->seed;
+    row->epoch = ck->epoch;
+    row->train_loss = *status == BLR_STATUS_OK ? ck->loss_sum / (double)r->data.train.n : NAN;
+    row->seconds = now_seconds() - tr->t0;
+    if (*status == BLR_STATUS_OK) {
+        blr_eval_point(r, tr->m, NULL, row);
+        row->posterior_sd_median = blr_eval_median_sd(r, tr->m);
+    } else {
+        row->acc = row->nll = row->ece = row->posterior_sd_median = NAN;
+    }
+    res->epochs = ck->n_curves = ck->epoch;
+    r->prog.epoch = ck->epoch;
+    report_progress(r, tr->cost.epoch_eval, 1);
+    ck->row = 0;
+    ck->loss_sum = 0.0;
+}
+
+/* The epochs left, each followed by its curve row and, every checkpoint_every epochs, a
+ * checkpoint of where the next one starts. Returns 0 when training ended (ok or diverged:
+ * *status), 1 when stopped by o->stop, -1 when a checkpoint could not be written. */
+static int train_epochs(runner *r, train_run *tr, blr_run_result *res, blr_status *status,
+                        char *err, size_t errlen)
+{
+    const blr_train_cfg *t = &tr->v->train;
+    for (; tr->ck.epoch <= t->epochs && *status == BLR_STATUS_OK; tr->ck.epoch++) {
+        if (train_epoch(r, tr, status))
+            return 1;
+        end_epoch(r, tr, res, status);
+        if (*status == BLR_STATUS_OK && tr->ckpt && tr->ck.epoch < t->epochs &&
+            tr->ck.epoch % t->checkpoint_every == 0) {
+            blr_checkpoint next = tr->ck;
+            next.epoch++;
+            if (save_checkpoint(tr, next, err, errlen) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* The bound of README: Performance: data + (state arrays + 4) P floats + the buffers and
+ * workspaces of training and evaluation + 64 MiB for the program, its libraries and their
+ * thread stacks. */
+static double rss_bound_mib(const runner *r, const train_run *tr)
+{
+    size_t bound = r->data.loaded_bytes + r->buffer_bytes +
+                   (tr->m->state_arrays + 4) * r->model.n_params * sizeof(float) +
+                   blr_step_bytes(&tr->step) + ((size_t)64 << 20);
+    return (double)bound / (1 << 20);
+}
+
+/* The trained run's final metrics: at the point estimate (with the sparsity of its first-layer
+ * filters, and the filters figure's data for the first seed), then model averaging. Returns 1
+ * when o->stop stopped the averaging, 0 otherwise. */
+static int evaluate_run(runner *r, const train_run *tr, const char *rec, blr_run_result *res,
+                        blr_reliability *rel, int *has_rel, char *err, size_t errlen)
+{
+    blr_curve_row final_row;
+    blr_eval_point(r, tr->m, res, &final_row);
+    blr_eval_filter_sparsity(r, r->theta, res);
+    if ((r->ex->figures & (1u << BLR_FIGURE_FILTERS)) && tr->seed == r->ex->seeds[0] &&
+        blr_eval_write_filters(r, tr->m, rec, tr->v->name, tr->seed, err, errlen) != 0)
+        res->status = BLR_STATUS_FAILED;
+    int stopped = blr_eval_bayes(r, tr->m, tr->v, tr->seed, res, rel);
+    *has_rel = r->model.spec.task == BLR_TASK_CLASSIFICATION;
+    return stopped;
+}
+
+/* What a run that ended adds to its result: the posterior's spread and file when it ended ok,
+ * why not otherwise, and its memory peak. */
+static void end_run(runner *r, const train_run *tr, blr_status status, const char *rec,
+                    blr_run_result *res, char *err, size_t errlen)
+{
+    if (status == BLR_STATUS_OK) {
+        res->posterior_sd_median = blr_eval_median_sd(r, tr->m);
+        if (r->ex->posterior) {
+            tr->m->ops->posterior(tr->m, r->theta, r->sd);
+            if (blr_report_write_posterior(rec, tr->v->name, tr->seed, r->theta, r->sd,
+                                           r->model.n_params, err, errlen) != 0)
+                res->status = BLR_STATUS_FAILED;
+        }
+    } else {
+        snprintf(err, errlen, "%s seed %d diverged in epoch %d", tr->v->name, tr->seed,
+                 res->epochs);
+    }
+    /* A forked worker's own peak leaves out the loading of the data in its parent. */
+    res->peak_rss_mib = fmax(peak_rss_mib(), r->load_peak_mib);
 }
 
 /* Trains run i, continuing from the checkpoint ckpt when there is one (ckpt NULL: no
@@ -700,180 +582,45 @@ static int run_one(runner *r, int i, const char *rec, const char *ckpt, blr_run_
                    blr_curve_row *curves, blr_reliability *rel, int *has_rel, char *err,
                    size_t errlen)
 {
-    int vi, seed;
-    blr_runner_run_at(r->ex, i, &vi, &seed);
-    const blr_variant *v = &r->ex->variants[vi];
-    const blr_dataset *tr = &r->data.train;
-    size_t P = r->model.n_params;
-    const blr_train_cfg *t = &v->train;
-    memset(res, 0, sizeof *res);
-    for (int k = 0; k < BLR_METRIC_COUNT; k++)
-        res->metric[k] = NAN;
-    res->objective = res->posterior_sd_median = res->rss_bound_mib = NAN;
-    snprintf(res->variant, sizeof res->variant, "%s", v->name);
-    snprintf(res->rule, sizeof res->rule, "%s", v->method_cfg.rule);
-    res->seed = seed;
+    int vi;
+    train_run tr = {.curves = curves, .ckpt = ckpt};
+    blr_runner_run_at(r->ex, i, &vi, &tr.seed);
+    tr.v = &r->ex->variants[vi];
+    start_result(res, tr.v, tr.seed);
     *has_rel = 0;
-
-    blr_method_cfg cfg = v->method_cfg;
-    cfg.n_data = (double)tr->n;
-    cfg.mc = t->mc_train;
-    cfg.temperature = t->temperature;
-    cfg.prior_precision = t->prior_precision;
-    snprintf(res->base, sizeof res->base, "%s", blr_base_name(cfg.base.kind));
-
-    /* Every variant of a seed starts from the same weights and sees the same data order. */
-    blr_rng rng;
-    blr_rng_init(&rng, (uint64_t)seed, BLR_RNG_INIT, 0);
-    blr_model_init_params(&r->model, &rng, r->w0);
-    blr_rng_init(&rng, (uint64_t)seed, BLR_RNG_INIT, 1);
-    blr_model_init_params(&r->model, &rng, r->w1);
-    blr_method *m = NULL;
-    if (blr_method_create(&m, &cfg, P, r->w0, r->w1, err, errlen) != 0) {
+    if (start_training(r, &tr, res, err, errlen) != 0) {
         res->status = BLR_STATUS_FAILED;
         return 0;
     }
-    /* The base in effect: methods with their own family (sgd: dirac) set it in init. */
-    snprintf(res->base, sizeof res->base, "%s", blr_base_name(m->cfg.base.kind));
-    int B = train_batch_size(t, tr->n);
-    long steps_per_epoch = (long)((tr->n + (size_t)B - 1) / (size_t)B);
-    long total = steps_per_epoch * t->epochs, warmup = (long)(t->warmup_epochs * steps_per_epoch);
-    int per_epoch = t->schedule == BLR_SCHEDULE_COSINE_EPOCH;
-    if (per_epoch) {
-        total = t->epochs;
-        warmup = (long)t->warmup_epochs;
-    }
-    double prior_tilde = t->prior_precision / (double)tr->n;
-    blr_step train_step;
-    if (blr_step_init(&train_step, &r->model.spec, B, t->mc_train,
-                      (m->flags & BLR_NEEDS_SQGRAD) != 0, err, errlen) != 0) {
-        blr_method_free(m);
-        res->status = BLR_STATUS_FAILED;
-        return 0;
-    }
-    blr_checkpoint ck = {.epoch = 1, .threads = r->threads_ready};
-    blr_rng_init(&ck.noise, (uint64_t)seed, BLR_RNG_TRAIN_NOISE, 0);
-    blr_rng_use_gsl(&ck.noise, t->rng_gsl);
-    int loaded = ckpt ? blr_checkpoint_load(ckpt, &ck, curves, t->epochs, m, err, errlen) : 1;
-    if (loaded == 0 && ck.threads != r->threads_ready) {
-        snprintf(err, errlen, "%s: error: the run was started with %d threads and continues "
-                 "only with as many (its sums depend on them): resume with --threads %d",
-                 ckpt, ck.threads, ck.threads);
-        loaded = -1;
-    }
-    if (loaded < 0) {
-        blr_step_free(&train_step);
-        blr_method_free(m);
-        return -1;
-    }
-    m->invalid_updates = ck.invalid_updates;
-    res->epochs = ck.n_curves;
-    run_cost c = cost_parts(r, v);
-    r->cost = t->epochs * (c.epoch_train + c.epoch_eval) + c.final_eval;
-    r->prog = (blr_progress){.run = i, .epoch = ck.n_curves, .epochs = t->epochs};
-    report_progress(r, ck.n_curves * (c.epoch_train + c.epoch_eval) +
-                           c.epoch_train * (double)ck.row / (double)tr->n, 1);
-    double t0 = now_seconds() - ck.seconds;
+    int rc = resume_training(r, &tr, err, errlen);
     blr_status status = BLR_STATUS_OK;
-    int stopped = 0;
-    for (; ck.epoch <= t->epochs && status == BLR_STATUS_OK; ck.epoch++) {
-        blr_rng shuffle;
-        blr_rng_init(&shuffle, (uint64_t)seed, BLR_RNG_SHUFFLE, (uint64_t)ck.epoch);
-        blr_data_permutation(r->perm, tr->n, &shuffle);
-        for (; ck.row < tr->n; ck.row += (size_t)B, ck.step++) {
-            if (stop_requested(r)) {
-                stopped = 1;
-                break;
-            }
-            int nb = (int)(tr->n - ck.row < (size_t)B ? tr->n - ck.row : (size_t)B);
-            blr_data_gather(tr, r->perm + ck.row, (size_t)nb, r->xb, tr->label ? r->lb : NULL,
-                            tr->target ? r->tb : NULL);
-            double batch_loss =
-                blr_step_run(&train_step, m, &ck.noise, r->xb, r->lb, r->tb, nb, prior_tilde,
-                             blr_schedule_factor(t->schedule, per_epoch ? ck.epoch - 1 : ck.step,
-                                                 total, warmup),
-                             NULL);
-            if (!isfinite(batch_loss)) {
-                status = BLR_STATUS_DIVERGED;
-                break;
-            }
-            ck.loss_sum += batch_loss * nb;
-            report_progress(r, c.epoch_train * nb / (double)tr->n, 0);
-        }
-        if (stopped)
-            break;
-        m->ops->mean(m, r->theta);
-        if (status == BLR_STATUS_OK && !all_finite(r->theta, P))
-            status = BLR_STATUS_DIVERGED;
-        blr_curve_row *row = &curves[ck.epoch - 1];
-        snprintf(row->variant, sizeof row->variant, "%s", v->name);
-        row->seed = seed;
-        row->epoch = ck.epoch;
-        row->train_loss = status == BLR_STATUS_OK ? ck.loss_sum / (double)tr->n : NAN;
-        row->seconds = now_seconds() - t0;
-        if (status == BLR_STATUS_OK) {
-            evaluate_point(r, m, NULL, row);
-            row->posterior_sd_median = median_sd(r, m);
-        } else {
-            row->acc = row->nll = row->ece = row->posterior_sd_median = NAN;
-        }
-        res->epochs = ck.n_curves = ck.epoch;
-        r->prog.epoch = ck.epoch;
-        report_progress(r, c.epoch_eval, 1);
-        ck.row = 0;
-        ck.loss_sum = 0.0;
-        if (status == BLR_STATUS_OK && ckpt && ck.epoch < t->epochs &&
-            ck.epoch % t->checkpoint_every == 0) {
-            blr_checkpoint next = ck;
-            next.epoch++;
-            if (save_checkpoint(ckpt, next, t0, m, curves, err, errlen) != 0) {
-                blr_step_free(&train_step);
-                blr_method_free(m);
-                return -1;
-            }
-        }
+    if (rc == 0) {
+        const blr_train_cfg *t = &tr.v->train;
+        res->epochs = tr.ck.n_curves;
+        tr.cost = cost_parts(r, tr.v);
+        r->cost = t->epochs * (tr.cost.epoch_train + tr.cost.epoch_eval) + tr.cost.final_eval;
+        r->prog = (blr_progress){.run = i, .epoch = tr.ck.n_curves, .epochs = t->epochs};
+        report_progress(r, tr.ck.n_curves * (tr.cost.epoch_train + tr.cost.epoch_eval) +
+                               tr.cost.epoch_train * (double)tr.ck.row / (double)r->data.train.n,
+                        1);
+        tr.t0 = now_seconds() - tr.ck.seconds;
+        rc = train_epochs(r, &tr, res, &status, err, errlen);
     }
-    res->train_seconds = now_seconds() - t0;
-    /* The bound of README: Performance: data + (state arrays + 4) P floats + the buffers and
-     * workspaces of training and evaluation + 64 MiB for the program, its libraries and their
-     * thread stacks. */
-    size_t bound = r->data.loaded_bytes + r->buffer_bytes +
-                   (m->state_arrays + 4) * P * sizeof(float) + blr_step_bytes(&train_step) +
-                   ((size_t)64 << 20);
-    res->rss_bound_mib = (double)bound / (1 << 20);
-    blr_step_free(&train_step);
-    res->status = status;
-    res->invalid_updates = m->invalid_updates;
-    if (!stopped && status == BLR_STATUS_OK) {
-        blr_curve_row final_row;
-        evaluate_point(r, m, res, &final_row);
-        filter_sparsity(r, r->theta, res);
-        if ((r->ex->figures & (1u << BLR_FIGURE_FILTERS)) && seed == r->ex->seeds[0] &&
-            write_filters(r, m, rec, v->name, seed, err, errlen) != 0)
-            res->status = BLR_STATUS_FAILED;
-        stopped = evaluate_bayes(r, m, v, seed, res, rel);
-        *has_rel = r->model.spec.task == BLR_TASK_CLASSIFICATION;
+    if (rc >= 0) {
+        res->train_seconds = now_seconds() - tr.t0;
+        res->rss_bound_mib = rss_bound_mib(r, &tr);
+        res->status = status;
+        res->invalid_updates = tr.m->invalid_updates;
     }
-    if (stopped) {
-        int rc = ckpt ? save_checkpoint(ckpt, ck, t0, m, curves, err, errlen) : 0;
-        blr_method_free(m);
-        return rc == 0 ? 1 : -1;
-    }
-    if (status == BLR_STATUS_OK) {
-        res->posterior_sd_median = median_sd(r, m);
-        if (r->ex->posterior) {
-            m->ops->posterior(m, r->theta, r->sd);
-            if (blr_report_write_posterior(rec, v->name, seed, r->theta, r->sd, P, err,
-                                           errlen) != 0)
-                res->status = BLR_STATUS_FAILED;
-        }
-    } else {
-        snprintf(err, errlen, "%s seed %d diverged in epoch %d", v->name, seed, res->epochs);
-    }
-    /* A forked worker's own peak leaves out the loading of the data in its parent. */
-    res->peak_rss_mib = fmax(peak_rss_mib(), r->load_peak_mib);
-    blr_method_free(m);
-    return 0;
+    blr_step_free(&tr.step);
+    if (rc == 0 && status == BLR_STATUS_OK)
+        rc = evaluate_run(r, &tr, rec, res, rel, has_rel, err, errlen);
+    if (rc == 1 && ckpt && save_checkpoint(&tr, tr.ck, err, errlen) != 0)
+        rc = -1;
+    else if (rc == 0)
+        end_run(r, &tr, status, rec, res, err, errlen);
+    blr_method_free(tr.m);
+    return rc;
 }
 
 /* A linear model on a regression problem has a known posterior (lib/exact.h): written as the

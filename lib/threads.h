@@ -7,7 +7,7 @@
  * may split a GEMM's inner sums differently for another count, so a gradient computed with
  * multi-threaded GEMMs is bit-identical only for the same count. A training step with
  * several MC samples runs each sample's GEMMs on one thread (lib/step.h), and evaluation
- * each chunk of rows (lib/runner.c), so those do not depend on the count. */
+ * each chunk of rows (lib/run_eval.c), so those do not depend on the count. */
 #ifndef BLR_THREADS_H
 #define BLR_THREADS_H
 
