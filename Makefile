@@ -32,13 +32,17 @@ PKG_LIBS   := $(shell $(PKG_CONFIG) --libs openblas yaml-0.1 zlib 2>/dev/null) -
 CFLAGS  ?= $(OPT)
 # -fno-math-errno: no libm call here reads errno, and it lets sqrtf vectorize.
 # -fopenmp: the elementwise passes (random fills, updates) split their blocks over threads.
-CFLAGS  += -std=c11 -fopenmp -fno-math-errno -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -Ilib -Ibaselines $(PKG_CFLAGS) $(SANFLAGS)
+CFLAGS  += -std=c11 -fopenmp -fno-math-errno -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic $(LIB_INCLUDES) $(PKG_CFLAGS) $(SANFLAGS)
 ifeq ($(CI),true)
 CFLAGS  += -Werror
 endif
 LDFLAGS += -fopenmp $(SANFLAGS)
 
-LIB_SRC  := $(wildcard lib/*.c) $(wildcard baselines/*.c)
+# lib/ in layers, each a folder (lib/README.md): a header is included by its name alone.
+LIB_LAYERS := prob method nn io report run
+LIB_INCLUDES := -Ilib $(addprefix -Ilib/,$(LIB_LAYERS)) -Ibaselines
+LIB_HEADERS := $(wildcard lib/*.h lib/*/*.h baselines/*.h)
+LIB_SRC  := $(wildcard lib/*/*.c) $(wildcard baselines/*.c)
 LIB_SRC  := $(filter-out baselines/TEMPLATE.c,$(LIB_SRC))
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
 CLI_SRC  := $(wildcard cli/*.c)
@@ -62,7 +66,7 @@ FUZZ_BODY_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(FUZZ_BODY_SRC))
         data FORCE
 all: $(BLR)
 
-$(BUILD)/%.o: %.c $(wildcard lib/*.h)
+$(BUILD)/%.o: %.c $(LIB_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
@@ -84,12 +88,12 @@ ifneq ($(MPICC),)
 MPI_CFLAGS := -DBLR_HAVE_MPI $(patsubst -I%,-isystem %,$(shell mpicc --showme:compile))
 MPI_LIBS   := $(shell mpicc --showme:link)
 endif
-$(BUILD)/cli/mpi_engine.o: cli/mpi_engine.c cli/mpi_engine.h $(wildcard lib/*.h)
+$(BUILD)/cli/mpi_engine.o: cli/mpi_engine.c cli/mpi_engine.h $(LIB_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(MPI_CFLAGS) -MMD -MP -c $< -o $@
 
-# Where an installed blr finds its gnuplot programs (lib/plot_gnuplot.c says where else).
-$(BUILD)/lib/plot_gnuplot.o: CFLAGS += -DBLR_PLOTS_INSTALL_DIR='"$(PREFIX)/share/lieblr/plots"'
+# Where an installed blr finds its gnuplot programs (lib/report/plot_gnuplot.c says where else).
+$(BUILD)/lib/report/plot_gnuplot.o: CFLAGS += -DBLR_PLOTS_INSTALL_DIR='"$(PREFIX)/share/lieblr/plots"'
 
 $(BLR): $(CLI_OBJ) $(LIBBLR)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBBLR) $(PKG_LIBS) $(MPI_LIBS)
@@ -115,7 +119,8 @@ run: data
 # TEMPLATE.c is compiled (not linked) so the starting point for new methods keeps building.
 test: data
 	@$(MAKE) --no-print-directory $(BLR) $(BUILD)/tests/blr_tests $(BUILD)/baselines/TEMPLATE.o
-	BLR_BIN=$(BLR) $(BUILD)/tests/blr_tests -j2
+	BLR_BIN=$(BLR) LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+	    $(BUILD)/tests/blr_tests -j2
 
 # libFuzzer harnesses for the loaders of untrusted files (tests/fuzz/README.md), built by clang
 # with ASan + UBSan under build/fuzz. The whole library is built: the experiment loader reaches
@@ -242,7 +247,7 @@ install: all
 	    $(DESTDIR)$(PREFIX)/share/lieblr/plots
 	install -m 755 $(BLR) $(DESTDIR)$(PREFIX)/bin/blr
 	install -m 644 $(LIBBLR) $(DESTDIR)$(PREFIX)/lib/libblr.a
-	install -m 644 lib/*.h $(DESTDIR)$(PREFIX)/include/blr/
+	install -m 644 $(filter lib/%,$(LIB_HEADERS)) $(DESTDIR)$(PREFIX)/include/blr/
 	install -m 644 plots/*.gp $(DESTDIR)$(PREFIX)/share/lieblr/plots/
 
 clean:

@@ -3,13 +3,13 @@
  * stays a working starting point: plain gradient descent on a point mass.
  *
  * Adding a method takes one line outside this file (baselines/README.md):
- *   lib/registry.h, BLR_METHODS:  X(blr_baseline_<name>_ops)
- * and `.uses` below names the hyperparameters it reads (lib/rule.h, BLR_METHOD_HYPERS); use
+ *   lib/method/registry.h, BLR_METHODS:  X(blr_baseline_<name>_ops)
+ * and `.uses` below names the hyperparameters it reads (lib/method/rule.h, BLR_METHOD_HYPERS); use
  * it in an experiment: - {name: mine, rule: <name>, lr: 0.1}
  * tests/test_conformance.c then checks it against the interface automatically; add a
  * tests/test_baseline_<name>.c for its own math (tests/fixture_linreg.h has an exact posterior).
  *
- * What the training loop guarantees (lib/rule.h): per step, `mc` times sample -> gradient ->
+ * What the training loop guarantees (lib/method/rule.h): per step, `mc` times sample -> gradient ->
  * accumulate, then one step(lr_factor). The gradient already includes the prior term δ~θ of
  * the objective (docs/design.md §2), so every method minimizes the same L(q). */
 #include <math.h>
@@ -18,7 +18,7 @@
 
 /* The arrays of the state, in one allocation: the first SAVED_ARRAYS make the checkpoint
  * (blr_method_flat_save), the rest are per-step scratch that a load clears. A method that
- * keeps its draws for accumulate adds m->cfg.mc arrays, one slot per sample (lib/rule.h). */
+ * keeps its draws for accumulate adds m->cfg.mc arrays, one slot per sample (lib/method/rule.h). */
 enum { SAVED_ARRAYS = 1, ALL_ARRAYS = 2 };
 
 typedef struct {

@@ -17,7 +17,7 @@
 enum { SAVED_ARRAYS = 3, ALL_ARRAYS = 4 };
 
 typedef struct {
-    blr_method_flat flat; /* buf, count, t (lib/rule.h) */
+    blr_method_flat flat; /* buf, count, t (lib/method/rule.h) */
     float *w;    /* the point estimate */
     float *m, *v; /* Adam's first and second moments */
     float *sum;  /* Σ ∇ over this step's samples */

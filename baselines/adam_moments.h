@@ -2,7 +2,7 @@
  * on their parameters: `adam` on the point estimate w, `bbb` on (μ, ρ). The moment update
  * lives here once; each baseline keeps its moments m, v and its step count t, and says what
  * the gradient is. Everything is static inline: the file is included by those baselines only.
- * blr_adam_delta is forced inline (lib/fastmath.h), so the loops that call it vectorize. */
+ * blr_adam_delta is forced inline (lib/prob/fastmath.h), so the loops that call it vectorize. */
 #ifndef BLR_ADAM_MOMENTS_H
 #define BLR_ADAM_MOMENTS_H
 

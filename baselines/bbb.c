@@ -23,7 +23,7 @@
 enum { SAVED_ARRAYS = 6, SCRATCH_ARRAYS = 3 };
 
 typedef struct {
-    blr_method_flat flat; /* buf, count, t (lib/rule.h) */
+    blr_method_flat flat; /* buf, count, t (lib/method/rule.h) */
     float *mu, *rho; /* q's parameters; rho = mu + n, so (μ, ρ) is one 2P vector */
     float *m, *v;    /* Adam's moments over (μ, ρ) */
     float *sigma;    /* softplus(ρ) */
@@ -34,7 +34,7 @@ typedef struct {
 /* log(1 + y) for y in [0, 1], as 2 atanh(s) with s = y/(2 + y) in [0, 1/3]: no 1 + y
  * rounds away a small y, and the odd series 2 (s + s³/3 + ... + s¹³/13) stops where the
  * first omitted term, s¹⁴/15 relative, is below 1.4e-8 (a quarter of float's rounding unit).
- * Branch-free float arithmetic, so the loops over it vectorize (lib/fastmath.h has exp but no
+ * Branch-free float arithmetic, so the loops over it vectorize (lib/prob/fastmath.h has exp but no
  * log). */
 BLR_FASTMATH_INLINE float bbb_log1p_unit(float y)
 {

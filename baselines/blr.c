@@ -43,7 +43,7 @@
 enum { SAVED_ARRAYS = 2, SCRATCH_SUMS = 2 };
 
 typedef struct {
-    blr_method_flat flat; /* buf, count, t (lib/rule.h) */
+    blr_method_flat flat; /* buf, count, t (lib/method/rule.h) */
     float *mu, *prec; /* q = N(mu, 1/prec) */
     float *sg, *sh;   /* Σ ∇ and Σ (per-sample curvature estimate) over this step's samples */
     float *z;         /* slot 0 of the draws' ε/σ = (θ - m) S, the Price weight */

@@ -18,7 +18,7 @@ static inline int gmf_init_base(blr_method *m, char *err, size_t errlen)
     return blr_base_init(&m->cfg.base, BLR_BASE_GAUSSIAN, 0, 1, err, errlen);
 }
 
-/* sd of coordinate i: 1/sqrt((p + add) scale). Forced inline (lib/fastmath.h), so the
+/* sd of coordinate i: 1/sqrt((p + add) scale). Forced inline (lib/prob/fastmath.h), so the
  * sampling loops that call it vectorize. */
 BLR_FASTMATH_INLINE float gmf_sd(float p, float add, float scale)
 {

@@ -35,7 +35,7 @@
 enum { SAVED_ARRAYS = 3, SCRATCH_SUMS = 2 };
 
 typedef struct {
-    blr_method_flat flat; /* buf, count, t (lib/rule.h) */
+    blr_method_flat flat; /* buf, count, t (lib/method/rule.h) */
     float *m;      /* posterior mean */
     float *s;      /* h + δ: the posterior precision divided by λ */
     float *g;      /* momentum of the data gradient (not bias-corrected) */

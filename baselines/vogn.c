@@ -42,7 +42,7 @@
 enum { SAVED_ARRAYS = 3, ALL_ARRAYS = 5 };
 
 typedef struct {
-    blr_method_flat flat; /* buf, count, t (lib/rule.h) */
+    blr_method_flat flat; /* buf, count, t (lib/method/rule.h) */
     float *mu, *curv, *mom; /* m, s, g_m */
     float *sg, *sh;         /* Σ (∇ - δ~θ) and Σ sq over this step's samples */
 } vogn_state;

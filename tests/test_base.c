@@ -1,4 +1,4 @@
-/* Base distributions (lib/base.c): both samplers by KS tests against GSL's CDFs, densities
+/* Base distributions (lib/prob/base.c): both samplers by KS tests against GSL's CDFs, densities
  * against GSL's pdfs, Fisher constants against closed forms (docs/design.md §3.2 and below),
  * entropy and moments against independent quadrature, and every error path. */
 #include <criterion/criterion.h>
@@ -121,7 +121,7 @@ Test(base, ks_fast_sampler)
         expect_ks_fast(&cases[c], 11, c);
 }
 
-/* Student-t below ν = 0.5 takes lib/base.c's double path (its float path would overflow in
+/* Student-t below ν = 0.5 takes lib/prob/base.c's double path (its float path would overflow in
  * e^(2E/ν)); ν = 0.5 is the first on the float path, and ν = 30 is nearly Gaussian. */
 Test(base, ks_fast_student_t_paths)
 {

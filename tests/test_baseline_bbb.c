@@ -244,12 +244,12 @@ Test(baseline_bbb, init_sd_extremes)
 
 /* ---- σ = softplus(ρ) and the fused passes ------------------------------------------------ */
 
-/* σ = softplus(ρ) is computed in float with lib/fastmath.h's exp and a series for log1p. At
+/* σ = softplus(ρ) is computed in float with lib/prob/fastmath.h's exp and a series for log1p. At
  * init, ρ0 = softplus⁻¹(init_sd) rounded to float; for init_sd = softplus(ρ) of a float ρ
  * (the grid j/8, exact in float), ρ0 rounds back to ρ (softplus⁻¹ is well conditioned off
  * ρ = 0, whose σ is the same float either way), so the σ reported is the float softplus at ρ:
  * it must be within BBB_SOFTPLUS_ULPS ulps (spacings of floats at the true value) of the
- * double-precision softplus. Budget: e^-|ρ| 1.03 ulps (lib/fastmath.h), the division in
+ * double-precision softplus. Budget: e^-|ρ| 1.03 ulps (lib/prob/fastmath.h), the division in
  * s = y/(2 + y) and the last addition 0.5 each, the truncated series under 0.25; the largest
  * seen is 2.08, at ρ = -4.25. The grid covers every regime: σ ≈ e^ρ (subnormal below
  * ρ = -87.3), the log1p series on (0, 1], and σ ≈ ρ. */

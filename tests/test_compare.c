@@ -1,4 +1,4 @@
-/* blr compare, blr table and blr report end to end (lib/compare.c, lib/tables.c), on results
+/* blr compare, blr table and blr report end to end (lib/report/compare.c, lib/report/tables.c), on results
  * directories written by hand and on one made by blr run. */
 #include <criterion/criterion.h>
 #include <math.h>

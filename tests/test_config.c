@@ -1,4 +1,4 @@
-/* Experiment files (lib/config.h): good files load with the values written and the documented
+/* Experiment files (lib/io/config.h): good files load with the values written and the documented
  * defaults; list-valued method keys expand into variants; profiles deep-merge; csv paths
  * resolve against the file; and every class of bad input is rejected with status 2 and
  * "FILE:LINE:COL: error: message" at the offending node.
@@ -501,7 +501,7 @@ Test(config, number_and_bool_lists_name_variants_by_key)
     cr_assert(cfg_variant("o-init_offset1e-05")->method_cfg.init_offset == 1e-5);
 }
 
-/* `rng` picks the noise samplers per variant (lib/rng.h): fast by default, GSL's reference
+/* `rng` picks the noise samplers per variant (lib/prob/rng.h): fast by default, GSL's reference
  * samplers on request; any other word is an error at its position. */
 Test(config, threads)
 {

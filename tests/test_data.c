@@ -1,4 +1,4 @@
-/* Data sets (lib/data.h): IDX and CSV files load with the values written into them; every
+/* Data sets (lib/io/data.h): IDX and CSV files load with the values written into them; every
  * class of bad input is rejected with a message naming the file and the record (IDX) or
  * LINE:COL (CSV); subsets and permutations are seeded, and Fisher–Yates is uniform.
  *

@@ -1,5 +1,5 @@
 /* docs/experiments.md's method-key table agrees with the hyperparameter list (BLR_METHOD_HYPERS
- * in lib/rule.h) and the methods' `uses`: each METHOD key has its row, in the list's order,
+ * in lib/method/rule.h) and the methods' `uses`: each METHOD key has its row, in the list's order,
  * rendered here from the list; the table's other rows are the base's keys, written by hand.
  * On a mismatch the message shows both rows and the whole generated block to paste. Runs from
  * the repository root, as `make test` does. */
@@ -93,7 +93,7 @@ Test(docs, method_key_table_follows_the_hyperparameter_list)
             continue;
         size_t len = strcspn(next, "\n");
         cr_assert(len > 0 && strncmp(rows[r], next, len) == 0 && rows[r][len] == 0,
-                  "%s:%d disagrees with BLR_METHOD_HYPERS (lib/rule.h):\n"
+                  "%s:%d disagrees with BLR_METHOD_HYPERS (lib/method/rule.h):\n"
                   "  docs: %s\n  list: %.*s\nThe rows the list gives, in its order:\n%s",
                   DOCS, lines[r], rows[r], (int)len, next, block);
         next += len + 1;

@@ -1,4 +1,4 @@
-/* lib/fastmath.h against double-precision libm: the documented ulp bounds over dense samples
+/* lib/prob/fastmath.h against double-precision libm: the documented ulp bounds over dense samples
  * of each function's whole finite range and over every float near the points where the
  * evaluation changes (range-reduction boundaries, overflow and underflow thresholds, the
  * small-argument switch), the edge cases (±0, subnormals, ±inf, NaN), and the library's
@@ -18,7 +18,7 @@
 #include "rng.h"
 #include "registry.h"
 
-/* The bounds documented in lib/fastmath.h. */
+/* The bounds documented in lib/prob/fastmath.h. */
 #define EXP_ULPS 1.03
 #define EXPM1_ULPS 1.77
 #define TANH_ULPS 2.5

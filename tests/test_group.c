@@ -1,4 +1,4 @@
-/* The three Lie groups of lib/group.h: group axioms, the one-parameter subgroups of exp,
+/* The three Lie groups of lib/prob/group.h: group axioms, the one-parameter subgroups of exp,
  * the action property g·(h·ξ) = (gh)·ξ, and φ against its series on both sides of the
  * branch point. Random elements come from a seeded stream; float results are compared
  * with a relative tolerance a few ulps wide. */
@@ -198,7 +198,7 @@ Test(group, affine_axioms)
 
 /* exp restricted to a line is a homomorphism: exp(sX) exp(tX) = exp((s+t)X). The affine
  * case checks the b-part formula v (e^u - 1)/u beyond what exp(X) exp(-X) = e can see.
- * In float (group.h, lib/fastmath.h) the two sides take three exponentials (each at most
+ * In float (group.h, lib/prob/fastmath.h) the two sides take three exponentials (each at most
  * 1.77 ulp off) and about ten roundings: 12 FLT_EPSILON relative covers them. Rounding an
  * argument x to float moves e^x by a further |x| 2^-24 relative. */
 Test(group, affine_exp_one_parameter_subgroup)
@@ -226,7 +226,7 @@ static double phi_series4(double x, double alpha)
     return -alpha * (1.0 - ax / 2.0 + ax * ax / 6.0 - ax * ax * ax / 24.0);
 }
 
-/* φ is float: the closed form errs by expm1 (at most 1.77 ulp, lib/fastmath.h), the
+/* φ is float: the closed form errs by expm1 (at most 1.77 ulp, lib/prob/fastmath.h), the
  * rounding of -αx and of the division; the series by one addition; both by the rounding of
  * α to float. 4 FLT_EPSILON relative to α (4 to 8 ulp) covers each. Near the switch the
  * series' second term α²x/2 is itself within float's resolution of α for α <= 1, so this

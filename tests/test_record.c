@@ -1,4 +1,4 @@
-/* Run records, checkpoints (lib/record.h) and the planning of jobs and shards (lib/jobs.h). */
+/* Run records, checkpoints (lib/run/record.h) and the planning of jobs and shards (lib/run/jobs.h). */
 #include <criterion/criterion.h>
 
 #include <math.h>

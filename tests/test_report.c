@@ -1,4 +1,4 @@
-/* Result files (lib/report.c), figures (lib/plot.c) and SHA-256 (lib/sha256.c). Every
+/* Result files (lib/report/report.c), figures (lib/report/plot.c) and SHA-256 (lib/io/sha256.c). Every
  * expected text below is written out by hand from the inputs of its test. */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -680,10 +680,10 @@ Test(report_sha256, file_hash_and_missing_file)
     char *d = make_tmpdir(), path[512], hex[65];
     put_file(d, "abc.txt", "abc");
     snprintf(path, sizeof path, "%s/abc.txt", d);
-    cr_assert_eq(blr_report_sha256_file(path, hex), 0);
+    cr_assert_eq(blr_sha256_file(path, hex), 0);
     cr_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     snprintf(path, sizeof path, "%s/none.txt", d);
-    cr_assert_eq(blr_report_sha256_file(path, hex), -1);
+    cr_assert_eq(blr_sha256_file(path, hex), -1);
     cr_assert_str_eq(hex, "");
     remove_tree(d);
 }

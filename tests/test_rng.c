@@ -1,4 +1,4 @@
-/* Random streams (lib/rng.c): reproducibility, stream independence, the open-interval
+/* Random streams (lib/prob/rng.c): reproducibility, stream independence, the open-interval
  * guarantees, and the distributions of every draw function (moments and KS tests against
  * GSL's CDFs; chi-square for the integers). */
 #include <criterion/criterion.h>

@@ -1,4 +1,4 @@
-/* The method interface of lib/rule.h and the three Lie-group rules, one step at a time:
+/* The method interface of lib/method/rule.h and the three Lie-group rules, one step at a time:
  * the registry, configuration checks, `sgd` against a heavy-ball loop, each rule's update
  * against its algorithm written out here, entropies and posteriors against closed forms,
  * and the step-size schedule. Convergence is tests/test_exact.c; checkpoints are
@@ -700,7 +700,7 @@ static void every_method_weights(uint64_t seed, float *w0, float *w1, size_t n)
 }
 
 /* The passes of every method are split over threads in whole blocks and the random fills
- * seed each block by its index (lib/threads.h, lib/rng.h), so a method's trajectory is
+ * seed each block by its index (lib/prob/threads.h, lib/prob/rng.h), so a method's trajectory is
  * bit-identical for 1, 2 and 3 threads: P large enough to be split, two MC samples per step,
  * stand-in gradients (and per-example squares) from a fixed stream. */
 Test(rule, every_method_is_independent_of_thread_count)
@@ -743,7 +743,7 @@ Test(rule, every_method_is_independent_of_thread_count)
 }
 
 /* Sample k keeps its draw in slot k: drawing all mc samples first and accumulating them
- * after (what lib/step.c does) moves q exactly as sample, accumulate, sample, accumulate. */
+ * after (what lib/run/step.c does) moves q exactly as sample, accumulate, sample, accumulate. */
 Test(rule, every_method_keeps_each_sample_in_its_slot)
 {
     enum { NS = 1000, MC = 3, STEPS = 2 };

@@ -1,4 +1,4 @@
-/* lib/step.c: one training step equals the plain loop of docs/design.md §5, does not depend on the
+/* lib/run/step.c: one training step equals the plain loop of docs/design.md §5, does not depend on the
  * thread count when its samples run on workers, allocates nothing, and reports its errors. */
 #include <criterion/criterion.h>
 #include <math.h>

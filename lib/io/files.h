@@ -1,0 +1,26 @@
+/* File-system helpers of the results directories (lib/run/resultdir.h, lib/run/record.h). Every
+ * function returns 0, or -1 with "PATH: error: reason" in err. */
+#ifndef BLR_FILES_H
+#define BLR_FILES_H
+
+#include <stddef.h>
+
+/* Calls fn(ctx, name, path) for every entry of dir but "." and ".." (path: dir/name), until
+ * one returns non-zero, which is returned; -1 when dir cannot be read. */
+typedef int (*blr_files_fn)(void *ctx, const char *name, const char *path, char *err,
+                            size_t errlen);
+int blr_files_each(const char *dir, blr_files_fn fn, void *ctx, char *err, size_t errlen);
+/* 1 when path is a directory (following links), 0 otherwise. */
+int blr_files_is_dir(const char *path);
+
+/* mkdir -p; refuses a path whose last part exists and is not a directory. */
+int blr_files_mkdir_p(const char *path, char *err, size_t errlen);
+/* rm -rf; a path that does not exist is not an error. Symbolic links are removed, not
+ * followed. */
+int blr_files_remove_tree(const char *path, char *err, size_t errlen);
+/* Copies the regular files under src into dst, same relative paths, creating directories;
+ * each file is hard-linked when it can be (same file system), else copied through a .tmp
+ * name and renamed. */
+int blr_files_copy_tree(const char *src, const char *dst, char *err, size_t errlen);
+
+#endif
