@@ -1,4 +1,4 @@
-/* `blr bench --suite DIR` (`make bench`): the reference timings of the performance issue (M4),
+/* `blr bench --suite DIR` (`make bench`): the reference timings of docs/design.md §6,
  * written as results files — bench.csv (every method × batch 32/128/512 × 1 or 4 MC samples,
  * median ms per step and its parts), sampling.csv (bulk draws per second of every base, ours
  * next to GSL's reference sampler), gemm.csv (sgemm on the network's own shapes: the time a
