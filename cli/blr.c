@@ -248,7 +248,8 @@ static int run_experiment(int argc, char **argv, int tune)
         .out_dir = a.out, .threads = a.threads ? a.threads : ex->threads, .jobs = a.jobs,
         .shard = a.shard, .shards = a.shards, .resume = a.resume, .quiet = a.quiet,
         .stop = &stop_signal, .git_commit = blr_build_commit, .compiler = blr_build_compiler,
-        .cflags = blr_build_cflags,
+        .cflags = blr_build_cflags, .source_patch = blr_build_patch,
+        .source_patch_len = blr_build_patch_len,
     };
     char err[1024] = "", dir[BLR_PATH_LEN] = "";
     int rc = a.mpi ? blr_mpi_run(ex, &opts, dir, sizeof dir, err, sizeof err)
@@ -705,7 +706,11 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "--version") == 0) {
-        printf("blr %s (commit %s)\n", BLR_VERSION, blr_build_commit);
+        printf("blr %s (commit %s", BLR_VERSION, blr_build_commit);
+        if (blr_build_patch_len)
+            printf("; dirty: %zu-byte patch, written to each results directory as "
+                   "source.patch", blr_build_patch_len);
+        printf(")\n");
         return 0;
     }
     if (strcmp(cmd, "run") == 0)
