@@ -94,8 +94,9 @@ $(BUILD)/cli/mpi_engine.o: cli/mpi_engine.c cli/mpi_engine.h $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(MPI_CFLAGS) -MMD -MP -c $< -o $@
 
-# Where an installed blr finds its gnuplot programs (lib/plot_gnuplot.c says where else).
-$(BUILD)/lib/plot_gnuplot.o: CFLAGS += -DBLR_PLOTS_INSTALL_DIR='"$(PREFIX)/share/lieblr/plots"'
+# Where blr looks for its plots, scripts and data when it finds none beside itself
+# (blr_files_share_dir in lib/files.h).
+$(filter %/files.o,$(LIB_OBJ)): CFLAGS += -DBLR_SHARE_DIR='"$(PREFIX)/share/lieblr"'
 
 $(BLR): $(CLI_OBJ) $(BUILD_INFO).o $(LIBBLR)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD_INFO).o $(LIBBLR) $(PKG_LIBS) $(MPI_LIBS)

@@ -73,6 +73,21 @@ Test(cli, source_patch_follows_the_build)
     assert_patch_hash("m");
 }
 
+/* `blr data where` follows BLR_DATA_DIR (the rest of the search order: test_data.c). */
+Test(cli, data_where_and_its_usage)
+{
+    setenv("BLR_DATA_DIR", cli_tmp, 1);
+    int rc = cli_run("data where");
+    unsetenv("BLR_DATA_DIR");
+    cr_assert_eq(rc, 0, "%s", cli_slurp(cli_errf));
+    char want[400];
+    snprintf(want, sizeof want, "mnist: %s/mnist (missing: blr data fetch)\n", cli_tmp);
+    cr_assert(strstr(cli_slurp(cli_out), want), "%s", cli_slurp(cli_out));
+    cr_assert_eq(cli_run("data"), 2);
+    cr_assert_eq(cli_run("data fetch --into x"), 2);
+    cr_assert(strstr(cli_slurp(cli_errf), "only --dir DIR"), "%s", cli_slurp(cli_errf));
+}
+
 Test(cli, bad_usage_exits_2)
 {
     cr_assert_eq(cli_run("frobnicate"), 2);
