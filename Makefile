@@ -25,9 +25,10 @@ endif
 MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null)
 PKG_CONFIG := PKG_CONFIG_PATH=/usr/lib/$(MULTIARCH)/openblas-openmp/pkgconfig pkg-config
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-# GSL's own CBLAS is left out: OpenBLAS provides the cblas_* symbols GSL calls.
-PKG_LIBS   := $(shell $(PKG_CONFIG) --libs openblas yaml-0.1 zlib 2>/dev/null) -lgsl -lm -lpthread \
+BLAS_LIBS  := $(shell $(PKG_CONFIG) --libs openblas 2>/dev/null) \
               -Wl,-rpath,$(shell $(PKG_CONFIG) --variable=libdir openblas 2>/dev/null)
+# GSL's own CBLAS is left out: OpenBLAS provides the cblas_* symbols GSL calls.
+PKG_LIBS   := $(BLAS_LIBS) $(shell $(PKG_CONFIG) --libs yaml-0.1 zlib 2>/dev/null) -lgsl -lm -lpthread
 
 CFLAGS  ?= $(OPT)
 # -fno-math-errno: no libm call here reads errno, and it lets sqrtf vectorize.
@@ -58,8 +59,8 @@ CLI_HARNESS := $(BUILD)/tests/cli_harness.o
 FUZZ_BODY_SRC := $(filter-out tests/fuzz/entry.c,$(wildcard tests/fuzz/*.c))
 FUZZ_BODY_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(FUZZ_BODY_SRC))
 
-.PHONY: all run test fuzz bench paper paper-authors sweeps tune tables reports install clean setup \
-        data FORCE
+.PHONY: all run test fuzz bench paper paper-authors sweeps tune tables reports install \
+        uninstall clean setup data FORCE
 all: $(BLR)
 
 $(BUILD)/%.o: %.c $(wildcard lib/*.h)
@@ -123,6 +124,7 @@ run: data
 test: data
 	@$(MAKE) --no-print-directory $(BLR) $(BUILD)/tests/blr_tests $(BUILD)/baselines/TEMPLATE.o
 	BLR_BIN=$(BLR) $(BUILD)/tests/blr_tests -j2
+	bash tests/install.sh '$(SANFLAGS)'
 
 # libFuzzer harnesses for the loaders of untrusted files (tests/fuzz/README.md), built by clang
 # with ASan + UBSan under build/fuzz. The whole library is built: the experiment loader reaches
@@ -244,13 +246,43 @@ tables: all
 	awk -f scripts/splice-tables.awk results/README.md > results/README.md.tmp
 	mv results/README.md.tmp results/README.md
 
+# make install PREFIX=... (README: Install). The public headers are blr.h and those it
+# includes, what a program using the library needs; the others stay the library's own. By name,
+# wherever under lib/ they are.
+PUBLIC_NAMES   := blr.h base.h bench.h compare.h config.h data.h estimate.h exact.h fastmath.h \
+                  group.h jobs.h metrics.h model.h record.h registry.h report.h resultdir.h \
+                  rng.h rule.h runner.h tables.h tune.h
+PUBLIC_HEADERS := $(filter $(addprefix %/,$(PUBLIC_NAMES)),$(wildcard lib/*.h lib/*/*.h))
+# share/lieblr/: what the installed blr finds beside itself (lib/files.h), under the same names.
+SHARE_FILES := $(wildcard plots/*.gp experiments/*.yaml experiments/data/*.csv docs/*.md) \
+               README.md scripts/fetch-data.sh scripts/mnist-to-idx.js
+DEST      := $(DESTDIR)$(PREFIX)
+INSTALLED := bin/blr lib/libblr.a lib/pkgconfig/blr.pc share/man/man1/blr.1 \
+             share/man/man5/blr-experiment.5 share/bash-completion/completions/blr \
+             $(addprefix include/blr/,$(notdir $(PUBLIC_HEADERS))) \
+             $(addprefix share/lieblr/,$(SHARE_FILES))
+BLR_VERSION := $(shell sed -n 's/^\#define BLR_VERSION "\(.*\)"/\1/p' $(filter %/blr.h,$(PUBLIC_HEADERS)))
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/blr \
-	    $(DESTDIR)$(PREFIX)/share/lieblr/plots
-	install -m 755 $(BLR) $(DESTDIR)$(PREFIX)/bin/blr
-	install -m 644 $(LIBBLR) $(DESTDIR)$(PREFIX)/lib/libblr.a
-	install -m 644 lib/*.h $(DESTDIR)$(PREFIX)/include/blr/
-	install -m 644 plots/*.gp $(DESTDIR)$(PREFIX)/share/lieblr/plots/
+	install -D -m 755 $(BLR) $(DEST)/bin/blr
+	install -D -m 644 $(LIBBLR) $(DEST)/lib/libblr.a
+	install -d $(DEST)/lib/pkgconfig $(DEST)/include/blr
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(BLR_VERSION)|' \
+	    -e 's|@GSL_CFLAGS@|$(shell pkg-config --cflags gsl 2>/dev/null)|' \
+	    -e 's|@BLAS_LIBS@|$(BLAS_LIBS)|' scripts/blr.pc.in > $(DEST)/lib/pkgconfig/blr.pc
+	install -m 644 $(PUBLIC_HEADERS) $(DEST)/include/blr/
+	install -D -m 644 man/blr.1 $(DEST)/share/man/man1/blr.1
+	install -D -m 644 man/blr-experiment.5 $(DEST)/share/man/man5/blr-experiment.5
+	install -D -m 644 scripts/blr.bash-completion $(DEST)/share/bash-completion/completions/blr
+	for f in $(SHARE_FILES); do install -D -m 644 $$f $(DEST)/share/lieblr/$$f || exit 1; done
+	chmod 755 $(DEST)/share/lieblr/scripts/fetch-data.sh
+
+# Exactly what install put, then the directories of lieblr's own left empty: the data that
+# `blr data fetch` made in share/lieblr/data stays.
+uninstall:
+	rm -f $(addprefix $(DEST)/,$(INSTALLED))
+	rmdir $(DEST)/include/blr
+	-find $(DEST)/share/lieblr -depth -type d -empty -delete
 
 clean:
 	rm -rf build
