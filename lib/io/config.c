@@ -148,8 +148,9 @@ static int check_standard_files(const blr_yctx *c, const blr_ynode *at, const ch
             continue;
         if (strcmp(set, "mnist") == 0)
             return blr_yaml_fail(c, at,
-                                 "data set 'mnist' is missing '%s': run scripts/fetch-data.sh "
-                                 "(or make data) to make it",
+                                 "data set 'mnist' is missing '%s': run `blr data fetch` "
+                                 "(or make data in the repository) to make it, or point "
+                                 "BLR_DATA_DIR at a directory with mnist/",
                                  p[i]);
         return blr_yaml_fail(c, at, "data set '%s' is missing '%s': install the Debian package "
                     "dataset-%s (scripts/setup.sh) or point BLR_FASHION_DIR at the files",

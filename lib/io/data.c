@@ -7,11 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "data_load.h"
+#include "files.h"
 
 #define DATA_FASHION_DIR "/usr/share/datasets/fashion-mnist"
-#define DATA_ROOT "data"
 
 void blr_data_fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -181,28 +182,47 @@ int blr_data_split(blr_dataset *d, size_t k, blr_rng *rng, blr_dataset *held, ch
 
 /* ---- standard sets ------------------------------------------------------------------------ */
 
-int blr_data_standard_paths(const char *set, char paths[4][512])
+int blr_data_home(char *dir, size_t len)
+{
+    return blr_files_share_dir("", "scripts/fetch-data.sh", dir, len);
+}
+
+/* The four files of a set in dir. Returns 0, or -1 when a path does not fit. */
+static int set_paths(const char *dir, char paths[4][512])
 {
     static const char *const files[4] = {"train-images-idx3-ubyte.gz",
                                           "train-labels-idx1-ubyte.gz",
                                           "t10k-images-idx3-ubyte.gz",
                                           "t10k-labels-idx1-ubyte.gz"};
-    const char *env, *dir, *sub;
-    if (set && strcmp(set, "fashion-mnist") == 0) {
-        env = getenv("BLR_FASHION_DIR");
-        dir = env && *env ? env : DATA_FASHION_DIR;
-        sub = "";
-    } else if (set && strcmp(set, "mnist") == 0) {
-        env = getenv("BLR_DATA_DIR");
-        dir = env && *env ? env : DATA_ROOT;
-        sub = "/mnist";
-    } else {
-        return -1;
-    }
     for (int i = 0; i < 4; i++) {
-        int w = snprintf(paths[i], sizeof paths[i], "%s%s/%s", dir, sub, files[i]);
+        int w = snprintf(paths[i], sizeof paths[i], "%s/%s", dir, files[i]);
         if (w < 0 || (size_t)w >= sizeof paths[i])
             return -1;
     }
     return 0;
+}
+
+int blr_data_standard_paths(const char *set, char paths[4][512])
+{
+    const char *env;
+    if (set && strcmp(set, "fashion-mnist") == 0) {
+        env = getenv("BLR_FASHION_DIR");
+        return set_paths(env && *env ? env : DATA_FASHION_DIR, paths);
+    }
+    if (!set || strcmp(set, "mnist") != 0)
+        return -1;
+    char dir[1024];
+    env = getenv("BLR_DATA_DIR");
+    if (env && *env) {
+        int w = snprintf(dir, sizeof dir, "%s/mnist", env);
+        return w > 0 && (size_t)w < sizeof dir ? set_paths(dir, paths) : -1;
+    }
+    /* The current directory's data/ only when it holds the set: an installed blr run from
+     * any directory goes on to its own. */
+    if (set_paths("data/mnist", paths) == 0 && access(paths[0], R_OK) == 0)
+        return 0;
+    char home[512];
+    blr_data_home(home, sizeof home);
+    snprintf(dir, sizeof dir, "%s/data/mnist", home);
+    return set_paths(dir, paths);
 }

@@ -70,12 +70,17 @@ void blr_data_permutation(size_t *idx, size_t n, blr_rng *rng);
 void blr_data_gather(const blr_dataset *d, const size_t *idx, size_t m, float *x, int *label,
                      float *target);
 
-/* Where the standard data sets live: "fashion-mnist" in the Debian package's directory
- * /usr/share/datasets/fashion-mnist (the environment variable BLR_FASHION_DIR overrides it),
- * "mnist" in data/mnist (BLR_DATA_DIR overrides the data/ root; the default "data" is
- * relative to the current directory, i.e. the project root when run from there). Fills the
- * four paths (train images/labels, test images/labels). Returns 0, or -1 for an unknown set
- * or a path longer than 511 characters. */
+/* Where the standard data sets live (README, Install): "fashion-mnist" in the Debian package's
+ * directory /usr/share/datasets/fashion-mnist, or the directory the environment variable
+ * BLR_FASHION_DIR names. "mnist" in R/mnist for the first data root R of: the environment
+ * variable BLR_DATA_DIR; data in the current directory, when data/mnist holds the set; this
+ * program's own, blr_data_home's data. Fills the four paths (train images/labels, test
+ * images/labels). Returns 0, or -1 for an unknown set or a path longer than 511 characters. */
 int blr_data_standard_paths(const char *set, char paths[4][512]);
+/* This program's own home for data: the directory holding scripts/fetch-data.sh and data/,
+ * into which `blr data fetch` puts data/mnist; found by blr_files_share_dir (<prefix>/share/lieblr
+ * when installed, the repository for build/blr). Returns 0, or -1 when no fetch script was
+ * found (dir then names the install prefix's share/lieblr). */
+int blr_data_home(char *dir, size_t len);
 
 #endif

@@ -11,6 +11,34 @@
 /* Long enough for a results directory (BLR_PATH_LEN) and anything a record holds under it. */
 #define FILES_PATH_LEN 2048
 
+/* The Makefile sets it from PREFIX. */
+#ifndef BLR_SHARE_DIR
+#define BLR_SHARE_DIR "/usr/local/share/lieblr"
+#endif
+
+/* dir = a/b, or a when b is "": when b/probe is readable under a, 1. */
+static int holds(char *dir, size_t len, const char *a, const char *b, const char *probe)
+{
+    char p[FILES_PATH_LEN];
+    snprintf(dir, len, "%s%s%s", a, *b ? "/" : "", b);
+    snprintf(p, sizeof p, "%s/%s", dir, probe);
+    return access(p, R_OK) == 0;
+}
+
+int blr_files_share_dir(const char *sub, const char *probe, char *dir, size_t len)
+{
+    char exe[FILES_PATH_LEN / 2], shared[FILES_PATH_LEN / 4];
+    snprintf(shared, sizeof shared, "share/lieblr%s%s", *sub ? "/" : "", sub);
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    for (int up = 0; up < 4 && strrchr(exe, '/'); up++) {
+        *strrchr(exe, '/') = '\0';
+        if (holds(dir, len, exe, shared, probe) || holds(dir, len, exe, sub, probe))
+            return 0;
+    }
+    return holds(dir, len, BLR_SHARE_DIR, sub, probe) ? 0 : -1;
+}
+
 static int fail(char *err, size_t errlen, const char *path, const char *what)
 {
     snprintf(err, errlen, "%s: error: %s: %s", path, what, strerror(errno));

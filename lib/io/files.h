@@ -13,6 +13,13 @@ int blr_files_each(const char *dir, blr_files_fn fn, void *ctx, char *err, size_
 /* 1 when path is a directory (following links), 0 otherwise. */
 int blr_files_is_dir(const char *path);
 
+/* Where the files blr ships beside itself are (plots, scripts, data: README, Install): from
+ * the running program's directory up to three levels, the first parent p with
+ * p/share/lieblr/sub/probe (an installed bin/blr) or p/sub/probe (build/blr and build/san/blr
+ * in the repository); else the install prefix's share/lieblr/sub, fixed at build time. sub may
+ * be "". Writes the directory into dir; returns 0, or -1 when even the last has no probe. */
+int blr_files_share_dir(const char *sub, const char *probe, char *dir, size_t len);
+
 /* mkdir -p; refuses a path whose last part exists and is not a directory. */
 int blr_files_mkdir_p(const char *path, char *err, size_t errlen);
 /* rm -rf; a path that does not exist is not an error. Symbolic links are removed, not

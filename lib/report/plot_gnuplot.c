@@ -1,10 +1,8 @@
 /* Running a figure's gnuplot program in a results directory (lib/report/plot.h).
  *
- * The programs (plots/<fig>.gp) are found, in this order: the directory named by the environment
- * variable BLR_PLOTS_DIR; from the executable's directory up to three levels up, the first
- * parent p with p/share/lieblr/plots or p/plots (an installed bin/blr, or build/blr and
- * build/san/blr in the repository); the install prefix's share/lieblr/plots, fixed at build
- * time. */
+ * The programs (plots/<fig>.gp) are found in the directory named by the environment variable
+ * BLR_PLOTS_DIR, else where blr_files_share_dir finds plots/ (installed, in the repository, or
+ * the install prefix's). */
 #include "plot.h"
 
 #include <errno.h>
@@ -17,11 +15,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
+#include "files.h"
 
-#ifndef BLR_PLOTS_INSTALL_DIR
-#define BLR_PLOTS_INSTALL_DIR "/usr/local/share/lieblr/plots"
-#endif
+extern char **environ;
 
 static int has_program(const char *dir, const char *fig)
 {
@@ -40,20 +36,9 @@ static int find_programs(const char *fig, char *dir, size_t len, char *err, size
         snprintf(err, errlen, "%s/%s.gp: error: no such program (BLR_PLOTS_DIR)", env, fig);
         return -1;
     }
-    char exe[BLR_PATH_LEN - 32];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    exe[n > 0 ? n : 0] = '\0';
-    for (int up = 0; up < 4 && strrchr(exe, '/'); up++) {
-        *strrchr(exe, '/') = '\0';
-        static const char *const under[] = {"share/lieblr/plots", "plots"};
-        for (int k = 0; k < 2; k++) {
-            snprintf(dir, len, "%s/%s", exe, under[k]);
-            if (has_program(dir, fig))
-                return 0;
-        }
-    }
-    snprintf(dir, len, "%s", BLR_PLOTS_INSTALL_DIR);
-    if (has_program(dir, fig))
+    char gp[64];
+    snprintf(gp, sizeof gp, "%s.gp", fig);
+    if (blr_files_share_dir("plots", gp, dir, len) == 0)
         return 0;
     snprintf(err, errlen, "error: no gnuplot program %s.gp: set BLR_PLOTS_DIR to the "
              "repository's plots/ or run `make install`", fig);

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sha256.h"
 #include "tables.h"
 
 const char *blr_status_name(blr_status s)
@@ -398,6 +399,23 @@ static void json_num(FILE *f, double x)
         fputs("null", f); /* JSON has no NaN or infinity */
 }
 
+/* DIR/source.patch and its sha256 as hex. */
+static int write_source_patch(const char *dir, const blr_manifest *man, char hex[65], char *err,
+                              size_t errlen)
+{
+    blr_report_file rf;
+    if (blr_report_open(&rf, dir, "source.patch", err, errlen) != 0)
+        return -1;
+    fwrite(man->source_patch, 1, man->source_patch_len, rf.f);
+    blr_sha256 s;
+    unsigned char digest[32];
+    blr_sha256_init(&s);
+    blr_sha256_update(&s, man->source_patch, man->source_patch_len);
+    blr_sha256_final(&s, digest);
+    blr_sha256_hex(digest, hex);
+    return blr_report_close(&rf, err, errlen);
+}
+
 int blr_report_write_manifest(const char *dir, const blr_manifest *man,
                               const blr_run_result *runs, size_t n_runs, char *err,
                               size_t errlen)
@@ -406,6 +424,10 @@ int blr_report_write_manifest(const char *dir, const blr_manifest *man,
         snprintf(err, errlen, "error: NULL array for %zu runs", n_runs);
         return -1;
     }
+    char patch_sha256[65];
+    if (man->source_patch_len &&
+        write_source_patch(dir, man, patch_sha256, err, errlen) != 0)
+        return -1;
     blr_report_file rf;
     if (blr_report_open(&rf, dir, "manifest.json", err, errlen) != 0)
         return -1;
@@ -416,7 +438,9 @@ int blr_report_write_manifest(const char *dir, const blr_manifest *man,
         {"experiment", man->experiment}, {"file", man->file},
         {"file_sha256", man->file_sha256}, {"profile", man->profile},
         {"overrides", man->overrides ? man->overrides : ""},
-        {"git_commit", man->git_commit}, {"compiler", man->compiler},
+        {"git_commit", man->git_commit},
+        {"source_patch_sha256", man->source_patch_len ? patch_sha256 : NULL},
+        {"compiler", man->compiler},
         {"cflags", man->cflags}, {"gsl_version", man->gsl_version},
         {"openblas_version", man->openblas_version}, {"yaml_version", man->yaml_version},
         {"host", man->host}, {"start_utc", man->start_utc}, {"end_utc", man->end_utc},

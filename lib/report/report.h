@@ -96,6 +96,11 @@ typedef struct {
     const char *scored_on;
     const char *shard; /* "K/N": the slice of the runs this directory is for (lib/run/jobs.h) */
     int threads;       /* per run */
+    /* A -dirty build's diff against its commit: written to DIR/source.patch, its sha256 to
+     * "source_patch_sha256", so the results name the exact code. Length 0 (a clean build): no
+     * file, null. */
+    const unsigned char *source_patch;
+    size_t source_patch_len;
 } blr_manifest;
 int blr_report_write_manifest(const char *dir, const blr_manifest *man,
                               const blr_run_result *runs, size_t n_runs, char *err,

@@ -232,6 +232,7 @@ static blr_manifest manifest_of(const blr_jobs *j, manifest_text *t, int ended)
         .openblas_version = t->openblas, .yaml_version = yaml_get_version_string(),
         .host = t->host, .start_utc = j->start, .end_utc = ended ? t->end : NULL,
         .scored_on = t->scored, .shard = t->shard, .threads = j->id.threads,
+        .source_patch = o->source_patch, .source_patch_len = o->source_patch_len,
     };
 }
 
@@ -480,6 +481,36 @@ int blr_jobs_run(const blr_experiment *ex, const blr_jobs_opts *o, char *dir, si
 
 /* ---- merging shards ---------------------------------------------------------------------- */
 
+/* DIR/source.patch into *patch (malloc'd), NULL and 0 when the directory has none (its runs
+ * came from a clean build). Returns 0 or -1. */
+static int read_source_patch(const char *dir, unsigned char **patch, size_t *len, char *err,
+                             size_t errlen)
+{
+    char path[BLR_PATH_LEN + 16];
+    snprintf(path, sizeof path, "%s/source.patch", dir);
+    *patch = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f && errno == ENOENT)
+        return 0;
+    long n = f && fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    if (n == 0) {
+        fclose(f);
+        return 0;
+    }
+    if (n > 0 && fseek(f, 0, SEEK_SET) == 0 && (*patch = malloc((size_t)n)) != NULL)
+        *len = fread(*patch, 1, (size_t)n, f);
+    if (f)
+        fclose(f);
+    if (n > 0 && *len == (size_t)n)
+        return 0;
+    free(*patch);
+    *patch = NULL;
+    *len = 0;
+    snprintf(err, errlen, "%s: error: cannot read it whole", path);
+    return -1;
+}
+
 int blr_jobs_merge(const char *out, const char *const *dirs, int n_dirs, const blr_jobs_opts *o,
                    char *err, size_t errlen)
 {
@@ -553,7 +584,15 @@ int blr_jobs_merge(const char *out, const char *const *dirs, int n_dirs, const b
             rc = BLR_JOBS_BAD_INPUT;
         }
     }
-    blr_jobs j = {.ex = ex, .o = o, .id = id, .n_runs = n};
+    /* The runs were made by the shards' build, not by this one: the merged directory keeps
+     * their source patch. */
+    blr_jobs_opts shard_opts = *o;
+    unsigned char *patch = NULL;
+    if (rc == 0 && read_source_patch(dirs[0], &patch, &shard_opts.source_patch_len, err,
+                                     errlen) != 0)
+        rc = BLR_JOBS_BAD_INPUT;
+    shard_opts.source_patch = patch;
+    blr_jobs j = {.ex = ex, .o = &shard_opts, .id = id, .n_runs = n};
     j.rd.fd = -1;
     utc_now(j.start, sizeof j.start);
     if (rc == 0 && blr_resultdir_open(&j.rd, out, &j.id, 0, err, errlen) != 0)
@@ -590,6 +629,7 @@ int blr_jobs_merge(const char *out, const char *const *dirs, int n_dirs, const b
         }
     }
     blr_resultdir_close(&j.rd);
+    free(patch);
     free(from);
     free(ex);
     return rc;

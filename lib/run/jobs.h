@@ -25,6 +25,8 @@ typedef struct {
     const volatile sig_atomic_t *stop; /* set by a signal handler: checkpoint and stop */
     /* For manifest.json: how this program was built; git_commit is the code version. */
     const char *git_commit, *compiler, *cflags;
+    const unsigned char *source_patch; /* a -dirty build's diff (blr_manifest) */
+    size_t source_patch_len;
 } blr_jobs_opts;
 
 /* Exit statuses of blr_jobs_run and blr_jobs_merge, as `blr` returns them (3: the caller
