@@ -12,6 +12,7 @@
 #include <cblas.h>
 
 #include "blr.h"
+#include "sha256.h"
 #include "threads.h"
 
 #include "mpi_engine.h"
@@ -105,6 +106,25 @@ static const char usage_more[] =
     "Holm-corrected over the variants, and needs at least 3 paired seeds; bold only where the\n"
     "best mean differs significantly from the runner-up's.\n"
     "The experiment file format and the result files: docs/experiments.md.\n";
+
+/* The code version results record and resume and merge compare: the commit, and for a
+ * -dirty build the hash of its patch too, so that two different uncommitted changes are two
+ * versions. */
+static const char *code_version(void)
+{
+    static char v[160];
+    if (blr_build_patch_len == 0)
+        return blr_build_commit;
+    blr_sha256 s;
+    unsigned char digest[32];
+    char hex[65];
+    blr_sha256_init(&s);
+    blr_sha256_update(&s, blr_build_patch, blr_build_patch_len);
+    blr_sha256_final(&s, digest);
+    blr_sha256_hex(digest, hex);
+    snprintf(v, sizeof v, "%s+%.12s", blr_build_commit, hex);
+    return v;
+}
 
 static int bad_usage(const char *fmt, const char *arg)
 {
@@ -254,7 +274,7 @@ static int run_experiment(int argc, char **argv, int tune)
     blr_jobs_opts opts = {
         .out_dir = a.out, .threads = a.threads ? a.threads : ex->threads, .jobs = a.jobs,
         .shard = a.shard, .shards = a.shards, .resume = a.resume, .quiet = a.quiet,
-        .stop = &stop_signal, .git_commit = blr_build_commit, .compiler = blr_build_compiler,
+        .stop = &stop_signal, .git_commit = code_version(), .compiler = blr_build_compiler,
         .cflags = blr_build_cflags, .source_patch = blr_build_patch,
         .source_patch_len = blr_build_patch_len,
     };
@@ -337,7 +357,7 @@ static int cmd_merge(int argc, char **argv)
         if (argv[i][0] == '-')
             return bad_usage("merge takes no option '%s'", argv[i]);
     catch_stop_signals();
-    blr_jobs_opts opts = {.quiet = 1, .stop = &stop_signal, .git_commit = blr_build_commit,
+    blr_jobs_opts opts = {.quiet = 1, .stop = &stop_signal, .git_commit = code_version(),
                           .compiler = blr_build_compiler, .cflags = blr_build_cflags};
     char err[1024] = "";
     int rc = blr_jobs_merge(argv[0], (const char *const *)argv + 1, argc - 1, &opts, err,

@@ -61,6 +61,17 @@ Test(cli, source_patch_follows_the_build)
                  cli_slurp(cli_errf));
     cr_assert_eq(cli_exists("r/source.patch"), dirty);
     assert_patch_hash("r");
+    /* The code version names the patch too, so that two different uncommitted changes are
+     * two versions to --resume and merge. */
+    char hex[65], p[300], want[64];
+    snprintf(p, sizeof p, "%s/r/source.patch", cli_tmp);
+    if (dirty && blr_sha256_file(p, hex) == 0) {
+        snprintf(want, sizeof want, "-dirty+%.12s\",", hex);
+        cr_assert(strstr(cli_file("r/manifest.json"), want), "no '%s' in %s", want,
+                  cli_file("r/manifest.json"));
+    } else {
+        cr_assert_null(strstr(cli_file("r/manifest.json"), "-dirty"));
+    }
     for (int k = 1; k <= 2; k++) {
         cr_assert_eq(cli_run("run %s/p.yaml --out %s/s%d --shard %d/2 --quiet", cli_tmp,
                              cli_tmp, k, k), 0, "%s", cli_slurp(cli_errf));
