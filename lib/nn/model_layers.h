@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fastmath.h"
 #include "model.h"
 
 /* *total += rows · cols, failing instead of wrapping around: init sums the workspace with it
@@ -41,7 +42,9 @@ static inline size_t patch_size(const blr_conv *v)
 
 /* ---- activations (lib/nn/model.c), elementwise over len values ---- */
 
-void blr_act_forward(blr_act act, const float *z, float *a, size_t len);
+/* Declared with its clones as defined: clang calls a multiversioned function through its
+ * resolver only where the declaration says it is one. */
+BLR_FASTMATH_CLONES void blr_act_forward(blr_act act, const float *z, float *a, size_t len);
 /* delta *= act'(z), from the activation's output a = act(z). */
 void blr_act_backward(blr_act act, const float *a, float *delta, size_t len);
 
