@@ -492,7 +492,7 @@ int blr_tables_write_page(const char *dir, const blr_experiment *ex, const blr_r
     fputs(": ", f);
     for (const char *p = ex->title; *p; p++)
         fputc(*p == '\n' || *p == '\r' ? ' ' : *p, f);
-    fprintf(f, "\n\nWhat ran: `%s`%s%s%s, %d variants × %d seeds (", or_unknown(man->file),
+    fprintf(f, "\n\nWhat ran: `%s`%s%s%s, %d variants × %d seeds (", ex->path,
             man->profile && man->profile[0] ? " (profile `" : "",
             man->profile && man->profile[0] ? man->profile : "",
             man->profile && man->profile[0] ? "`)" : "", ex->n_variants, ex->n_seeds);
