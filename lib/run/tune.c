@@ -3,12 +3,12 @@
  * tuned_as), never by parsing names. */
 #include "tune.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "compare.h"
 #include "config.h"
 #include "report.h"
 #include "resultdir.h"
@@ -49,54 +49,21 @@ static candidate *candidate_of(tuning *t, const blr_variant *v)
     return c;
 }
 
-/* The column of name in a runs.csv header split into cols, or -1. */
-static int column(char **cols, int n, const char *name)
-{
-    for (int i = 0; i < n; i++)
-        if (strcmp(cols[i], name) == 0)
-            return i;
-    return -1;
-}
-
-/* Splits line at ',' in place into at most max fields; returns their number. */
-static int split(char *line, char **f, int max)
-{
-    int n = 0;
-    line[strcspn(line, "\r\n")] = '\0';
-    for (char *s = line; n < max; s++) {
-        f[n++] = s;
-        s = strchr(s, ',');
-        if (!s)
-            break;
-        *s = '\0';
-    }
-    return n;
-}
-
 /* Counts every run of ex in the candidates, and the ok ones' metric from dir/runs.csv (the
  * summary of the records, which committed tunings keep without the records). */
 static int read_runs(tuning *t, const blr_experiment *ex, const char *dir, char *err,
                      size_t errlen)
 {
-    char path[BLR_PATH_LEN + 16];
-    snprintf(path, sizeof path, "%s/runs.csv", dir);
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "%s: error: cannot open: %s (a tuning that has not finished?)",
-                 path, strerror(errno));
+    blr_resultset *rs = calloc(1, sizeof *rs);
+    if (!rs) {
+        snprintf(err, errlen, "error: out of memory");
         return 2;
     }
-    enum { MAX_COLS = 128 };
-    char line[8192], head[8192], *h[MAX_COLS], *r[MAX_COLS];
-    int nh = fgets(head, sizeof head, f) ? split(head, h, MAX_COLS) : 0;
-    int cv = column(h, nh, "variant"), cs = column(h, nh, "seed"), ct = column(h, nh, "status");
-    const char *metric = blr_metric_name(t->rule.metric);
-    int cm = column(h, nh, metric);
-    int rc = 0;
-    if (cv < 0 || cs < 0 || ct < 0 || cm < 0) {
-        snprintf(err, errlen, "%s: error: no %s column (of variant, seed, status and the "
-                 "tuning's metric)", path, cv < 0 ? "variant" : cs < 0 ? "seed"
-                                                  : ct < 0 ? "status" : metric);
+    int rc = blr_resultset_read(dir, rs, err, errlen) == 0 ? 0 : 2;
+    const blr_metric m = t->rule.metric;
+    if (rc == 0 && !(rs->metrics & (1u << m))) {
+        snprintf(err, errlen, "%s/runs.csv: error: no %s column (the tuning's metric)", dir,
+                 blr_metric_name(m));
         rc = 2;
     }
     for (int v = 0; rc == 0 && v < ex->n_variants; v++) {
@@ -108,21 +75,20 @@ static int read_runs(tuning *t, const blr_experiment *ex, const char *dir, char 
         }
         c->runs += ex->n_seeds;
     }
-    while (rc == 0 && fgets(line, sizeof line, f)) {
-        int n = split(line, r, MAX_COLS);
-        if (n <= cm || strcmp(r[ct], "ok") != 0)
+    for (size_t i = 0; rc == 0 && i < rs->n_runs; i++) {
+        const blr_run_result *r = &rs->runs[i];
+        if (r->status != BLR_STATUS_OK || !isfinite(r->metric[m]))
             continue;
-        char *end;
-        double x = strtod(r[cm], &end);
-        for (int v = 0; v < ex->n_variants && isfinite(x) && !*end; v++) {
-            if (strcmp(ex->variants[v].name, r[cv]) != 0)
+        for (int v = 0; v < ex->n_variants; v++) {
+            if (strcmp(ex->variants[v].name, r->variant) != 0)
                 continue;
             candidate *c = candidate_of(t, &ex->variants[v]);
             c->ok++;
-            c->sum += x;
+            c->sum += r->metric[m];
         }
     }
-    fclose(f);
+    blr_resultset_free(rs);
+    free(rs);
     return rc;
 }
 
