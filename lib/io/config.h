@@ -126,6 +126,10 @@ typedef struct {
     const char *tuned;                      /* a choice.yaml of blr tune to apply, or NULL */
 } blr_config_opts;
 
+/* Puts into cfg the training settings the method interface reads from a variant's train:
+ * τ, δ and the MC samples per step. */
+void blr_config_train_into(blr_method_cfg *cfg, const blr_train_cfg *t);
+
 /* Returns 0, or 2 (bad input) with "FILE:LINE:COL: error: ..." in err ("--set ARG: error: ..."
  * for a fault in an override). Checks that the data files the experiment names exist (csv
  * paths, and the standard sets' files). The variants' order is the file's, the reference of

@@ -361,10 +361,7 @@ static int build_variant(const blr_yctx *c, const blr_ynode *m, const char *meth
             used_as += (size_t)snprintf(tuned_as + used_as, sizeof tuned_as - used_as, "-%s",
                                         suffix);
     }
-    /* The training keys the method interface also reads come from the variant's train. */
-    cfg.temperature = t.temperature;
-    cfg.prior_precision = t.prior_precision;
-    cfg.mc = t.mc_train;
+    blr_config_train_into(&cfg, &t);
     if (check_variant(c, m, pick, &cfg))
         return BAD;
     memset(out, 0, sizeof *out);
@@ -576,12 +573,17 @@ int blr_config_set_variant_key(const blr_yctx *c, const blr_ynode *key, const bl
         return blr_yaml_fail(c, key, "'%s' cannot be tuned", key->text);
     if (apply_method_key(c, key, val, &cfg, &t, suffix, sizeof suffix))
         return BAD;
-    cfg.temperature = t.temperature;
-    cfg.prior_precision = t.prior_precision;
-    cfg.mc = t.mc_train;
+    blr_config_train_into(&cfg, &t);
     if (blr_method_check(&cfg, 1, msg, sizeof msg) != 0)
         return blr_yaml_fail(c, val, "%s", msg);
     v->method_cfg = cfg;
     v->train = t;
     return 0;
+}
+
+void blr_config_train_into(blr_method_cfg *cfg, const blr_train_cfg *t)
+{
+    cfg->temperature = t->temperature;
+    cfg->prior_precision = t->prior_precision;
+    cfg->mc = t->mc_train;
 }

@@ -74,9 +74,7 @@ int blr_estimate_run(const blr_runner_view *view, const blr_variant *v, int thre
     }
     blr_method_cfg cfg = v->method_cfg;
     cfg.n_data = (double)tr->n;
-    cfg.mc = t->mc_train;
-    cfg.temperature = t->temperature;
-    cfg.prior_precision = t->prior_precision;
+    blr_config_train_into(&cfg, t);
     float *w = calloc(2 * P, sizeof *w);
     blr_method *m = NULL;
     if (!w) {

@@ -383,9 +383,7 @@ static int start_training(runner *r, train_run *tr, blr_run_result *res, char *e
     const blr_train_cfg *t = &tr->v->train;
     blr_method_cfg cfg = tr->v->method_cfg;
     cfg.n_data = (double)d->n;
-    cfg.mc = t->mc_train;
-    cfg.temperature = t->temperature;
-    cfg.prior_precision = t->prior_precision;
+    blr_config_train_into(&cfg, t);
     snprintf(res->base, sizeof res->base, "%s", blr_base_name(cfg.base.kind));
 
     /* Every variant of a seed starts from the same weights and sees the same data order. */
