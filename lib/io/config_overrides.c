@@ -28,17 +28,17 @@ static long list_item(const blr_ynode *list, const char *seg)
 
 static int no_item(const blr_yctx *c, int k, const blr_ynode *list, const char *seg)
 {
-    char names[512] = "";
-    size_t used = 0;
-    for (size_t i = 0; i < list->n && used < sizeof names; i++) {
-        const blr_ynode *it = list->val[i];
+    const char *names[32];
+    size_t n = 0;
+    for (; n < list->n && n < 32; n++) {
+        const blr_ynode *it = list->val[n];
         const blr_ynode *name = it->kind == BLR_Y_MAP ? blr_yaml_find(it, "name") : NULL;
-        int w = snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
-                         name && name->kind == BLR_Y_SCALAR ? name->text : "?");
-        used += w > 0 ? (size_t)w : 0;
+        names[n] = name && name->kind == BLR_Y_SCALAR ? name->text : "?";
     }
+    char joined[512];
+    blr_yaml_join(names, n, joined, sizeof joined);
     return blr_yaml_fail_at(c, -k, 0, "no list item named '%s' (names: %s; or an index from 0 "
-                            "to %zu)", seg, names, list->n ? list->n - 1 : 0);
+                            "to %zu)", seg, joined, list->n ? list->n - 1 : 0);
 }
 
 /* Puts value at key of map: replaces the value there, or adds the pair (the key then comes
