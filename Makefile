@@ -100,7 +100,7 @@ $(BUILD)/cli/mpi_engine.o: cli/mpi_engine.c cli/mpi_engine.h $(LIB_HEADERS)
 	$(CC) $(CFLAGS) $(MPI_CFLAGS) -MMD -MP -c $< -o $@
 
 # Where blr looks for its plots, scripts and data when it finds none beside itself
-# (blr_files_share_dir in lib/files.h).
+# (blr_files_share_dir in lib/io/files.h).
 $(filter %/files.o,$(LIB_OBJ)): CFLAGS += -DBLR_SHARE_DIR='"$(PREFIX)/share/lieblr"'
 
 $(BLR): $(CLI_OBJ) $(BUILD_INFO).o $(LIBBLR)
@@ -258,7 +258,7 @@ PUBLIC_NAMES   := blr.h base.h bench.h compare.h config.h data.h estimate.h exac
                   group.h jobs.h metrics.h model.h record.h registry.h report.h resultdir.h \
                   rng.h rule.h runner.h tables.h tune.h
 PUBLIC_HEADERS := $(filter $(addprefix %/,$(PUBLIC_NAMES)),$(wildcard lib/*.h lib/*/*.h))
-# share/lieblr/: what the installed blr finds beside itself (lib/files.h), under the same names.
+# share/lieblr/: what the installed blr finds beside itself (lib/io/files.h), under the same names.
 SHARE_FILES := $(wildcard plots/*.gp experiments/*.yaml experiments/data/*.csv docs/*.md) \
                README.md scripts/fetch-data.sh scripts/mnist-to-idx.js
 DEST      := $(DESTDIR)$(PREFIX)

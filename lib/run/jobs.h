@@ -50,7 +50,7 @@ void blr_jobs_shards(const double *cost, int n, int shards, int *shard_of);
 
 /* The runs of one process: its results directory, its slice of the runs still to do (longest
  * first) and a progress line over them. blr_jobs_run is prepare + the forked workers +
- * finish; the MPI engine (cli/mpi.c) deals the same pending runs to ranks. */
+ * finish; the MPI engine (cli/mpi_engine.c) deals the same pending runs to ranks. */
 typedef struct {
     const blr_experiment *ex;
     const blr_jobs_opts *o;
